@@ -1,0 +1,473 @@
+"""Routine -> timeline: a pure function of the routine, the options and speech lengths.
+
+Three stages:
+
+1. **plan**: the routine becomes a flat list of beats (things said, pauses, working periods),
+   with tempo and repetition scaling applied. Which sentences are said depends on verbosity.
+2. **fit** (``--minutes``): repetitions, then stroke tempo, are scaled so that the session
+   lasts the asked time; no working period goes below its minimum (half the authored
+   repetitions or time, at least one repetition).
+3. **lay out**: beats get absolute times. Speech cues follow one another with a pause between;
+   a working period starts when "Begin." ends and lasts reps x ms_per_rep exactly; progress and
+   count cues are placed inside working periods only where they fit, so they never lengthen the
+   work and never overlap other speech.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from coach import wording
+from coach.durations import DurationProvider
+from coach.errors import OptionError
+from coach.routine import Holds, Repeat, Routine, Sides, SideWork, Step, Strokes, Timed, Work
+from coach.timeline import (
+    Cue,
+    CueKind,
+    StepSpan,
+    Timeline,
+    TimelineOptions,
+    Verbosity,
+    WorkPeriod,
+)
+
+GAP_MS = 600
+"""Silence between two spoken cues."""
+SETTLE_MS = 2000
+"""Silence before "Begin.": time to put hands in place."""
+MOVE_MS = 2500
+"""Silence after the end of a step, a switch of sides or the preparation: time to move."""
+TAIL_MS = 2000
+"""Silence after the last cue, so a track does not end abruptly."""
+OVERLAY_MARGIN_MS = 150
+"""Least silence between two cues spoken during a working period."""
+PAUSES_MS = frozenset({GAP_MS, SETTLE_MS, MOVE_MS})
+
+MIN_TEMPO, MAX_TEMPO = 0.25, 4.0
+MIN_REPS_SCALE, MAX_REPS_SCALE = 0.1, 10.0
+MIN_MINUTES, MAX_MINUTES = 1.0, 240.0
+FIT_TOLERANCE = 0.02
+"""``--minutes`` fits the session within this fraction of the asked length."""
+
+
+@dataclass(frozen=True)
+class _Say:
+    kind: CueKind
+    step: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class _Pause:
+    ms: int
+
+
+@dataclass(frozen=True)
+class _Work:
+    step: int
+    work: SideWork
+    minimum: SideWork
+    """The smallest this work may be scaled to by ``--minutes``."""
+    counts: bool
+    """Count holds aloud."""
+    brief: bool
+    """Only the most important progress cues."""
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """Says how much work follows; the text comes from the next (possibly fitted) work."""
+
+    step: int
+
+
+@dataclass(frozen=True)
+class _StepStart:
+    number: int
+    title: str
+    section: str
+
+
+_Beat = _Say | _Summary | _Pause | _Work | _StepStart
+
+
+def compile_routine(
+    routine: Routine, options: TimelineOptions, durations: DurationProvider
+) -> Timeline:
+    """Compile ``routine`` into a timeline, using ``durations`` for the length of speech."""
+    _check_options(routine, options)
+    if options.minutes is None:
+        # The intro says how long the session takes, which changes how long it takes:
+        # settle on a number of minutes that the finished timeline agrees with.
+        timeline = _lay_out(routine, _plan(routine, options, 0), durations)
+        for _ in range(3):
+            minutes = max(1, round(timeline.total_ms / 60_000))
+            timeline = _lay_out(routine, _plan(routine, options, minutes), durations)
+            if max(1, round(timeline.total_ms / 60_000)) == minutes:
+                break
+        return timeline
+    target_ms = round(options.minutes * 60_000)
+    beats = _plan(routine, options, round(options.minutes))
+    brief = options.verbosity is Verbosity.BRIEF
+    fitted = _fit(beats, target_ms, _fixed_ms(routine, beats, durations), routine, brief)
+    # Fitting changes the spoken summaries ("twelve strokes, ..."), hence the fixed speech
+    # time, so fit once more with the fixed time measured on the fitted plan.
+    fitted = _fit(beats, target_ms, _fixed_ms(routine, fitted, durations), routine, brief)
+    timeline = _lay_out(routine, fitted, durations)
+    if abs(timeline.total_ms - target_ms) > FIT_TOLERANCE * target_ms:
+        raise OptionError(
+            f"cannot fit {routine.slug} into {options.minutes:g} minutes "
+            f"(closest is {timeline.total_ms / 60_000:.1f})"
+        )
+    return timeline
+
+
+def _check_options(routine: Routine, options: TimelineOptions) -> None:
+    if not MIN_TEMPO <= options.tempo <= MAX_TEMPO:
+        raise OptionError(f"--tempo must be from {MIN_TEMPO} to {MAX_TEMPO} (got {options.tempo})")
+    if not MIN_REPS_SCALE <= options.reps_scale <= MAX_REPS_SCALE:
+        raise OptionError(
+            f"--reps must be from {MIN_REPS_SCALE} to {MAX_REPS_SCALE} (got {options.reps_scale})"
+        )
+    if options.minutes is not None and not MIN_MINUTES <= options.minutes <= MAX_MINUTES:
+        raise OptionError(
+            f"--minutes must be from {MIN_MINUTES:g} to {MAX_MINUTES:g} (got {options.minutes:g})"
+        )
+    count = len(routine.steps)
+    if not 1 <= options.from_step <= count:
+        raise OptionError(
+            f"--from must be a step number from 1 to {count} for {routine.slug} "
+            f"(got {options.from_step})"
+        )
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list[_Beat]:
+    beats: list[_Beat] = []
+    verbose = options.verbosity is not Verbosity.BRIEF
+    steps = routine.steps
+    first = options.from_step
+    if first == 1:
+        intro = routine.intro or f"This is the {routine.name}."
+        beats.append(_Say(CueKind.INTRO, None, intro))
+        if minutes_said:
+            beats.append(_Say(CueKind.INTRO, None, wording.intro_length(minutes_said)))
+    else:
+        beats.append(_Say(CueKind.INTRO, None, wording.starting_at(first, steps[first - 1].title)))
+    if routine.safety:
+        if verbose:
+            beats.append(_Say(CueKind.SAFETY, None, wording.SAFETY_LEAD))
+        beats.extend(_Say(CueKind.SAFETY, None, text) for text in routine.safety)
+    if first == 1:
+        beats.extend(_preparation(routine, verbose))
+    number = 0
+    last_section: str | None = None
+    for section in routine.sections:
+        for index, step in enumerate(section.steps):
+            number += 1
+            if number < first:
+                continue
+            if number > first:
+                beats.append(
+                    _Say(
+                        CueKind.TRANSITION,
+                        number - 1,
+                        wording.transition(step.title, brief=not verbose),
+                    )
+                )
+                beats.append(_Pause(MOVE_MS))
+            beats.append(_StepStart(number, step.title, section.title))
+            if section.title != last_section:
+                say_title = len(routine.sections) > 1 or index > 0
+                if say_title:
+                    beats.append(_Say(CueKind.SECTION, number, f"{section.title}."))
+                if section.intro:
+                    beats.append(_Say(CueKind.SECTION, number, section.intro))
+                last_section = section.title
+            beats.extend(_step(step, number, len(steps), options))
+    beats.append(_Say(CueKind.CLOSING, None, wording.EASE_OFF))
+    beats.append(_Say(CueKind.CLOSING, None, routine.closing or wording.DEFAULT_CLOSING))
+    return beats
+
+
+def _preparation(routine: Routine, verbose: bool) -> Iterator[_Beat]:
+    prep = routine.preparation
+    texts = [t for t in (prep.position, *prep.props, prep.oil) if t]
+    if not texts:
+        return
+    if verbose:
+        yield _Say(CueKind.PREPARATION, None, wording.PREPARATION_LEAD)
+    for text in texts:
+        yield _Say(CueKind.PREPARATION, None, text)
+    yield _Say(CueKind.PREPARATION, None, wording.READY)
+    yield _Pause(MOVE_MS)
+
+
+def _step(step: Step, number: int, total: int, options: TimelineOptions) -> Iterator[_Beat]:
+    verbose = options.verbosity is not Verbosity.BRIEF
+    yield _Say(CueKind.STEP, number, wording.step_announcement(number, total, step.title))
+    if step.stance and verbose:
+        yield _Say(CueKind.INSTRUCTION, number, step.stance)
+    yield _Say(CueKind.INSTRUCTION, number, step.instruction)
+    if verbose:
+        pressure = step.pressure_note or wording.PRESSURE_SENTENCES[step.pressure]
+        yield _Say(CueKind.INSTRUCTION, number, pressure)
+    for caution in step.cautions:
+        yield _Say(CueKind.SAFETY, number, caution)
+    for work in step.work:
+        yield from _work(work, number, options)
+
+
+def _work(work: Work, number: int, options: TimelineOptions) -> Iterator[_Beat]:
+    verbose = options.verbosity is not Verbosity.BRIEF
+    if isinstance(work, Sides):
+        yield _Say(CueKind.INSTRUCTION, number, work.first or wording.SIDE_FIRST)
+        for item in work.work:
+            yield from _side_work(item, number, options)
+        yield _Say(CueKind.SWITCH_SIDE, number, work.switch or wording.SIDE_SWITCH)
+        yield _Pause(MOVE_MS)
+        for item in work.work:
+            yield from _side_work(item, number, options)
+    elif isinstance(work, Repeat):
+        earlier = work.step
+        yield _Say(CueKind.INSTRUCTION, number, wording.repeat_intro(earlier.title))
+        if verbose and earlier.stance:
+            yield _Say(CueKind.INSTRUCTION, number, earlier.stance)
+        if verbose:
+            yield _Say(CueKind.INSTRUCTION, number, earlier.instruction)
+        for earlier_work in earlier.work:
+            yield from _work(earlier_work, number, options)
+    else:
+        yield from _side_work(work, number, options)
+
+
+def _side_work(work: SideWork, number: int, options: TimelineOptions) -> Iterator[_Beat]:
+    scaled = _scale(work, options)
+    if work.say:
+        yield _Say(CueKind.INSTRUCTION, number, work.say)
+    if options.verbosity is not Verbosity.BRIEF:
+        yield _Summary(number)
+    yield _Pause(SETTLE_MS)
+    yield _Say(CueKind.BEGIN, number, wording.BEGIN)
+    brief = options.verbosity is Verbosity.BRIEF
+    yield _Work(number, scaled, _minimum(scaled), options.counts, brief)
+
+
+def _scale(work: SideWork, options: TimelineOptions) -> SideWork:
+    """Apply ``--tempo`` (strokes only) and ``--reps`` (strokes and holds)."""
+    if isinstance(work, Strokes):
+        return replace(
+            work,
+            reps=max(1, round(work.reps * options.reps_scale)),
+            ms_per_rep=max(1, round(work.ms_per_rep * options.tempo)),
+        )
+    if isinstance(work, Holds):
+        return replace(work, reps=max(1, round(work.reps * options.reps_scale)))
+    return work
+
+
+def _minimum(work: SideWork) -> SideWork:
+    if isinstance(work, Strokes | Holds):
+        return replace(work, reps=max(1, math.ceil(work.reps / 2)))
+    return replace(work, duration_ms=max(5000, work.duration_ms // 2))
+
+
+def _work_ms(work: SideWork) -> int:
+    if isinstance(work, Timed):
+        return work.duration_ms
+    return work.reps * work.ms_per_rep
+
+
+# --- fit --------------------------------------------------------------------------------------
+
+
+def _fixed_ms(routine: Routine, beats: list[_Beat], durations: DurationProvider) -> int:
+    """Everything but the working periods: speech and pauses."""
+    total = _lay_out(routine, beats, durations).total_ms
+    return total - sum(_work_ms(b.work) for b in beats if isinstance(b, _Work))
+
+
+def _fit(
+    beats: list[_Beat], target_ms: int, fixed_ms: int, routine: Routine, brief: bool
+) -> list[_Beat]:
+    """Scale the working periods so that ``fixed_ms`` plus the work is ``target_ms``."""
+    works = [b for b in beats if isinstance(b, _Work)]
+    budget_ms = target_ms - fixed_ms
+    least_ms = sum(_work_ms(w.minimum) for w in works)
+    if budget_ms < least_ms:
+        shortest = (fixed_ms + least_ms) / 60_000
+        raise OptionError(
+            f"{routine.slug} needs at least {shortest:.1f} minutes with these options "
+            f"(asked for {target_ms / 60_000:g})",
+            hint=f"use --minutes {math.ceil(shortest)} or more"
+            + ("" if brief else ", --verbosity brief")
+            + ", or start later with --from",
+        )
+
+    def scaled(factor: float) -> list[SideWork]:
+        return [_scale_to(w, factor) for w in works]
+
+    low, high = 0.0, 1.0
+    while sum(map(_work_ms, scaled(high))) < budget_ms:
+        high *= 2
+    for _ in range(60):
+        middle = (low + high) / 2
+        if sum(map(_work_ms, scaled(middle))) < budget_ms:
+            low = middle
+        else:
+            high = middle
+    nearest = min(
+        (scaled(low), scaled(high)), key=lambda ws: abs(sum(map(_work_ms, ws)) - budget_ms)
+    )
+    fitted = iter(_trim_tempo(nearest, budget_ms))
+    return [replace(b, work=next(fitted)) if isinstance(b, _Work) else b for b in beats]
+
+
+def _scale_to(beat: _Work, factor: float) -> SideWork:
+    work, least = beat.work, beat.minimum
+    if isinstance(work, Strokes | Holds):
+        assert isinstance(least, Strokes | Holds)
+        return replace(work, reps=max(least.reps, round(work.reps * factor)))
+    assert isinstance(least, Timed)
+    return replace(work, duration_ms=max(least.duration_ms, round(work.duration_ms * factor)))
+
+
+def _trim_tempo(works: list[SideWork], budget_ms: int) -> list[SideWork]:
+    """Absorb the rounding of whole repetitions by stretching strokes and timed work slightly."""
+    flexible = sum(_work_ms(w) for w in works if not isinstance(w, Holds))
+    if flexible == 0:
+        return works
+    rigid = sum(_work_ms(w) for w in works if isinstance(w, Holds))
+    factor = min(1.15, max(0.87, (budget_ms - rigid) / flexible))
+    result: list[SideWork] = []
+    for work in works:
+        if isinstance(work, Strokes):
+            result.append(replace(work, ms_per_rep=max(1, round(work.ms_per_rep * factor))))
+        elif isinstance(work, Timed):
+            result.append(replace(work, duration_ms=round(work.duration_ms * factor)))
+        else:
+            result.append(work)
+    return result
+
+
+# --- lay out ----------------------------------------------------------------------------------
+
+
+def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) -> Timeline:
+    cues: list[Cue] = []
+    periods: dict[int, list[WorkPeriod]] = {}
+    starts: list[tuple[_StepStart, int]] = []
+    now = 0
+    previous: _Beat | None = None
+    pending_step: _StepStart | None = None
+    for index, beat in enumerate(beats):
+        if isinstance(beat, _StepStart):
+            pending_step = beat
+            continue
+        if isinstance(beat, _Summary):
+            upcoming = next(b for b in beats[index:] if isinstance(b, _Work))
+            beat = _Say(CueKind.INSTRUCTION, beat.step, wording.work_summary(upcoming.work))
+        if isinstance(beat, _Pause):
+            # Back-to-back pauses merge into the longest one rather than adding up.
+            already = previous.ms if isinstance(previous, _Pause) else 0
+            now += max(0, beat.ms - already)
+            beat = _Pause(max(beat.ms, already))
+        elif isinstance(beat, _Say):
+            if isinstance(previous, _Say):
+                now += GAP_MS
+            if pending_step is not None:
+                starts.append((pending_step, now))
+                pending_step = None
+            length = durations.speech_ms(beat.text)
+            cues.append(Cue(now, now + length, beat.kind, beat.step, beat.text))
+            now += length
+        else:
+            length = _work_ms(beat.work)
+            period = _period(beat.work, now, length)
+            periods.setdefault(beat.step, []).append(period)
+            cues.extend(_overlays(beat, now, now + length, durations))
+            now += length
+        previous = beat
+    closing_start = min(c.start_ms for c in cues if c.kind is CueKind.CLOSING)
+    spans: list[StepSpan] = []
+    for index, (start, start_ms) in enumerate(starts):
+        end_ms = starts[index + 1][1] if index + 1 < len(starts) else closing_start
+        spans.append(
+            StepSpan(
+                number=start.number,
+                title=start.title,
+                section=start.section,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                work=tuple(periods.get(start.number, ())),
+            )
+        )
+    cues.sort(key=lambda c: (c.start_ms, c.end_ms))
+    return Timeline(
+        slug=routine.slug,
+        title=routine.name,
+        total_ms=now + TAIL_MS,
+        cues=tuple(cues),
+        steps=tuple(spans),
+    )
+
+
+def _period(work: SideWork, start_ms: int, length_ms: int) -> WorkPeriod:
+    if isinstance(work, Strokes):
+        return WorkPeriod(start_ms, start_ms + length_ms, "strokes", work.reps, work.ms_per_rep)
+    if isinstance(work, Holds):
+        return WorkPeriod(start_ms, start_ms + length_ms, "holds", work.reps, work.ms_per_rep)
+    return WorkPeriod(start_ms, start_ms + length_ms, "timed", None, None)
+
+
+def _overlays(beat: _Work, start_ms: int, end_ms: int, durations: DurationProvider) -> list[Cue]:
+    """Progress and count cues inside one working period, most important first, where they fit."""
+    wanted: list[tuple[int, CueKind, str]] = []  # (offset from start, kind, text), by priority
+    work, step, brief = beat.work, beat.step, beat.brief
+    if isinstance(work, Strokes):
+        n, rep = work.reps, work.ms_per_rep
+        if n >= 2:
+            wanted.append(((n - 1) * rep, CueKind.PROGRESS, wording.LAST_ONE))
+        if n >= 6 and not brief:
+            wanted.append(((n - 3) * rep, CueKind.PROGRESS, wording.THREE_MORE))
+        if n >= 8 and not brief:
+            wanted.append(((n // 2) * rep, CueKind.PROGRESS, wording.HALFWAY))
+    elif isinstance(work, Holds):
+        hold_ms = work.count * 1000
+        for k in range(work.reps):
+            rep_start = k * work.ms_per_rep
+            wanted.append((rep_start + hold_ms, CueKind.PROGRESS, wording.RELEASE))
+            if beat.counts:
+                wanted.extend(
+                    (rep_start + i * 1000, CueKind.COUNT, wording.count_word(i + 1))
+                    for i in range(work.count)
+                )
+            elif k > 0:
+                wanted.append((rep_start, CueKind.PROGRESS, wording.HOLD))
+            if k > 0 and work.rest_ms >= 2500:
+                wanted.append((rep_start - 1500, CueKind.PROGRESS, wording.AGAIN))
+    else:
+        length = work.duration_ms
+        if length >= 150_000:
+            wanted.append((length - 60_000, CueKind.PROGRESS, wording.ONE_MINUTE_LEFT))
+        if length >= 30_000:
+            wanted.append((length - 10_000, CueKind.PROGRESS, wording.LAST_TEN_SECONDS))
+        if length >= 20_000 and not brief:
+            wanted.append((length // 2, CueKind.PROGRESS, wording.HALFWAY))
+    placed: list[Cue] = []
+    for offset, kind, text in wanted:
+        begin = start_ms + offset
+        end = begin + durations.speech_ms(text)
+        if begin < start_ms or end > end_ms:
+            continue
+        if any(
+            begin < other.end_ms + OVERLAY_MARGIN_MS and other.start_ms < end + OVERLAY_MARGIN_MS
+            for other in placed
+        ):
+            continue
+        placed.append(Cue(begin, end, kind, step, text))
+    return placed

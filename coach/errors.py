@@ -1,0 +1,44 @@
+"""The one exception family of coach.
+
+Domain code raises these; only the CLI turns them into ``error: ...`` on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+
+class CoachError(Exception):
+    """A failure the user can act on: a message and, optionally, how to fix it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RoutineError(CoachError):
+    """A routine file or name that cannot be loaded: bad syntax, bad field, missing file."""
+
+    exit_code = 2
+
+
+class OptionError(CoachError):
+    """Command options that cannot be honoured for this routine (e.g. --minutes too small)."""
+
+    exit_code = 2
+
+
+class EngineError(CoachError):
+    """A speech engine, audio tool or device that is missing or failed."""
+
+    exit_code = 3
+
+
+class ExportError(CoachError):
+    """An export that could not be written."""
+
+    exit_code = 4

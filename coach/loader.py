@@ -1,0 +1,379 @@
+"""Finding and loading routines: built-in slugs, user routines and files.
+
+A routine reference on the command line is a built-in slug (``full-back``), the slug of a user
+routine (a ``*.yaml`` file in :func:`user_routines_dir`), or a path to a file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ValidationError
+
+from coach import schema
+from coach.errors import RoutineError
+from coach.routine import (
+    Holds,
+    Preparation,
+    Pressure,
+    Repeat,
+    Routine,
+    Section,
+    Sides,
+    SideWork,
+    Step,
+    Strokes,
+    Timed,
+    Work,
+)
+from coach.yamlfile import Path_, YamlDocument, parse_yaml, read_text
+
+MAX_SESSION_MS = 4 * 3600 * 1000
+"""A routine's work may add up to four hours at most (``--minutes`` goes up to 240)."""
+MAX_INCLUDE_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class RoutineRef:
+    """Where a routine lives."""
+
+    slug: str
+    """The name to use on the command line."""
+    path: Path
+    """The file."""
+    builtin: bool
+    """Shipped with coach."""
+
+
+def user_routines_dir() -> Path:
+    """Where user routines live: ``$COACH_ROUTINES`` or ``<user config dir>/coach/routines``."""
+    override = os.environ.get("COACH_ROUTINES")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir("coach")) / "routines"
+
+
+def builtin_dir() -> Path:
+    """The folder of the routines shipped with coach."""
+    return Path(str(resources.files("coach") / "routines"))
+
+
+def available_routines() -> tuple[RoutineRef, ...]:
+    """Built-in routines, then user routines, each sorted by slug."""
+    refs = [RoutineRef(p.stem, p, True) for p in sorted(builtin_dir().glob("*.yaml"))]
+    user = user_routines_dir()
+    if user.is_dir():
+        builtin = {ref.slug for ref in refs}
+        for path in sorted(user.glob("*.y*ml")):
+            if path.stem not in builtin and path.suffix in (".yaml", ".yml"):
+                refs.append(RoutineRef(path.stem, path, False))
+    return tuple(refs)
+
+
+def resolve_ref(name: str, relative_to: Path | None = None) -> Path:
+    """The file for a routine reference: a known slug or a path."""
+    looks_like_path = "/" in name or "\\" in name or name.endswith((".yaml", ".yml"))
+    if not looks_like_path:
+        for ref in available_routines():
+            if ref.slug == name:
+                return ref.path
+    path = Path(name).expanduser()
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    if path.exists() or looks_like_path:
+        return path
+    known = ", ".join(ref.slug for ref in available_routines())
+    raise RoutineError(
+        f"no routine named '{name}': not a known routine and no such file",
+        hint=f"choose one of: {known}, or give a path to a .yaml file",
+    )
+
+
+def load_routine(name: str | Path) -> Routine:
+    """Load a routine by slug or path, validate it and expand its includes."""
+    path = name if isinstance(name, Path) else resolve_ref(name)
+    return _load_file(path, stack=())
+
+
+def _display(path: Path) -> str:
+    try:
+        if path.resolve().is_relative_to(builtin_dir().resolve()):
+            return f"built-in:{path.name}"
+    except OSError:
+        pass
+    return str(path)
+
+
+def _load_file(path: Path, stack: tuple[Path, ...]) -> Routine:
+    source = _display(path)
+    text = read_text(path, source)
+    doc = parse_yaml(text, source)
+    spec = _validate(doc)
+    return _Resolver(doc, path, stack).routine(spec)
+
+
+def _validate(doc: YamlDocument) -> schema.RoutineSpec:
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__ if doc.data is not None else "nothing"
+        raise RoutineError(
+            f"{doc.where(())}: a routine file must be a mapping of fields (found {kind})",
+            hint="start from the example in the README or `coach schema`",
+        )
+    try:
+        return schema.RoutineSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _translate(doc, exc.errors(include_url=False)[0]) from None
+
+
+# Messages for fields whose rule is easier to state than pydantic's wording.
+_FIELD_RULES = {
+    "reps": f"must be a whole number from 1 to {schema.MAX_REPS}",
+    "seconds_per_rep": f"must be a number of seconds from 1 to {schema.MAX_SECONDS_PER_REP}",
+    "count": f"must be a whole number from 1 to {schema.MAX_HOLD_COUNT}",
+    "rest_seconds": f"must be a number of seconds from 0 to {schema.MAX_REST_SECONDS}",
+    "seconds": (
+        f"must be a number of seconds from {schema.MIN_TIMED_SECONDS} to {schema.MAX_TIMED_SECONDS}"
+    ),
+    "repeat": "must name an earlier step by its id or its number",
+    "pressure": "must be one of: light, medium, firm",
+    "slug": "must be lowercase letters, digits and single hyphens, like 'lower-back'",
+    "id": "must be lowercase letters, digits and single hyphens, like 'long-glide'",
+    "format": "must be 1 (the only routine format so far)",
+}
+
+_FIELDS_OF: dict[str, type[BaseModel]] = {
+    "": schema.RoutineSpec,
+    "sections": schema.SectionSpec,
+    "steps": schema.StepSpec,
+    "preparation": schema.PreparationSpec,
+    "strokes": schema.StrokesSpec,
+    "holds": schema.HoldsSpec,
+    "timed": schema.TimedSpec,
+    "sides": schema.SidesSpec,
+}
+
+
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> Path_:
+    """The path into the file's data for a pydantic error location (union tags dropped)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict | list):
+            continue  # a union tag such as "section" or "strokes"
+        else:
+            break
+    return tuple(path)
+
+
+def _dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "the file"
+
+
+def _translate(doc: YamlDocument, error: Any) -> RoutineError:
+    loc = tuple(error["loc"])
+    path = _data_path(doc.data, loc)
+    kind = error["type"]
+    got = error.get("input")
+    if kind == "extra_forbidden":
+        field = str(loc[-1])
+        parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "")
+        if len(path) >= 2 and isinstance(path[-2], int):
+            parent = str(path[-3]) if len(path) >= 3 else ""
+        model = _FIELDS_OF.get(parent if parent in _FIELDS_OF else "")
+        allowed = ", ".join(model.model_fields) if model else ""
+        message = f"{_dotted(path)}: unknown field '{field}'"
+        return RoutineError(
+            f"{doc.where(path)}: {message}",
+            hint=f"allowed here: {allowed}" if allowed else None,
+        )
+    if kind == "missing":
+        field = str(loc[-1])
+        full = (*path, field)
+        return RoutineError(f"{doc.where(path)}: {_dotted(full)}: required field is missing")
+    field = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
+    rule = _FIELD_RULES.get(field)
+    if rule is None:
+        rule = _generic_rule(kind, error)
+    shown = _shown(got)
+    suffix = f" (got {shown})" if shown is not None else ""
+    return RoutineError(f"{doc.where(path)}: {_dotted(path)}: {rule}{suffix}")
+
+
+def _generic_rule(kind: str, error: Any) -> str:
+    ctx = error.get("ctx") or {}
+    if kind in ("string_too_short",):
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"has too many items (at most {ctx.get('max_length')})"
+    if kind in ("string_type", "string_pattern_mismatch"):
+        return "must be text"
+    if kind in ("tuple_type", "list_type"):
+        return "must be a list"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be a mapping of fields"
+    msg = str(error.get("msg", "is not valid"))
+    return msg[:1].lower() + msg[1:]
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    return None
+
+
+class _Resolver:
+    """Turns a validated file into a :class:`Routine`: includes expanded, repeats resolved."""
+
+    def __init__(self, doc: YamlDocument, path: Path, stack: tuple[Path, ...]) -> None:
+        self.doc = doc
+        self.path = path
+        self.stack = (*stack, path.resolve())
+        self.steps: list[Step] = []
+        self.ids: dict[str, Step] = {}
+
+    def routine(self, spec: schema.RoutineSpec) -> Routine:
+        sections: list[Section] = []
+        for index, item in enumerate(spec.sections):
+            where: Path_ = ("sections", index)
+            if isinstance(item, schema.IncludeSpec):
+                sections.extend(self._include(item.include, (*where, "include")))
+            else:
+                sections.append(self._section(item, where))
+        prep = spec.preparation
+        routine = Routine(
+            slug=spec.slug,
+            name=spec.name,
+            description=spec.description,
+            sections=tuple(sections),
+            intro=spec.intro,
+            safety=spec.safety,
+            preparation=Preparation(prep.position, prep.props, prep.oil),
+            closing=spec.closing,
+            source=self.doc.source,
+        )
+        total = sum(work_ms(work) for step in routine.steps for work in step.work)
+        if total > MAX_SESSION_MS:
+            raise RoutineError(
+                f"{self.doc.where(('sections',))}: sections: the work adds up to "
+                f"{total / 3_600_000:.1f} hours; a routine is at most "
+                f"{MAX_SESSION_MS // 3_600_000} hours",
+                hint="lower reps, seconds_per_rep or seconds",
+            )
+        return routine
+
+    def _include(self, name: str, where: Path_) -> tuple[Section, ...]:
+        try:
+            target = resolve_ref(name, relative_to=self.path.parent)
+        except RoutineError as exc:
+            raise RoutineError(
+                f"{self.doc.where(where)}: include: {exc.message}", exc.hint
+            ) from None
+        if target.resolve() in self.stack:
+            chain = " -> ".join(p.name for p in (*self.stack, target.resolve()))
+            raise RoutineError(f"{self.doc.where(where)}: include: circular include ({chain})")
+        if len(self.stack) >= MAX_INCLUDE_DEPTH:
+            raise RoutineError(f"{self.doc.where(where)}: include: includes nest too deeply")
+        if not target.is_file():
+            raise RoutineError(f"{self.doc.where(where)}: include: no such file: {target}")
+        return _load_file(target, self.stack).sections
+
+    def _section(self, spec: schema.SectionSpec, where: Path_) -> Section:
+        steps = tuple(
+            self._step(step, (*where, "steps", index)) for index, step in enumerate(spec.steps)
+        )
+        return Section(title=spec.title, steps=steps, intro=spec.intro)
+
+    def _step(self, spec: schema.StepSpec, where: Path_) -> Step:
+        work = tuple(
+            self._work(item, (*where, "work", index)) for index, item in enumerate(spec.work)
+        )
+        step = Step(
+            title=spec.title,
+            instruction=spec.instruction,
+            pressure=Pressure(spec.pressure),
+            work=work,
+            id=spec.id,
+            stance=spec.stance,
+            pressure_note=spec.pressure_note,
+            cautions=spec.cautions,
+        )
+        if spec.id is not None:
+            if spec.id in self.ids:
+                raise RoutineError(
+                    f"{self.doc.where((*where, 'id'))}: {_dotted((*where, 'id'))}: "
+                    f"another step already has the id '{spec.id}'"
+                )
+            self.ids[spec.id] = step
+        self.steps.append(step)
+        return step
+
+    def _work(self, item: Any, where: Path_) -> Work:
+        if isinstance(item, schema.SidesItem):
+            side = item.sides
+            work = tuple(_side_work(w) for w in side.work)
+            return Sides(work=work, first=side.first, switch=side.switch)
+        if isinstance(item, schema.RepeatItem):
+            return Repeat(step=self._earlier_step(item.repeat, (*where, "repeat")))
+        return _side_work(item)
+
+    def _earlier_step(self, ref: str | int, where: Path_) -> Step:
+        if isinstance(ref, int):
+            if ref <= len(self.steps):
+                return self.steps[ref - 1]
+            problem = f"step {ref} is not an earlier step of this file"
+        elif ref in self.ids:
+            return self.ids[ref]
+        else:
+            known = ", ".join(self.ids) or "none"
+            problem = f"no earlier step has the id '{ref}' (earlier ids: {known})"
+        raise RoutineError(f"{self.doc.where(where)}: {_dotted(where)}: {problem}")
+
+
+def _side_work(item: Any) -> SideWork:
+    if isinstance(item, schema.StrokesItem):
+        s = item.strokes
+        return Strokes(reps=s.reps, ms_per_rep=_ms(s.seconds_per_rep), say=s.say)
+    if isinstance(item, schema.HoldsItem):
+        h = item.holds
+        return Holds(reps=h.reps, count=h.count, rest_ms=_ms(h.rest_seconds), say=h.say)
+    t = item.timed
+    return Timed(duration_ms=_ms(t.seconds), say=t.say)
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def work_ms(work: Work) -> int:
+    """How long a piece of work takes as written (both sides for ``sides``)."""
+    if isinstance(work, Strokes | Holds):
+        return work.reps * work.ms_per_rep
+    if isinstance(work, Timed):
+        return work.duration_ms
+    if isinstance(work, Sides):
+        return 2 * sum(work_ms(w) for w in work.work)
+    return sum(work_ms(w) for w in work.step.work)

@@ -1,0 +1,118 @@
+"""How timelines and routine lists look on screen and in JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from coach.loader import RoutineRef
+from coach.timeline import CueKind, Timeline, timeline_to_json
+
+
+@dataclass(frozen=True)
+class RoutineRow:
+    """One line of ``coach list``."""
+
+    ref: RoutineRef
+    """Where the routine lives."""
+    name: str
+    """Display name, or why it cannot be loaded."""
+    steps: int | None
+    """Number of steps, None if invalid."""
+    total_ms: int | None
+    """Estimated length at default options, None if invalid."""
+
+
+def clock(ms: int) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for a time on the timeline."""
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def minutes_text(ms: int) -> str:
+    """A length for people: "14 min", "1 h 5 min"."""
+    minutes = round(ms / 60_000)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if hours else f"{minutes} min"
+
+
+def routine_table(rows: list[RoutineRow]) -> Table:
+    """The table printed by ``coach list``."""
+    table = Table(box=None, pad_edge=False)
+    for column in ("routine", "name", "steps", "length", "source"):
+        table.add_column(column, justify="right" if column in ("steps", "length") else "left")
+    for row in rows:
+        table.add_row(
+            Text(row.ref.slug),
+            Text(row.name),
+            "-" if row.steps is None else str(row.steps),
+            "-" if row.total_ms is None else minutes_text(row.total_ms),
+            Text("built-in" if row.ref.builtin else str(row.ref.path)),
+        )
+    return table
+
+
+_KIND_STYLE = {
+    CueKind.STEP: "bold",
+    CueKind.SECTION: "bold",
+    CueKind.SAFETY: "yellow",
+    CueKind.BEGIN: "green",
+    CueKind.TRANSITION: "cyan",
+    CueKind.PROGRESS: "dim",
+    CueKind.COUNT: "dim",
+}
+
+
+def timeline_table(timeline: Timeline) -> Table:
+    """The readable form printed by ``coach show``: time, step, cue; work shown as silence."""
+    table = Table(
+        title=Text(f"{timeline.title} ({timeline.slug}), {minutes_text(timeline.total_ms)}"),
+        box=None,
+        pad_edge=False,
+        title_justify="left",
+    )
+    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("step", justify="right")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("cue")
+    work_starts = {w.start_ms: w for s in timeline.steps for w in s.work}
+    for cue in timeline.cues:
+        style = _KIND_STYLE.get(cue.kind, "")
+        table.add_row(
+            clock(cue.start_ms),
+            "" if cue.step is None else str(cue.step),
+            str(cue.kind),
+            Text(cue.text),
+            style=style,
+        )
+        work = work_starts.get(cue.end_ms) if cue.kind is CueKind.BEGIN else None
+        if work is not None:
+            table.add_row(
+                "",
+                "",
+                "",
+                Text(
+                    f"[hands on: {_work_text(work.kind, work.reps, work.ms_per_rep)}, "
+                    f"until {clock(work.end_ms)}]"
+                ),
+                style="italic dim",
+            )
+    table.add_row(clock(timeline.total_ms), "", "end", "", style="dim")
+    return table
+
+
+def _work_text(kind: str, reps: int | None, ms_per_rep: int | None) -> str:
+    if reps is None or ms_per_rep is None:
+        return "timed"
+    seconds = f"{ms_per_rep / 1000:g}"
+    return f"{reps} x {seconds} s" + (" (hold + rest)" if kind == "holds" else "")
+
+
+def timeline_json(timeline: Timeline) -> dict[str, Any]:
+    """The public JSON form (see :func:`coach.timeline.timeline_to_json`)."""
+    return timeline_to_json(timeline)

@@ -1,0 +1,226 @@
+"""The routine file format (version 1), as pydantic models.
+
+These models are the public interface for routine authors: they validate what a file says and
+generate the JSON Schema printed by ``coach schema``. They describe the *file*; the loader turns a
+validated file into the frozen :mod:`coach.routine` model that the compiler uses.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+
+FORMAT_VERSION = 1
+
+MAX_REPS = 500
+MAX_SECONDS_PER_REP = 120
+MAX_HOLD_COUNT = 60
+MAX_REST_SECONDS = 60
+MIN_TIMED_SECONDS = 5
+MAX_TIMED_SECONDS = 3600
+MAX_TEXT_CHARS = 1000
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+Slug = Annotated[
+    str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=40, strict=True)
+]
+Spoken = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS, strict=True),
+    Field(description="Spoken aloud. Short, calm, imperative sentences read best."),
+]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, strict=True)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StrokesSpec(_Strict):
+    """Repeated strokes: the working period is reps x seconds_per_rep, exactly."""
+
+    reps: int = Field(strict=True, ge=1, le=MAX_REPS, description="How many strokes.")
+    seconds_per_rep: float = Field(
+        strict=True,
+        ge=1,
+        le=MAX_SECONDS_PER_REP,
+        description="Seconds one slow stroke takes (the tempo).",
+    )
+    say: Spoken | None = Field(default=None, description="Spoken just before 'Begin'.")
+
+
+class HoldsSpec(_Strict):
+    """Holds counted aloud, one number per second, each followed by a rest."""
+
+    reps: int = Field(strict=True, ge=1, le=MAX_REPS, description="How many holds.")
+    count: int = Field(
+        strict=True, ge=1, le=MAX_HOLD_COUNT, description="Hold for a count of this many."
+    )
+    rest_seconds: float = Field(
+        default=4, ge=0, le=MAX_REST_SECONDS, description="Rest after each hold, in seconds."
+    )
+    say: Spoken | None = Field(default=None, description="Spoken just before 'Begin'.")
+
+
+class TimedSpec(_Strict):
+    """Work for a fixed time, e.g. 'keep kneading for three minutes'."""
+
+    seconds: float = Field(
+        strict=True,
+        ge=MIN_TIMED_SECONDS,
+        le=MAX_TIMED_SECONDS,
+        description="How long the work lasts.",
+    )
+    say: Spoken | None = Field(default=None, description="Spoken just before 'Begin'.")
+
+
+class StrokesItem(_Strict):
+    strokes: StrokesSpec
+
+
+class HoldsItem(_Strict):
+    holds: HoldsSpec
+
+
+class TimedItem(_Strict):
+    timed: TimedSpec
+
+
+WORK_KINDS = ("strokes", "holds", "timed", "sides", "repeat")
+SIDE_WORK_KINDS = ("strokes", "holds", "timed")
+
+
+def _single_key(value: Any) -> str | None:
+    """The work kind of a work item: its only key, if it is one of the known kinds."""
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if isinstance(key, str) else None
+    if isinstance(value, BaseModel):
+        return next(iter(type(value).model_fields))
+    return None
+
+
+SideWork = Annotated[
+    Annotated[StrokesItem, Tag("strokes")]
+    | Annotated[HoldsItem, Tag("holds")]
+    | Annotated[TimedItem, Tag("timed")],
+    Discriminator(
+        _single_key,
+        custom_error_type="work_kind",
+        custom_error_message="each work item needs exactly one of: strokes, holds, timed",
+    ),
+]
+
+
+class SidesSpec(_Strict):
+    """The same work on one side, then the other, with a spoken switch between."""
+
+    first: Spoken | None = Field(default=None, description="Spoken before the first side.")
+    switch: Spoken | None = Field(default=None, description="Spoken when switching sides.")
+    work: tuple[SideWork, ...] = Field(min_length=1, max_length=20)
+
+
+class SidesItem(_Strict):
+    sides: SidesSpec
+
+
+class RepeatItem(_Strict):
+    repeat: (
+        Annotated[str, StringConstraints(pattern=SLUG_PATTERN, strict=True)]
+        | Annotated[int, Field(strict=True, ge=1)]
+    ) = Field(
+        description="An earlier step of this file: its id, or its 1-based number in the file."
+    )
+
+
+WorkItem = Annotated[
+    Annotated[StrokesItem, Tag("strokes")]
+    | Annotated[HoldsItem, Tag("holds")]
+    | Annotated[TimedItem, Tag("timed")]
+    | Annotated[SidesItem, Tag("sides")]
+    | Annotated[RepeatItem, Tag("repeat")],
+    Discriminator(
+        _single_key,
+        custom_error_type="work_kind",
+        custom_error_message="each work item needs exactly one of: " + ", ".join(WORK_KINDS),
+    ),
+]
+
+
+class StepSpec(_Strict):
+    """One step of a massage: where to stand, what to do, how firmly, and the work."""
+
+    id: Slug | None = Field(default=None, description="Name for `repeat` references.")
+    title: Title
+    stance: Spoken | None = Field(default=None, description="Where to stand or kneel.")
+    instruction: Spoken = Field(description="What the stroke is.")
+    pressure: Literal["light", "medium", "firm"]
+    pressure_note: Spoken | None = Field(
+        default=None, description="Spoken instead of the default pressure sentence."
+    )
+    cautions: tuple[Spoken, ...] = Field(default=(), max_length=10)
+    work: tuple[WorkItem, ...] = Field(min_length=1, max_length=20)
+
+
+class SectionSpec(_Strict):
+    """A titled group of steps."""
+
+    title: Title
+    intro: Spoken | None = Field(default=None, description="Spoken when the section starts.")
+    steps: tuple[StepSpec, ...] = Field(min_length=1, max_length=100)
+
+
+class IncludeSpec(_Strict):
+    """All sections of another routine: a built-in or user slug, or a path relative to this file."""
+
+    include: Annotated[str, StringConstraints(min_length=1, max_length=255, strict=True)]
+
+
+def _section_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "include" if "include" in value else "section"
+    return "include" if isinstance(value, IncludeSpec) else "section"
+
+
+SectionItem = Annotated[
+    Annotated[SectionSpec, Tag("section")] | Annotated[IncludeSpec, Tag("include")],
+    Discriminator(_section_kind),
+]
+
+
+class PreparationSpec(_Strict):
+    """Getting ready: spoken in the order position, props, oil."""
+
+    position: Spoken | None = None
+    props: tuple[Spoken, ...] = Field(default=(), max_length=10)
+    oil: Spoken | None = None
+
+
+class RoutineSpec(_Strict):
+    """A coach routine file, format version 1."""
+
+    model_config = ConfigDict(
+        title="coach routine",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+
+    format: Literal[1] = Field(description="The routine format version; always 1.")
+    slug: Slug = Field(description="Short name: lowercase letters, digits and hyphens.")
+    name: Title
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)
+    ] = Field(description="Shown in listings; not spoken.")
+    intro: Spoken | None = Field(default=None, description="Spoken at the very start.")
+    safety: tuple[Spoken, ...] = Field(default=(), max_length=20)
+    preparation: PreparationSpec = PreparationSpec()
+    closing: Spoken | None = Field(default=None, description="Spoken at the very end.")
+    sections: tuple[SectionItem, ...] = Field(min_length=1, max_length=50)
+
+
+def routine_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a routine file, for editors (YAML language servers read it too)."""
+    return RoutineSpec.model_json_schema(mode="validation")

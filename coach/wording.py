@@ -1,0 +1,112 @@
+"""The sentences coach adds around what the routine author wrote.
+
+Kept in one place so the voice of coach stays consistent: short, calm, imperative.
+"""
+
+from __future__ import annotations
+
+from coach.routine import Holds, Pressure, Strokes, Timed
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """``n`` in words up to 999 (engines read "12" in many ways; words are unambiguous)."""
+    if n < 0 or n > 999:
+        return str(n)
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+    hundreds, rest = divmod(n, 100)
+    return f"{_ONES[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
+
+
+def seconds_words(ms: int) -> str:
+    """A duration as it would be said: "eight seconds", "two and a half minutes"."""
+    seconds = round(ms / 1000)
+    if seconds < 90:
+        return f"{number_words(seconds)} second" + ("" if seconds == 1 else "s")
+    halves = round(seconds / 30)
+    minutes, half = divmod(halves, 2)
+    words = number_words(minutes) + (" and a half" if half else "")
+    return words + (" minute" if minutes == 1 and not half else " minutes")
+
+
+def capitalized(text: str) -> str:
+    """First letter upper-case."""
+    return text[:1].upper() + text[1:]
+
+
+def step_announcement(number: int, total: int, title: str) -> str:
+    """Announces a step: "Step three of ten: Thumb circles."."""
+    return f"Step {number_words(number)} of {number_words(total)}: {title}."
+
+
+PRESSURE_SENTENCES = {
+    Pressure.LIGHT: "Keep the pressure light.",
+    Pressure.MEDIUM: "Use medium, even pressure.",
+    Pressure.FIRM: "Press firmly, but never on the spine.",
+}
+
+
+def work_summary(work: Strokes | Holds | Timed) -> str:
+    """How much work is coming, said before "Begin"."""
+    if isinstance(work, Strokes):
+        reps = number_words(work.reps)
+        noun = "stroke" if work.reps == 1 else "strokes"
+        return f"{capitalized(reps)} {noun}, about {seconds_words(work.ms_per_rep)} each."
+    if isinstance(work, Holds):
+        times = "once" if work.reps == 1 else f"{number_words(work.reps)} times"
+        return f"Hold for a count of {number_words(work.count)}, {times}."
+    return f"Keep going for {seconds_words(work.duration_ms)}."
+
+
+BEGIN = "Begin."
+HALFWAY = "Halfway."
+THREE_MORE = "Three more."
+LAST_ONE = "Last one."
+RELEASE = "And release."
+AGAIN = "And again."
+HOLD = "Hold."
+LAST_TEN_SECONDS = "Ten more seconds."
+ONE_MINUTE_LEFT = "One minute left."
+SIDE_FIRST = "Start on one side."
+SIDE_SWITCH = "Now switch to the other side."
+SAFETY_LEAD = "First, some safety points."
+PREPARATION_LEAD = "Before you start, get everything ready."
+READY = "When you are ready, we will begin."
+EASE_OFF = "Ease off."
+DEFAULT_CLOSING = "That is the end of the session. Well done."
+
+
+def count_word(n: int) -> str:
+    """A hold count: "One.", "Two.", ..."""
+    return capitalized(number_words(n)) + "."
+
+
+def intro_length(minutes: int) -> str:
+    """How long the session lasts, said in the intro."""
+    if minutes <= 1:
+        return "It takes about a minute."
+    return f"It takes about {number_words(minutes)} minutes."
+
+
+def starting_at(number: int, title: str) -> str:
+    """Said instead of the intro when the session starts part-way (``--from``)."""
+    return f"Starting at step {number_words(number)}: {title}."
+
+
+def transition(next_title: str, brief: bool) -> str:
+    """Ends a step and names the next one."""
+    return f"Next: {next_title}." if brief else f"{EASE_OFF} Next: {next_title}."
+
+
+def repeat_intro(title: str) -> str:
+    """Introduces a repeat of an earlier step."""
+    return f"Now repeat {title[:1].lower() + title[1:]}."

@@ -1,0 +1,183 @@
+"""Reading YAML safely, remembering which line every value came from.
+
+Routine files come from users, so the reader is defensive: a size cap before reading, strict
+UTF-8, no anchors or aliases (which also rules out "billion laughs" alias bombs), a nesting
+limit, and no duplicate keys. Every error is a :class:`~coach.errors.RoutineError` naming the file
+and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from coach.errors import RoutineError
+
+MAX_FILE_BYTES = 1_000_000
+"""A routine is a few kilobytes; anything near a megabyte is not a routine."""
+MAX_DEPTH = 32
+"""The format nests about eight levels deep; far deeper input is refused before it is built."""
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML document and where each of its values stood in the file."""
+
+    data: Any
+    """The plain Python value: dicts, lists, strings, numbers, booleans, None."""
+    lines: dict[Path_, int]
+    """1-based line of the value at each path (keys and list indexes from the root)."""
+    source: str
+    """How to name the file in messages."""
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line of the deepest value on ``path`` that the file has."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+    def where(self, path: Path_) -> str:
+        """``file:line`` for a message about the value at ``path``."""
+        line = self.line_of(path)
+        return f"{self.source}:{line}" if line is not None else self.source
+
+
+class _GuardedComposer(Composer):
+    """A composer that refuses anchors, aliases and deep nesting before building anything."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[attr-defined]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(
+                event.start_mark.line + 1,
+                "anchors and aliases (& and *) are not supported in routine files",
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _GuardedComposer,
+    yaml.constructor.SafeConstructor,
+    yaml.resolver.Resolver,
+):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _GuardedComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+def read_text(path: Path, source: str) -> str:
+    """Read a user file as UTF-8 text, refusing folders, huge files and bad bytes."""
+    try:
+        if path.is_dir():
+            raise RoutineError(f"{source}: is a folder, not a routine file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise RoutineError(
+                f"{source}: file is too large ({size / 1e6:.1f} MB; a routine file is at most "
+                f"{MAX_FILE_BYTES // 1000} kB)"
+            )
+        raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    except FileNotFoundError:
+        raise RoutineError(f"{source}: no such file") from None
+    except PermissionError:
+        raise RoutineError(f"{source}: permission denied") from None
+    except OSError as exc:
+        raise RoutineError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RoutineError(
+            f"{source}:{line}: not valid UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def parse_yaml(text: str, source: str) -> YamlDocument:
+    """Parse one YAML document, keeping the line of every value."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RoutineError(f"{source}: the file is empty")
+        lines: dict[Path_, int] = {}
+        data = _build(loader, node, (), lines, source)
+    except _Refused as exc:
+        raise RoutineError(f"{source}:{exc.line}: {exc.message}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        what = exc.problem or exc.context or "not valid YAML"
+        raise RoutineError(f"{where}: YAML syntax error: {what}") from None
+    except yaml.YAMLError as exc:
+        raise RoutineError(f"{source}: YAML error: {exc}") from None
+    except RecursionError:
+        raise RoutineError(f"{source}: nested too deeply") from None
+    finally:
+        loader.dispose()
+    return YamlDocument(data=data, lines=lines, source=source)
+
+
+_PLAIN_TAGS: dict[type[Node], str] = {
+    MappingNode: "tag:yaml.org,2002:map",
+    SequenceNode: "tag:yaml.org,2002:seq",
+}
+
+
+def _build(loader: _Loader, node: Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
+    lines[path] = node.start_mark.line + 1
+    plain = _PLAIN_TAGS.get(type(node))
+    if plain is not None and node.tag != plain:
+        raise _Refused(
+            node.start_mark.line + 1, f"YAML tags such as '{node.tag}' are not supported"
+        )
+    if isinstance(node, MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise _Refused(key_node.start_mark.line + 1, "mapping keys must be plain words")
+            key = loader.construct_object(key_node)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in result:
+                raise _Refused(key_node.start_mark.line + 1, f"duplicate field '{key}'")
+            result[key] = _build(loader, value_node, (*path, key), lines, source)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, SequenceNode):
+        return [
+            _build(loader, item, (*path, index), lines, source)
+            for index, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node)

@@ -1,0 +1,87 @@
+"""Shared fixtures: routine files written on the fly, the estimate provider."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from coach.durations import EstimatedDurations
+
+MINIMAL: dict[str, Any] = {
+    "format": 1,
+    "slug": "tiny",
+    "name": "Tiny routine",
+    "description": "A routine for tests.",
+    "safety": ["Never press on the spine."],
+    "sections": [
+        {
+            "title": "Back",
+            "steps": [
+                {
+                    "id": "glide",
+                    "title": "Glide",
+                    "instruction": "Slide your hands up the back.",
+                    "pressure": "light",
+                    "work": [{"strokes": {"reps": 4, "seconds_per_rep": 5}}],
+                }
+            ],
+        }
+    ],
+}
+
+
+def minimal_routine(**changes: Any) -> dict[str, Any]:
+    """A deep copy of a valid minimal routine with top-level fields replaced."""
+    data = copy.deepcopy(MINIMAL)
+    data.update(changes)
+    return data
+
+
+def step(title: str, *work: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A step dict with the given work items."""
+    return {
+        "title": title,
+        "instruction": f"Do {title.lower()}.",
+        "pressure": "light",
+        "work": list(work),
+        **extra,
+    }
+
+
+@pytest.fixture
+def write_routine(tmp_path: Path) -> Callable[..., Path]:
+    """Write a routine (dict -> YAML, or raw str/bytes) to a file and return its path."""
+
+    def write(content: dict[str, Any] | str | bytes, name: str = "routine.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(content, dict):
+            path.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True), "utf-8")
+        elif isinstance(content, str):
+            path.write_text(content, "utf-8")
+        else:
+            path.write_bytes(content)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def estimate() -> EstimatedDurations:
+    """The default duration provider."""
+    return EstimatedDurations()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep tests away from the real user's routines and cache."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("COACH_ROUTINES", str(home / "routines"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

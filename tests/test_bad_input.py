@@ -1,0 +1,220 @@
+"""Every class of bad routine input gets one clear line, a non-zero exit and no traceback.
+
+These run the real ``coach validate`` and ``coach show`` in a subprocess, as a user would.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import minimal_routine, step
+
+Make = Callable[[Path], Path]
+
+
+def _yaml(text: str) -> Make:
+    def make(folder: Path) -> Path:
+        path = folder / "bad.yaml"
+        path.write_text(text, "utf-8")
+        return path
+
+    return make
+
+
+def _routine(**changes: Any) -> Make:
+    import yaml
+
+    return _yaml(yaml.safe_dump(minimal_routine(**changes), sort_keys=False))
+
+
+def _work(*items: dict[str, Any]) -> Make:
+    return _routine(sections=[{"title": "Back", "steps": [step("Glide", *items)]}])
+
+
+def _bytes(data: bytes) -> Make:
+    def make(folder: Path) -> Path:
+        path = folder / "bad.yaml"
+        path.write_bytes(data)
+        return path
+
+    return make
+
+
+def _circular(folder: Path) -> Path:
+    a, b = folder / "a.yaml", folder / "b.yaml"
+    for path, other in ((a, "b.yaml"), (b, "a.yaml")):
+        path.write_text(
+            f"format: 1\nslug: {path.stem}\nname: {path.stem}\ndescription: d\n"
+            f"sections:\n  - include: {other}\n",
+            "utf-8",
+        )
+    return a
+
+
+def _huge(folder: Path) -> Path:
+    path = folder / "huge.yaml"
+    with path.open("wb") as f:
+        f.write(b"format: 1\ndescription: |\n")
+        line = b"  " + b"x" * 78 + b"\n"
+        f.write(line * (60_000_000 // len(line)))
+    return path
+
+
+def _folder(folder: Path) -> Path:
+    path = folder / "routine.yaml"
+    path.mkdir()
+    return path
+
+
+def _missing(folder: Path) -> Path:
+    return folder / "nope.yaml"
+
+
+_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+)
+
+STRK = {"seconds_per_rep": 5}
+
+CASES: dict[str, tuple[Make, tuple[str, ...]]] = {
+    "yaml syntax": (_yaml("format: 1\nslug: [unclosed\nname: x\n"), ("bad.yaml:", "YAML syntax")),
+    "top level list": (_yaml("- 1\n- 2\n"), ("bad.yaml:1:", "must be a mapping")),
+    "top level text": (_yaml("just words\n"), ("bad.yaml:1:", "must be a mapping")),
+    "unknown field": (_routine(colour="blue"), ("bad.yaml:", "unknown field 'colour'")),
+    "missing field": (
+        _yaml("format: 1\nslug: x\nname: X\nsections: []\n"),
+        ("bad.yaml:1:", "description: required field is missing"),
+    ),
+    "null field": (_routine(name=None), ("bad.yaml:3:", "name: must be text (got nothing)")),
+    "zero reps": (_work({"strokes": {"reps": 0, **STRK}}), (".reps", "from 1 to 500", "got 0")),
+    "negative reps": (
+        _work({"strokes": {"reps": -3, **STRK}}),
+        ("bad.yaml:", "work[0].strokes.reps", "got -3"),
+    ),
+    "fractional reps": (_work({"strokes": {"reps": 2.5, **STRK}}), ("reps", "got 2.5")),
+    "text reps": (_work({"strokes": {"reps": "ten", **STRK}}), ("reps", "whole number")),
+    "billion reps": (_work({"strokes": {"reps": 10**9, **STRK}}), ("reps", "got 1000000000")),
+    "thirty hours": (
+        _routine(
+            sections=[
+                {
+                    "title": "Long",
+                    "steps": [step(f"Long {i}", {"timed": {"seconds": 3600}}) for i in range(30)],
+                }
+            ]
+        ),
+        ("bad.yaml:", "30.0 hours", "at most 4 hours"),
+    ),
+    "missing step reference": (
+        _work({"strokes": {"reps": 2, **STRK}}, {"repeat": "nowhere"}),
+        ("bad.yaml:", "repeat", "no earlier step has the id 'nowhere'"),
+    ),
+    "forward step reference": (
+        _work({"repeat": 3}),
+        ("bad.yaml:", "repeat", "step 3 is not an earlier step"),
+    ),
+    "circular include": (_circular, ("b.yaml:6:", "circular include (a.yaml -> b.yaml -> a.yaml)")),
+    "missing include": (
+        _routine(sections=[{"include": "no-such-routine"}]),
+        ("bad.yaml:", "include", "no routine named 'no-such-routine'"),
+    ),
+    "no steps": (_routine(sections=[{"title": "Empty", "steps": []}]), ("steps", "at least 1")),
+    "no sections": (_routine(sections=[]), ("sections", "at least 1")),
+    "no work": (_routine(sections=[{"title": "B", "steps": [step("Idle")]}]), ("work",)),
+    "unknown work kind": (_work({"kneads": {"reps": 2}}), ("work[0]", "exactly one of")),
+    "bad pressure": (
+        _routine(
+            sections=[
+                {
+                    "title": "B",
+                    "steps": [step("P", {"timed": {"seconds": 9}}) | {"pressure": "hard"}],
+                }
+            ]
+        ),
+        ("pressure", "light, medium, firm", "'hard'"),
+    ),
+    "unsafe slug": (_routine(slug="../../etc/x"), ("slug", "lowercase")),
+    "non-utf8": (_bytes(b"format: 1\nname: caf\xe9\n"), ("bad.yaml:2:", "UTF-8")),
+    "alias bomb": (_yaml(_BOMB), ("bad.yaml:1:", "aliases")),
+    "deep nesting": (
+        _yaml("a: " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        ("bad.yaml:1:", "nested"),
+    ),
+    "60 MB file": (_huge, ("huge.yaml", "too large")),
+    "folder": (_folder, ("routine.yaml", "folder")),
+    "does not exist": (_missing, ("nope.yaml", "no such file")),
+    "empty file": (_yaml(""), ("bad.yaml", "empty")),
+    "duplicate key": (_yaml("format: 1\nformat: 1\n"), ("bad.yaml:2:", "duplicate field 'format'")),
+    "python tag": (
+        _yaml("format: !!python/object/apply:os.system [ls]\n"),
+        ("bad.yaml:1:", "tags such as 'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ),
+    "python scalar tag": (
+        _yaml("format: !!python/name:os.system ''\n"),
+        ("bad.yaml:1:", "YAML syntax error", "python/name:os.system"),
+    ),
+}
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_routine_gets_one_clear_line(case: str, tmp_path: Path) -> None:
+    make, expected = CASES[case]
+    path = make(tmp_path)
+    started = time.monotonic()
+    result = _run("validate", str(path))
+    elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for text in expected:
+        assert text in lines[0], f"{text!r} not in {lines[0]!r}"
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+
+
+def test_show_reports_the_same_error_as_validate(tmp_path: Path) -> None:
+    path = CASES["negative reps"][0](tmp_path)
+    shown = _run("show", str(path))
+    validated = _run("validate", str(path))
+    assert shown.returncode != 0
+    assert shown.stderr == validated.stderr
+
+
+def test_unknown_routine_name_lists_the_known_ones() -> None:
+    result = _run("show", "no-such-thing")
+    assert result.returncode != 0
+    assert "no routine named 'no-such-thing'" in result.stderr
+    assert "full-back" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--minutes", "2"), "needs at least"),
+        (("--minutes", "500"), "--minutes must be from 1 to 240"),
+        (("--from", "11"), "--from must be a step number from 1 to 10"),
+        (("--tempo", "0"), "--tempo must be from"),
+        (("--reps", "50"), "--reps must be from"),
+    ],
+)
+def test_impossible_options_get_one_clear_line(args: tuple[str, ...], expected: str) -> None:
+    result = _run("show", "full-back", *args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

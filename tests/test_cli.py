@@ -1,0 +1,144 @@
+"""The command line, in-process (typer's runner) and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
+from coach.schema import routine_json_schema
+from tests.conftest import minimal_routine
+
+runner = CliRunner()
+
+
+def test_show_json_is_the_public_contract() -> None:
+    result = runner.invoke(app, ["show", "full-back", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"routine", "title", "total_seconds", "cues", "steps"}
+    assert data["routine"] == "full-back"
+    assert [s["number"] for s in data["steps"]] == list(range(1, 11))
+    for cue in data["cues"]:
+        assert set(cue) == {"start", "end", "kind", "step", "text"}
+        assert cue["start"] <= cue["end"] <= data["total_seconds"]
+    for step in data["steps"]:
+        assert {"number", "title", "start", "end", "work"} <= set(step)
+        for work in step["work"]:
+            if work["reps"] is not None:
+                length = work["end"] - work["start"]
+                assert length == pytest.approx(work["reps"] * work["seconds_per_rep"], abs=1e-6)
+
+
+def test_show_table_reads_like_a_session() -> None:
+    result = runner.invoke(app, ["show", "lower-back"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Lower-back massage" in out
+    assert "Step one of five" in out
+    assert "Begin." in out
+    assert "hands on: 10 x 8 s" in out
+    assert "spine" in out
+
+
+def test_show_options_change_the_timeline() -> None:
+    base = json.loads(runner.invoke(app, ["show", "lower-back", "--json"]).stdout)
+    slow = json.loads(runner.invoke(app, ["show", "lower-back", "--json", "--tempo", "1.5"]).stdout)
+    fitted = json.loads(
+        runner.invoke(app, ["show", "lower-back", "--json", "--minutes", "30"]).stdout
+    )
+    later = json.loads(runner.invoke(app, ["show", "lower-back", "--json", "--from", "3"]).stdout)
+    assert slow["total_seconds"] > base["total_seconds"]
+    assert abs(fitted["total_seconds"] - 1800) <= 36
+    assert [s["number"] for s in later["steps"]] == [3, 4, 5]
+
+
+def test_list_shows_builtins_and_user_routines(
+    write_routine: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "tiny.yaml").write_text(json.dumps(minimal_routine()), "utf-8")  # JSON is valid YAML
+    (user / "broken.yaml").write_text("format: 1\n", "utf-8")
+    monkeypatch.setenv("COACH_ROUTINES", str(user))
+    result = runner.invoke(app, ["list"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert set(lines) == {"full-back", "lower-back", "upper-back", "tiny", "broken"}
+    assert "10" in lines["full-back"] and "built-in" in lines["full-back"]
+    assert "invalid" in lines["broken"] and "coach validate" in lines["broken"]
+    shown = runner.invoke(app, ["show", "tiny", "--json"])
+    assert json.loads(shown.stdout)["routine"] == "tiny"
+
+
+def test_validate_ok_and_failures(write_routine: Callable[..., Path]) -> None:
+    good = write_routine(minimal_routine(), "good.yaml")
+    bad = write_routine("format: 2\n", "bad.yaml")
+    ok = runner.invoke(app, ["validate", str(good)])
+    assert ok.exit_code == 0
+    assert ok.stdout.startswith(f"ok: {good}: tiny, 1 steps")
+    both = runner.invoke(app, ["validate", str(good), str(bad)])
+    assert both.exit_code == 2
+
+
+def test_unicode_text_is_fine(write_routine: Callable[..., Path]) -> None:
+    data = minimal_routine(
+        name="Massage du dos, doucement 🌿",
+        intro="Détendez-vous. 背中をゆっくり。",
+    )
+    path = write_routine(data)
+    result = runner.invoke(app, ["show", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["title"] == "Massage du dos, doucement 🌿"
+    assert out["cues"][0]["text"] == "Détendez-vous. 背中をゆっくり。"
+
+
+def test_schema_is_json_schema_and_matches_the_model() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
+    assert printed == routine_json_schema()
+    assert printed["$schema"].startswith("https://json-schema.org/")
+    assert {"format", "slug", "name", "description", "sections"} <= set(printed["required"])
+
+
+def test_builtin_routines_validate_against_the_printed_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from coach.loader import builtin_dir
+
+    schema = routine_json_schema()
+    for path in builtin_dir().glob("*.yaml"):
+        jsonschema.validate(yaml.safe_load(path.read_text("utf-8")), schema)
+
+
+def test_real_subprocess_show_and_version() -> None:
+    version = subprocess.run(
+        [sys.executable, "-m", "coach", "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.startswith("coach ")
+    shown = subprocess.run(
+        [sys.executable, "-m", "coach", "show", "full-back", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(shown.stdout)
+    assert data["total_seconds"] > 20 * 60
+    assert shown.stderr == ""
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "coach"
+    if not script.exists():
+        pytest.skip("coach is not installed as a console script in this environment")
+    result = subprocess.run([str(script), "list"], capture_output=True, text=True, check=True)
+    assert "full-back" in result.stdout

@@ -1,0 +1,292 @@
+"""The compiler: what is said, in what order, and exactly how long the silences last."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.compiler import GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
+from coach.durations import EstimatedDurations
+from coach.errors import OptionError
+from coach.loader import load_routine
+from coach.timeline import CueKind, Timeline, TimelineOptions, Verbosity
+from tests.conftest import minimal_routine, step
+
+Write = Callable[..., Path]
+
+
+def _compile(
+    write: Write, steps: list[dict[str, Any]], estimate: EstimatedDurations, **options: Any
+) -> Timeline:
+    path = write(minimal_routine(sections=[{"title": "Back", "steps": steps}]))
+    return compile_routine(load_routine(path), TimelineOptions(**options), estimate)
+
+
+def _texts(timeline: Timeline, kind: CueKind) -> list[str]:
+    return [c.text for c in timeline.cues if c.kind is kind]
+
+
+def test_work_period_is_reps_times_seconds_and_starts_when_begin_ends(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    timeline = _compile(
+        write_routine, [step("Glide", {"strokes": {"reps": 12, "seconds_per_rep": 7.5}})], estimate
+    )
+    (work,) = timeline.steps[0].work
+    assert work.end_ms - work.start_ms == 12 * 7500
+    assert (work.reps, work.ms_per_rep) == (12, 7500)
+    begin = next(c for c in timeline.cues if c.kind is CueKind.BEGIN)
+    assert begin.text == "Begin."
+    assert begin.end_ms == work.start_ms
+    # nothing but progress cues is spoken during the work
+    inside = [c for c in timeline.cues if work.start_ms <= c.start_ms < work.end_ms]
+    assert {c.kind for c in inside} == {CueKind.PROGRESS}
+    assert all(c.end_ms <= work.end_ms for c in inside)
+    # the cue after the work starts exactly when the work ends
+    after = next(c for c in timeline.cues if c.start_ms >= work.end_ms)
+    assert after.start_ms == work.end_ms
+    assert after.kind is CueKind.CLOSING
+
+
+def test_progress_cues_fall_on_stroke_boundaries(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    timeline = _compile(
+        write_routine, [step("Glide", {"strokes": {"reps": 10, "seconds_per_rep": 6}})], estimate
+    )
+    (work,) = timeline.steps[0].work
+    progress = {
+        c.text: c.start_ms - work.start_ms for c in timeline.cues if c.kind is CueKind.PROGRESS
+    }
+    assert progress == {"Halfway.": 5 * 6000, "Three more.": 7 * 6000, "Last one.": 9 * 6000}
+
+
+def test_brief_keeps_only_last_one(write_routine: Write, estimate: EstimatedDurations) -> None:
+    timeline = _compile(
+        write_routine,
+        [step("Glide", {"strokes": {"reps": 10, "seconds_per_rep": 6}})],
+        estimate,
+        verbosity=Verbosity.BRIEF,
+    )
+    assert _texts(timeline, CueKind.PROGRESS) == ["Last one."]
+    assert not any("strokes, about" in c.text for c in timeline.cues)
+
+
+def test_progress_cues_that_do_not_fit_are_dropped_not_stretched(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    timeline = _compile(
+        write_routine, [step("Tap", {"strokes": {"reps": 8, "seconds_per_rep": 1}})], estimate
+    )
+    (work,) = timeline.steps[0].work
+    assert work.end_ms - work.start_ms == 8000
+    progress = [c for c in timeline.cues if c.kind is CueKind.PROGRESS]
+    assert progress, "at least 'Last one.' fits in a one-second stroke"
+    for a, b in itertools.pairwise(progress):
+        assert a.end_ms <= b.start_ms
+
+
+def test_holds_count_one_number_per_second(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    timeline = _compile(
+        write_routine,
+        [step("Lift", {"holds": {"reps": 3, "count": 10, "rest_seconds": 4}})],
+        estimate,
+    )
+    (work,) = timeline.steps[0].work
+    assert work.end_ms - work.start_ms == 3 * (10 + 4) * 1000
+    counts = [c for c in timeline.cues if c.kind is CueKind.COUNT]
+    assert [c.text for c in counts] == [f"{w}." for w in _WORDS] * 3
+    for rep in range(3):
+        for i in range(10):
+            assert counts[rep * 10 + i].start_ms == work.start_ms + rep * 14_000 + i * 1000
+    releases = [c.start_ms - work.start_ms for c in timeline.cues if c.text == "And release."]
+    assert releases == [10_000, 24_000, 38_000]
+    summary = "Hold for a count of ten, three times."
+    assert summary in _texts(timeline, CueKind.INSTRUCTION)
+
+
+_WORDS = "One Two Three Four Five Six Seven Eight Nine Ten".split()
+
+
+def test_no_counts_says_hold_instead(write_routine: Write, estimate: EstimatedDurations) -> None:
+    timeline = _compile(
+        write_routine,
+        [step("Lift", {"holds": {"reps": 2, "count": 5, "rest_seconds": 3}})],
+        estimate,
+        counts=False,
+    )
+    assert not _texts(timeline, CueKind.COUNT)
+    assert "Hold." in _texts(timeline, CueKind.PROGRESS)
+    (work,) = timeline.steps[0].work
+    assert work.end_ms - work.start_ms == 2 * 8000
+
+
+def test_sides_do_the_work_twice_with_a_spoken_switch(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    sides = {
+        "sides": {
+            "first": "Start on the left.",
+            "switch": "Now the right.",
+            "work": [{"strokes": {"reps": 4, "seconds_per_rep": 3}}, {"timed": {"seconds": 20}}],
+        }
+    }
+    timeline = _compile(write_routine, [step("Pull", sides)], estimate)
+    work = timeline.steps[0].work
+    assert [(w.kind, w.end_ms - w.start_ms) for w in work] == [
+        ("strokes", 12_000),
+        ("timed", 20_000),
+        ("strokes", 12_000),
+        ("timed", 20_000),
+    ]
+    (switch,) = [c for c in timeline.cues if c.kind is CueKind.SWITCH_SIDE]
+    assert switch.text == "Now the right."
+    assert work[1].end_ms <= switch.start_ms < work[2].start_ms
+    assert "Start on the left." in _texts(timeline, CueKind.INSTRUCTION)
+
+
+def test_repeat_redoes_an_earlier_step_inside_the_later_one(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    steps = [
+        step("Glide", {"strokes": {"reps": 5, "seconds_per_rep": 8}}, id="glide"),
+        step("Fingers", {"strokes": {"reps": 3, "seconds_per_rep": 10}}, {"repeat": "glide"}),
+        step("Again", {"repeat": 1}),
+    ]
+    timeline = _compile(write_routine, steps, estimate)
+    assert [len(s.work) for s in timeline.steps] == [1, 2, 1]
+    assert timeline.steps[1].work[1].reps == 5
+    assert timeline.steps[1].work[1].ms_per_rep == 8000
+    assert "Now repeat glide." in _texts(timeline, CueKind.INSTRUCTION)
+
+
+def test_include_numbers_steps_across_the_whole_routine() -> None:
+    full = compile_routine(load_routine("full-back"), TimelineOptions(), EstimatedDurations())
+    lower = load_routine("lower-back")
+    upper = load_routine("upper-back")
+    assert [s.number for s in full.steps] == list(range(1, 11))
+    assert [s.title for s in full.steps] == [s.title for s in (*lower.steps, *upper.steps)]
+    assert {s.section for s in full.steps[:5]} == {lower.sections[0].title}
+    announcements = _texts(full, CueKind.STEP)
+    assert announcements[0].startswith("Step one of ten:")
+    assert announcements[-1].startswith("Step ten of ten:")
+
+
+def test_steps_tile_the_session_and_cues_carry_their_step() -> None:
+    timeline = compile_routine(load_routine("full-back"), TimelineOptions(), EstimatedDurations())
+    for a, b in zip(timeline.steps, timeline.steps[1:], strict=False):
+        assert a.end_ms == b.start_ms
+    for span in timeline.steps:
+        cues = [c for c in timeline.cues if c.step == span.number]
+        assert all(span.start_ms <= c.start_ms < span.end_ms for c in cues)
+        assert cues[0].kind in (CueKind.STEP, CueKind.SECTION)
+
+
+def test_safety_comes_before_the_first_step() -> None:
+    timeline = compile_routine(load_routine("lower-back"), TimelineOptions(), EstimatedDurations())
+    first_step = timeline.steps[0].start_ms
+    safety = [c for c in timeline.cues if c.kind is CueKind.SAFETY and c.step is None]
+    assert safety and all(c.end_ms <= first_step for c in safety)
+    assert any("spine" in c.text for c in safety)
+    assert any("stop" in c.text.lower() for c in safety)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "verbosity"),
+    [(19, Verbosity.BRIEF), (25, Verbosity.NORMAL), (31, Verbosity.FULL), (45, Verbosity.NORMAL),
+     (90, Verbosity.NORMAL), (240, Verbosity.BRIEF)],
+)  # fmt: skip
+def test_minutes_fits_the_session_within_two_percent(minutes: int, verbosity: Verbosity) -> None:
+    options = TimelineOptions(minutes=minutes, verbosity=verbosity)
+    timeline = compile_routine(load_routine("full-back"), options, EstimatedDurations())
+    assert abs(timeline.total_ms - minutes * 60_000) <= 0.02 * minutes * 60_000
+    for span in timeline.steps:
+        for work in span.work:
+            if work.reps is not None and work.ms_per_rep is not None:
+                assert work.end_ms - work.start_ms == work.reps * work.ms_per_rep
+    said = next(
+        c.text for c in timeline.cues if c.kind is CueKind.INTRO and "takes about" in c.text
+    )
+    assert said.endswith("minutes.")
+
+
+def test_minutes_never_goes_below_half_the_authored_work() -> None:
+    routine = load_routine("full-back")
+    normal = compile_routine(routine, TimelineOptions(), EstimatedDurations())
+    with pytest.raises(OptionError, match=r"needs at least (\d+\.\d) minutes") as caught:
+        compile_routine(routine, TimelineOptions(minutes=5), EstimatedDurations())
+    shortest = float(caught.value.message.split("at least ")[1].split()[0])
+    squeezed = compile_routine(
+        routine, TimelineOptions(minutes=shortest + 0.2), EstimatedDurations()
+    )
+    authored = [w for s in normal.steps for w in s.work]
+    fitted = [w for s in squeezed.steps for w in s.work]
+    for a, f in zip(authored, fitted, strict=True):
+        if a.reps is not None:
+            assert f.reps is not None and f.reps >= (a.reps + 1) // 2
+
+
+def test_summary_speaks_the_fitted_counts() -> None:
+    timeline = compile_routine(
+        load_routine("lower-back"), TimelineOptions(minutes=40), EstimatedDurations()
+    )
+    work = timeline.steps[0].work[0]
+    begin = next(c for c in timeline.cues if c.kind is CueKind.BEGIN and c.end_ms == work.start_ms)
+    summary = [c for c in timeline.cues if c.end_ms <= begin.start_ms][-1]
+    from coach.wording import number_words
+
+    assert summary.text.lower().startswith(number_words(work.reps or 0))
+
+
+def test_tempo_and_reps_scale_the_work(write_routine: Write, estimate: EstimatedDurations) -> None:
+    steps = [step("Glide", {"strokes": {"reps": 10, "seconds_per_rep": 6}})]
+    timeline = _compile(write_routine, steps, estimate, tempo=1.5, reps_scale=0.5)
+    (work,) = timeline.steps[0].work
+    assert (work.reps, work.ms_per_rep) == (5, 9000)
+    assert work.end_ms - work.start_ms == 45_000
+
+
+def test_from_starts_at_the_step_and_keeps_safety() -> None:
+    timeline = compile_routine(
+        load_routine("full-back"), TimelineOptions(from_step=6), EstimatedDurations()
+    )
+    assert [s.number for s in timeline.steps] == [6, 7, 8, 9, 10]
+    assert timeline.cues[0].text.startswith("Starting at step six:")
+    assert any(c.kind is CueKind.SAFETY for c in timeline.cues)
+    assert not any(c.kind is CueKind.PREPARATION for c in timeline.cues)
+
+
+def test_speech_never_overlaps_and_the_parts_add_up() -> None:
+    for slug in ("lower-back", "upper-back", "full-back"):
+        timeline = compile_routine(load_routine(slug), TimelineOptions(), EstimatedDurations())
+        speech = timeline.speech_cues
+        for a, b in itertools.pairwise(speech):
+            assert a.end_ms <= b.start_ms, (a, b)
+        assert timeline.total_ms == max(c.end_ms for c in timeline.cues) + TAIL_MS
+
+
+def test_pauses_are_the_documented_ones(write_routine: Write, estimate: EstimatedDurations) -> None:
+    timeline = _compile(
+        write_routine, [step("Glide", {"strokes": {"reps": 2, "seconds_per_rep": 5}})], estimate
+    )
+    begin = next(c for c in timeline.cues if c.kind is CueKind.BEGIN)
+    before = [c for c in timeline.cues if c.end_ms <= begin.start_ms][-1]
+    assert begin.start_ms - before.end_ms == SETTLE_MS
+    intro = timeline.cues[:2]
+    assert intro[1].start_ms - intro[0].end_ms == GAP_MS
+
+
+@pytest.mark.parametrize("slug", ["lower-back", "upper-back", "full-back"])
+def test_the_intro_says_the_real_length(slug: str) -> None:
+    from coach.wording import number_words
+
+    timeline = compile_routine(load_routine(slug), TimelineOptions(), EstimatedDurations())
+    minutes = round(timeline.total_ms / 60_000)
+    said = next(c.text for c in timeline.cues if "takes about" in c.text)
+    assert said == f"It takes about {number_words(minutes)} minutes."
