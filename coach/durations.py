@@ -26,7 +26,12 @@ _CLAUSE_PAUSE_MS = 120
 _MIN_SPEECH_MS = 250
 """Even a one-syllable word ("Two.") takes about a quarter of a second."""
 
-_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
+# Sentence ends, including the ellipsis and the CJK full stop, exclamation and question marks.
+_SENTENCE_END = re.compile("[.!?\u2026\u3002\uff01\uff1f](?=\\s|$)")
+_WORDLIKE = re.compile(
+    "[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U0001f000-\U0001faff\u2600-\u27bf]"
+)
+"""CJK characters, Hangul syllables and emoji: each is spoken as (at least) a word of its own."""
 _CLAUSE_BREAK = re.compile("[,;:\u2013\u2014]")  # comma, semicolon, colon, dashes
 
 
@@ -43,7 +48,8 @@ def estimate_speech_ms(text: str, rate_wpm: int = DEFAULT_RATE_WPM) -> int:
     stripped = " ".join(text.split())
     if not stripped:
         return 0
-    words = max(1.0, len(stripped) / _CHARS_PER_WORD)
+    wordlike = len(_WORDLIKE.findall(stripped))
+    words = max(1.0, (len(stripped) - wordlike) / _CHARS_PER_WORD + wordlike)
     talk_ms = words * 60_000 / rate_wpm
     sentences = len(_SENTENCE_END.findall(stripped))
     pauses_ms = max(0, sentences - 1) * _SENTENCE_PAUSE_MS

@@ -1,0 +1,179 @@
+"""Outside tools the speech layer relies on, and a health check of all of them.
+
+:func:`doctor` never raises: each check reports ``ok`` and a one-line ``detail`` saying what was
+found, or what is missing and how to get it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coach.errors import CoachError, EngineError
+from coach.speech.cache import ClipCache
+
+_FFMPEG_HINT = "pip install imageio-ffmpeg"
+
+
+def find_ffmpeg() -> str:
+    """Path of an ffmpeg executable: the system one on PATH, else imageio-ffmpeg's own."""
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise EngineError(
+            "ffmpeg not found: none on PATH and imageio-ffmpeg is not installed",
+            hint=_FFMPEG_HINT,
+        ) from None
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError as exc:
+        raise EngineError(
+            f"ffmpeg not found: none on PATH and imageio-ffmpeg has none ({exc})",
+            hint=_FFMPEG_HINT,
+        ) from None
+
+
+def ffmpeg_version(executable: str) -> str:
+    """First line of ``executable -version``, e.g. ``ffmpeg version 7.1 ...``."""
+    try:
+        result = subprocess.run(
+            [executable, "-hide_banner", "-version"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EngineError(f"{executable} -version failed: {exc}", hint=_FFMPEG_HINT) from None
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        tail = result.stderr.strip()[-300:]
+        raise EngineError(
+            f"{executable} -version exited with {result.returncode}: {tail}", hint=_FFMPEG_HINT
+        )
+    return lines[0]
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    """The outcome of one health check."""
+
+    name: str
+    """What was checked, e.g. ``ffmpeg``."""
+    ok: bool
+    """Whether it is usable."""
+    detail: str
+    """What was found, or why it is unusable and how to fix that."""
+
+
+def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
+    """Check eSpeak NG, pyttsx3, its voices, ffmpeg, an audio output device and the cache."""
+    checks = [
+        _check("eSpeak NG", _espeak_detail),
+        _check("pyttsx3", _pyttsx3_detail),
+        _check("voices", _voices_detail),
+        _check("ffmpeg", _ffmpeg_detail),
+        _check("audio output", _audio_output_detail),
+    ]
+    if cache is not None:
+        checks.append(_check("clip cache", lambda: _cache_detail(cache)))
+    return tuple(checks)
+
+
+def _check(name: str, probe: Callable[[], str]) -> DoctorCheck:
+    try:
+        return DoctorCheck(name, True, probe())
+    except CoachError as exc:
+        detail = exc.message if not exc.hint else f"{exc.message} ({exc.hint})"
+        return DoctorCheck(name, False, detail)
+    except Exception as exc:  # a health check reports every failure instead of raising
+        return DoctorCheck(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def _espeak_detail() -> str:
+    from coach.speech.pyttsx3_engine import ensure_espeak_available, pyttsx3_driver_name
+
+    try:
+        info = ensure_espeak_available()
+    except EngineError as exc:
+        driver = pyttsx3_driver_name()
+        if driver != "espeak":
+            return f"not installed; not needed, pyttsx3 uses {driver} here"
+        raise exc
+    data = info.data_path or "built-in data folder"
+    return f"eSpeak NG {info.version} from {info.source}: {info.library} (data: {data})"
+
+
+def _pyttsx3_detail() -> str:
+    from coach.speech.pyttsx3_engine import (
+        ensure_espeak_available,
+        pyttsx3_driver_name,
+        pyttsx3_uses_same_espeak,
+        pyttsx3_version,
+    )
+
+    driver = pyttsx3_driver_name()
+    if driver == "espeak":
+        ensure_espeak_available()
+    try:
+        importlib.import_module(f"pyttsx3.drivers.{driver}")
+    except Exception as exc:
+        raise EngineError(
+            f"pyttsx3 {pyttsx3_version()} cannot load its {driver} driver: {exc}",
+            hint="pip install espeakng-loader" if driver == "espeak" else None,
+        ) from None
+    detail = f"pyttsx3 {pyttsx3_version()}, driver {driver}"
+    if driver == "espeak":
+        same = pyttsx3_uses_same_espeak()
+        detail += (
+            "; its live driver uses the same libespeak-ng"
+            if same
+            else "; WARNING: its live driver loads a different libespeak-ng"
+        )
+    return detail
+
+
+def _voices_detail() -> str:
+    from coach.speech.pyttsx3_engine import DEFAULT_ESPEAK_VOICE, Pyttsx3Engine
+
+    voices = Pyttsx3Engine().voices()
+    if not voices:
+        raise EngineError("pyttsx3 offers no voices", hint="install a voice for your system")
+    english = sum(1 for voice in voices if voice.language.startswith("en"))
+    return f"{len(voices)} voices ({english} English); default {DEFAULT_ESPEAK_VOICE!r} on eSpeak"
+
+
+def _ffmpeg_detail() -> str:
+    executable = find_ffmpeg()
+    return f"{executable}: {ffmpeg_version(executable)}"
+
+
+def _audio_output_detail() -> str:
+    try:
+        import sounddevice  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        raise EngineError(
+            "sounddevice is not installed: live sessions cannot play audio",
+            hint="pip install sounddevice",
+        ) from None
+    except OSError as exc:
+        raise EngineError(
+            f"the PortAudio library is missing ({exc})",
+            hint="install PortAudio, e.g. `apt install libportaudio2`",
+        ) from None
+    try:
+        device = sounddevice.query_devices(kind="output")
+    except Exception as exc:
+        raise EngineError(f"no audio output device: {exc}") from None
+    return f"default output: {device['name']}"
+
+
+def _cache_detail(cache: ClipCache) -> str:
+    info = cache.info()
+    return f"{info.path}: {info.clips} clips, {info.bytes / 1_000_000:.1f} MB"

@@ -1,0 +1,37 @@
+"""Helpers shared by the speech tests (a uniquely named module, unlike ``conftest``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.errors import EngineError
+from coach.speech.base import Clip, SpeechEngine, SpeechSettings, Voice, get_engine
+
+
+class CountingEngine:
+    """Wraps an engine and counts calls to synthesize."""
+
+    def __init__(self, inner: SpeechEngine) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.synth_calls = 0
+
+    def version(self) -> str:
+        return self.inner.version()
+
+    def voices(self) -> tuple[Voice, ...]:
+        return self.inner.voices()
+
+    def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+        self.synth_calls += 1
+        return self.inner.synthesize(text, settings)
+
+
+def available_engine(name: str) -> SpeechEngine:
+    """The engine called ``name``, or skip the test saying why it is unavailable."""
+    engine = get_engine(name)
+    try:
+        engine.version()
+    except EngineError as exc:
+        pytest.skip(f"speech engine {name!r} unavailable: {exc.message}")
+    return engine

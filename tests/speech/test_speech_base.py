@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coach.errors import EngineError, OptionError
+from coach.speech.base import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    Clip,
+    SpeechSettings,
+    get_engine,
+    ms_to_samples,
+    samples_to_ms,
+)
+
+
+def test_ms_to_samples_known_values() -> None:
+    assert ms_to_samples(1000, 22050) == 22050
+    assert ms_to_samples(1, 22050) == 22  # 22.05 rounds down
+    assert ms_to_samples(10, 22050) == 221  # 220.5 rounds half up
+    assert ms_to_samples(0, 44100) == 0
+    assert samples_to_ms(22050, 22050) == 1000
+    assert samples_to_ms(11, 22050) == 0
+    assert samples_to_ms(12, 22050) == 1
+
+
+@given(
+    ms=st.integers(min_value=0, max_value=10_000_000),
+    rate_hz=st.sampled_from([8000, 16000, 22050, 24000, 44100, 48000, 96000]),
+)
+def test_ms_survive_a_round_trip_through_samples(ms: int, rate_hz: int) -> None:
+    assert samples_to_ms(ms_to_samples(ms, rate_hz), rate_hz) == ms
+
+
+def test_conversions_reject_a_bad_rate() -> None:
+    with pytest.raises(ValueError):
+        ms_to_samples(10, 0)
+    with pytest.raises(ValueError):
+        samples_to_ms(10, -1)
+
+
+def test_clip_duration_and_samples() -> None:
+    clip = Clip.from_samples(np.array([0, 1, -1, 32767, -32768], dtype=np.int16), 1000)
+    assert clip.sample_count == 5
+    assert clip.duration_ms == 5
+    assert clip.pcm[:4] == b"\x00\x00\x01\x00"  # little-endian
+    assert clip.samples().tolist() == [0, 1, -1, 32767, -32768]
+
+
+def test_clip_from_float_samples_rounds_and_clips() -> None:
+    clip = Clip.from_samples(np.array([0.0, 0.5, -0.5, 2.0, -2.0]), 8000)
+    assert clip.samples().tolist() == [0, 16384, -16384, 32767, -32768]
+
+
+def test_clip_rejects_stereo_and_other_dtypes() -> None:
+    with pytest.raises(ValueError):
+        Clip.from_samples(np.zeros((2, 10), dtype=np.int16), 8000)
+    with pytest.raises(ValueError):
+        Clip.from_samples(np.zeros(10, dtype=np.int32), 8000)
+
+
+def test_silence() -> None:
+    clip = Clip.silence(250, 22050)
+    assert clip.duration_ms == 250
+    assert not clip.samples().any()
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"rate_wpm": 10}, {"rate_wpm": 1000}, {"volume": 0.0}, {"volume": 2.5}]
+)
+def test_settings_reject_out_of_range_values(kwargs: dict[str, float]) -> None:
+    with pytest.raises(OptionError):
+        SpeechSettings(**kwargs)  # type: ignore[arg-type]
+
+
+def test_registry_lists_the_engines() -> None:
+    assert sorted(ENGINES) == ["fake", "pyttsx3"]
+    assert DEFAULT_ENGINE == "pyttsx3"
+    assert get_engine("fake").name == "fake"
+    assert get_engine("pyttsx3").name == "pyttsx3"
+
+
+def test_unknown_engine_names_the_choices() -> None:
+    with pytest.raises(EngineError) as raised:
+        get_engine("x")
+    assert raised.value.message == "unknown speech engine 'x'"
+    assert raised.value.hint == "choose one of: fake, pyttsx3"
+
+
+def test_importing_the_speech_layer_loads_no_engine_library() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys\n"
+        "import coach.speech.base, coach.speech.cache, coach.speech.clips, coach.speech.fake\n"
+        "import coach.speech.pyttsx3_engine, coach.speech.tools\n"
+        "from coach.speech.base import get_engine\n"
+        "get_engine('pyttsx3')\n"
+        "print(sorted(m for m in ('pyttsx3', 'espeakng_loader', 'imageio_ffmpeg', 'platformdirs',"
+        " 'pyloudnorm', 'scipy') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=repo, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from coach.errors import EngineError
+from coach.speech import tools
+from coach.speech.cache import ClipCache
+from coach.speech.tools import DoctorCheck, doctor, ffmpeg_version, find_ffmpeg
+
+
+def test_find_ffmpeg_returns_an_executable_that_runs() -> None:
+    executable = find_ffmpeg()
+    result = subprocess.run([executable, "-version"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    assert result.stdout.startswith("ffmpeg version")
+    assert ffmpeg_version(executable).startswith("ffmpeg version")
+
+
+def test_find_ffmpeg_falls_back_to_imageio_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert find_ffmpeg() == imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def test_find_ffmpeg_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
+    with pytest.raises(EngineError) as raised:
+        find_ffmpeg()
+    assert raised.value.hint == "pip install imageio-ffmpeg"
+
+
+def test_doctor_reports_every_check(tmp_path: object, cache: ClipCache) -> None:
+    checks = doctor(cache)
+    assert [check.name for check in checks] == [
+        "eSpeak NG",
+        "pyttsx3",
+        "voices",
+        "ffmpeg",
+        "audio output",
+        "clip cache",
+    ]
+    assert all(isinstance(check, DoctorCheck) and check.detail for check in checks)
+    by_name = {check.name: check for check in checks}
+    assert by_name["ffmpeg"].ok
+    assert by_name["clip cache"].ok
+    try:
+        import sounddevice  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
+    except (ImportError, OSError):
+        assert not by_name["audio output"].ok
+        assert "sounddevice" in by_name["audio output"].detail or "PortAudio" in (
+            by_name["audio output"].detail
+        )
+
+
+def test_doctor_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> str:
+        raise EngineError("ffmpeg not found", hint="pip install imageio-ffmpeg")
+
+    monkeypatch.setattr(tools, "find_ffmpeg", broken)
+    checks = {check.name: check for check in doctor()}
+    assert not checks["ffmpeg"].ok
+    assert checks["ffmpeg"].detail == "ffmpeg not found (pip install imageio-ffmpeg)"
