@@ -6,20 +6,30 @@ This is the only module that writes to the user or chooses an exit code.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from coach import __version__, present
 from coach.compiler import compile_routine
 from coach.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM, EstimatedDurations
-from coach.errors import CoachError
+from coach.encode import FORMATS, EncodeSettings
+from coach.errors import CoachError, OptionError
+from coach.export import export_track
 from coach.loader import available_routines, load_routine
+from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.schema import routine_json_schema
-from coach.timeline import Timeline, TimelineOptions, Verbosity
+from coach.speech.base import DEFAULT_ENGINE, ENGINES, SpeechSettings, get_engine
+from coach.speech.cache import ClipCache, default_cache_dir
+from coach.speech.tools import doctor as run_doctor
+from coach.speech.tools import find_ffmpeg
+from coach.timeline import TimelineOptions, Verbosity
 
 app = typer.Typer(
     name="coach",
@@ -60,6 +70,13 @@ CountsOpt = Annotated[
 VerbosityOpt = Annotated[
     Verbosity, typer.Option("--verbosity", help="How much is said around the work.")
 ]
+EngineOpt = Annotated[str, typer.Option("--engine", help=f"Speech engine: {', '.join(ENGINES)}.")]
+VoiceOpt = Annotated[
+    str | None, typer.Option("--voice", help="Voice id of the engine (see `coach voices`).")
+]
+VolumeOpt = Annotated[
+    float, typer.Option("--volume", help="Engine volume, 1.0 = normal (above 0, at most 2).")
+]
 
 
 def _options(
@@ -77,10 +94,36 @@ def _options(
     )
 
 
-def build_timeline(routine_ref: str, options: TimelineOptions) -> Timeline:
-    """Load a routine and compile it with estimated speech lengths."""
+def _renderer(engine: str, voice: str | None, volume: float, rate: int) -> ClipRenderer:
+    settings = SpeechSettings(voice=voice, rate_wpm=rate, volume=volume)
+    return ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()))
+
+
+def _progress() -> Progress:
+    """Progress bars on stderr, only when it is a terminal (never in logs or pipes)."""
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _render(
+    routine_ref: str, options: TimelineOptions, renderer: ClipRenderer, bar: Progress | None
+) -> RenderedTimeline:
     routine = load_routine(routine_ref)
-    return compile_routine(routine, options, EstimatedDurations(options.rate_wpm))
+    task = bar.add_task("Speaking", total=None) if bar is not None else None
+
+    def advance(done: int, total: int) -> None:
+        if bar is not None and task is not None:
+            bar.update(task, completed=done, total=total)
+
+    return render_timeline(routine, options, renderer, progress=advance)
 
 
 @app.command("list")
@@ -110,15 +153,125 @@ def show(
     start: FromOpt = 1,
     counts: CountsOpt = True,
     verbosity: VerbosityOpt = Verbosity.NORMAL,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    voice: VoiceOpt = None,
+    volume: VolumeOpt = 1.0,
 ) -> None:
-    """Show the timeline of a routine: when each cue is said, step by step."""
+    """Show the timeline of a routine: when each cue is said, step by step.
+
+    Cue lengths are the real lengths of the engine's clips (synthesized once, then cached), so
+    this is exactly the timeline that export and play use with the same options.
+    """
     options = _options(rate, tempo, reps, minutes, start, counts, verbosity)
-    timeline = build_timeline(routine, options)
+    renderer = _renderer(engine, voice, volume, rate)
+    with _progress() as bar:
+        timeline = _render(routine, options, renderer, bar).timeline
     if as_json:
         sys.stdout.write(json.dumps(present.timeline_json(timeline), indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
     else:
         _out().print(present.timeline_table(timeline))
+
+
+@app.command()
+def export(
+    routine: RoutineArg,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("audio_out"),
+    fmt: Annotated[str, typer.Option("--format", help="mp3, wav or m4b.")] = "mp3",
+    bitrate: Annotated[
+        int, typer.Option("--bitrate", min=32, max=320, help="Constant bitrate, kb/s.")
+    ] = 64,
+    split: Annotated[
+        bool, typer.Option("--split", help="Also write one track per step and a playlist.")
+    ] = False,
+    rate: RateOpt = DEFAULT_RATE_WPM,
+    tempo: TempoOpt = 1.0,
+    reps: RepsOpt = 1.0,
+    minutes: MinutesOpt = None,
+    start: FromOpt = 1,
+    counts: CountsOpt = True,
+    verbosity: VerbosityOpt = Verbosity.NORMAL,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    voice: VoiceOpt = None,
+    volume: VolumeOpt = 1.0,
+) -> None:
+    """Export a routine as a track for a phone, with chapters, synced lyrics and a playlist."""
+    if fmt not in FORMATS:
+        raise OptionError(f"--format must be one of: {', '.join(FORMATS)} (got '{fmt}')")
+    options = _options(rate, tempo, reps, minutes, start, counts, verbosity)
+    renderer = _renderer(engine, voice, volume, rate)
+    ffmpeg = find_ffmpeg()
+    loaded = load_routine(routine)
+    with _progress() as bar:
+        rendered = _render(routine, options, renderer, bar)
+        task = bar.add_task("Encoding", total=None)
+        result = export_track(
+            rendered,
+            loaded,
+            out,
+            EncodeSettings(fmt=fmt, bitrate_kbps=bitrate),
+            ffmpeg=ffmpeg,
+            split=split,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    extra = ", ".join(p.name for p in result.files[1:3])
+    more = len(result.files) - 3
+    typer.echo(
+        f"wrote {result.track} ({present.clock(result.duration_ms)}, "
+        f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
+        + (f" and {more} step tracks" if more > 0 else "")
+        + f"; {renderer.synthesized} clips synthesized"
+    )
+
+
+@app.command()
+def voices(
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Only this engine's voices.")
+    ] = None,
+) -> None:
+    """List the voices of every available speech engine."""
+    names = [engine] if engine else list(ENGINES)
+    rows: list[tuple[str, str, str, str]] = []
+    for name in names:
+        try:
+            found = get_engine(name).voices()
+        except CoachError as exc:
+            if engine:
+                raise
+            rows.append((name, "-", f"unavailable: {exc.message}", ""))
+            continue
+        rows.extend((name, v.id, v.name, v.language) for v in found)
+    _out().print(present.plain_table(("engine", "voice", "name", "language"), rows))
+
+
+@app.command()
+def doctor() -> None:
+    """Check speech engines, voices, ffmpeg, audio output and the cache, and say why not."""
+    checks = run_doctor(ClipCache(default_cache_dir()))
+    rows = [(c.name, "ok" if c.ok else "missing", c.detail) for c in checks]
+    _out().print(present.plain_table(("check", "status", "detail"), rows))
+    essential = [c for c in checks if c.name in ("eSpeak NG", "voices", "ffmpeg")]
+    if not all(c.ok for c in essential):
+        raise typer.Exit(1)
+
+
+cache_app = typer.Typer(help="The clip cache: synthesized speech, reused across exports.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the clip cache is, and how much it holds."""
+    info = ClipCache(default_cache_dir()).info()
+    typer.echo(f"{info.path}: {info.clips} clips, {info.bytes / 1_000_000:.1f} MB")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached clip."""
+    removed = ClipCache(default_cache_dir()).clear()
+    typer.echo(f"removed {removed} clips")
 
 
 @app.command()
@@ -174,13 +327,18 @@ def _report(exc: CoachError) -> None:
     sys.stderr.write(f"error: {exc.message}{hint}\n")
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point of the ``coach`` command."""
+    signal.signal(signal.SIGTERM, _terminate)  # clean up like Ctrl-C: no partial files
     try:
         app(prog_name="coach")
     except CoachError as exc:
         _report(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write("interrupted: nothing was written\n")
         sys.exit(130)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,3 +117,13 @@ def _work_text(kind: str, reps: int | None, ms_per_rep: int | None) -> str:
 def timeline_json(timeline: Timeline) -> dict[str, Any]:
     """The public JSON form (see :func:`coach.timeline.timeline_to_json`)."""
     return timeline_to_json(timeline)
+
+
+def plain_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
+    """A borderless table of plain text (no markup is interpreted)."""
+    table = Table(box=None, pad_edge=False)
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table

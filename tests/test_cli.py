@@ -142,3 +142,45 @@ def test_console_script_is_installed() -> None:
         pytest.skip("coach is not installed as a console script in this environment")
     result = subprocess.run([str(script), "list"], capture_output=True, text=True, check=True)
     assert "full-back" in result.stdout
+
+
+def test_voices_lists_every_engine() -> None:
+    result = runner.invoke(app, ["voices"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.stdout.splitlines()[1:] if line.strip()]
+    engines = {row[0] for row in rows}
+    assert "fake" in engines
+    assert "pyttsx3" in engines
+    fake_only = runner.invoke(app, ["voices", "--engine", "fake"], env={"COLUMNS": "200"})
+    assert {line.split()[0] for line in fake_only.stdout.splitlines()[1:]} == {"fake"}
+
+
+def test_unknown_engine_is_one_clear_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "show", "lower-back", "--engine", "nope"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        "error: unknown speech engine 'nope' (hint: choose one of: fake, pyttsx3)"
+    )
+
+
+def test_doctor_reports_each_tool() -> None:
+    result = runner.invoke(app, ["doctor"], env={"COLUMNS": "200"})
+    out = result.stdout
+    for name in ("eSpeak NG", "pyttsx3", "voices", "ffmpeg", "audio output", "clip cache"):
+        assert name in out
+    # no sound card here: the audio output line says why, and doctor still succeeds
+    assert result.exit_code == 0, out
+
+
+def test_cache_info_and_clear(tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["show", "lower-back", "--engine", "fake", "--json"])
+    assert shown.exit_code == 0
+    info = runner.invoke(app, ["cache", "info"])
+    clips = int(info.stdout.split(": ")[1].split()[0])
+    assert clips > 10
+    cleared = runner.invoke(app, ["cache", "clear"])
+    assert cleared.stdout.strip() == f"removed {clips} clips"
+    assert runner.invoke(app, ["cache", "info"]).stdout.split(": ")[1].startswith("0 clips")

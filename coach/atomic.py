@@ -1,0 +1,168 @@
+"""Atomic file output: a file appears complete under its name, or not at all.
+
+On Linux the new file is written as an *unnamed* file in the destination folder (``O_TMPFILE``):
+if the process is interrupted, killed (even with SIGKILL) or the disk fills up, the unnamed file
+simply vanishes and nothing partial is ever visible. When it is complete it is linked under a
+hidden temporary name and renamed over the destination, so an existing good file is replaced only
+by a complete new one. Elsewhere (or on filesystems without ``O_TMPFILE``) a hidden named
+temporary file is used and removed on any exception, Ctrl-C or SIGTERM; only SIGKILL can leave
+one behind there, and :func:`remove_stale_temporaries` clears those on the next export.
+
+Other programs (ffmpeg, mutagen) reach the file through :attr:`AtomicFile.path`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMP_MARK = ".coach-partial-"
+"""Hidden temporary files carry this in their name."""
+
+_AT_FDCWD = -100
+_AT_SYMLINK_FOLLOW = 0x400
+
+
+class AtomicFile:
+    """A file being written that becomes ``target`` only on :meth:`commit`."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.fd: int | None = None
+        self._named: Path | None = None
+        folder = target.parent
+        tmpfile_flag = getattr(os, "O_TMPFILE", 0)
+        if tmpfile_flag and sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError):
+                self.fd = os.open(folder, tmpfile_flag | os.O_RDWR, 0o644)
+        if self.fd is None:
+            fd, name = tempfile.mkstemp(
+                dir=folder, prefix=f".{target.name}{TEMP_MARK}{os.getpid()}-"
+            )
+            self.fd = fd
+            self._named = Path(name)
+
+    @property
+    def path(self) -> str:
+        """A path other programs can open to read, write and seek the file."""
+        if self._named is not None:
+            return str(self._named)
+        return f"/proc/self/fd/{self.fd}"
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        """File descriptors a subprocess must inherit to open :attr:`path`."""
+        return () if self._named is not None or self.fd is None else (self.fd,)
+
+    def size(self) -> int:
+        """Bytes written so far."""
+        assert self.fd is not None
+        return os.fstat(self.fd).st_size
+
+    def commit(self) -> None:
+        """Flush to disk and put the file in place under its final name."""
+        assert self.fd is not None
+        os.fsync(self.fd)
+        if self._named is not None:
+            os.chmod(self._named, 0o644)
+            os.replace(self._named, self.target)
+            self._named = None
+        else:
+            staging = self.target.parent / f".{self.target.name}{TEMP_MARK}{os.getpid()}-link"
+            with contextlib.suppress(FileNotFoundError):
+                staging.unlink()
+            _link_unnamed(self.fd, staging)
+            os.replace(staging, self.target)
+        _fsync_folder(self.target.parent)
+        self.close()
+
+    def discard(self) -> None:
+        """Forget the file; nothing is left behind."""
+        if self._named is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self._named.unlink()
+            self._named = None
+        self.close()
+
+    def close(self) -> None:
+        """Close the descriptor (an unnamed file that was not committed disappears)."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[AtomicFile]:
+    """Write ``target`` atomically: committed when the block ends, discarded if it raises."""
+    handle = AtomicFile(target)
+    try:
+        yield handle
+        handle.commit()
+    except BaseException:
+        handle.discard()
+        raise
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    """Replace ``target`` with ``text`` (UTF-8) atomically."""
+    with atomic_file(target) as handle:
+        assert handle.fd is not None
+        data = text.encode("utf-8")
+        view = memoryview(data)
+        while view:
+            written = os.write(handle.fd, view)
+            view = view[written:]
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Delete hidden temporaries left by a killed export on platforms without ``O_TMPFILE``."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.glob(f".*{TEMP_MARK}*"):
+        pid_text = path.name.rsplit(TEMP_MARK, 1)[-1].split("-", 1)[0]
+        if pid_text.isdigit() and _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _link_unnamed(fd: int, destination: Path) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    source = f"/proc/self/fd/{fd}".encode()
+    result = libc.linkat(_AT_FDCWD, source, _AT_FDCWD, os.fsencode(destination), _AT_SYMLINK_FOLLOW)
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(destination))
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some filesystems cannot fsync a folder
+        if exc.errno not in (errno.EINVAL, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)

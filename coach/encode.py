@@ -1,0 +1,159 @@
+"""Streaming a rendered session into ffmpeg: constant memory, sample-accurate placement.
+
+The track is never held in memory: :func:`mix_chunks` produces it a second at a time (silence
+with the clips that fall in that second mixed in at their exact sample), and
+:func:`encode_pcm` pipes those chunks into an ffmpeg process that encodes while Python mixes.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from coach.errors import ExportError
+
+Samples = npt.NDArray[np.int16]
+
+OUTPUT_RATE_HZ = 44_100
+"""Exported tracks are 44.1 kHz mono, what every phone plays without resampling."""
+FORMATS = ("mp3", "wav", "m4b")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A clip at its place on the track."""
+
+    start_sample: int
+    """First sample of the clip, from the start of the track."""
+    samples: Samples
+    """The clip's int16 samples."""
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """How the track is encoded."""
+
+    fmt: str = "mp3"
+    """"mp3", "wav" or "m4b"."""
+    bitrate_kbps: int = 64
+    """Constant bitrate for mp3 and m4b."""
+    output_rate_hz: int = OUTPUT_RATE_HZ
+    """Sample rate of the encoded file."""
+
+
+def mix_chunks(
+    placements: Sequence[Placement],
+    start_sample: int,
+    end_sample: int,
+    chunk_samples: int,
+) -> Iterator[Samples]:
+    """The samples from ``start_sample`` to ``end_sample``: silence with the clips mixed in.
+
+    ``placements`` must be sorted by start. Overlapping clips are summed (and clipped), so no
+    clip is ever cut short by the next one.
+    """
+    ordered = sorted(placements, key=lambda p: p.start_sample)
+    first = 0
+    position = start_sample
+    while position < end_sample:
+        stop = min(position + chunk_samples, end_sample)
+        mix = np.zeros(stop - position, dtype=np.int32)
+        while first < len(ordered) and (
+            ordered[first].start_sample + len(ordered[first].samples) <= position
+        ):
+            first += 1
+        index = first
+        while index < len(ordered) and ordered[index].start_sample < stop:
+            clip = ordered[index]
+            begin = max(position, clip.start_sample)
+            end = min(stop, clip.start_sample + len(clip.samples))
+            if begin < end:
+                mix[begin - position : end - position] += clip.samples[
+                    begin - clip.start_sample : end - clip.start_sample
+                ]
+            index += 1
+        yield np.clip(mix, -32768, 32767).astype(np.int16)
+        position = stop
+
+
+def ffmpeg_command(
+    ffmpeg: str,
+    input_rate_hz: int,
+    output: str,
+    settings: EncodeSettings,
+    metadata_file: Path | None = None,
+) -> list[str]:
+    """The ffmpeg command that reads raw mono PCM on stdin and writes ``output``."""
+    command = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
+    command += ["-f", "s16le", "-ar", str(input_rate_hz), "-ac", "1", "-i", "pipe:0"]
+    if metadata_file is not None:
+        command += ["-f", "ffmetadata", "-i", str(metadata_file), "-map", "0:a"]
+        command += ["-map_metadata", "1", "-map_chapters", "1"]
+    command += ["-ac", "1", "-ar", str(settings.output_rate_hz)]
+    if settings.fmt == "mp3":
+        command += ["-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k"]
+        command += ["-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"]
+    elif settings.fmt == "wav":
+        command += ["-c:a", "pcm_s16le", "-f", "wav"]
+    elif settings.fmt == "m4b":
+        command += ["-c:a", "aac", "-b:a", f"{settings.bitrate_kbps}k", "-f", "ipod"]
+    else:
+        raise ExportError(f"unknown format '{settings.fmt}'", hint="choose one of: mp3, wav, m4b")
+    return [*command, output]
+
+
+def encode_pcm(
+    chunks: Iterable[Samples],
+    command: Sequence[str],
+    pass_fds: Sequence[int] = (),
+    on_chunk: Callable[[int], None] | None = None,
+) -> None:
+    """Run ``command`` (see :func:`ffmpeg_command`) and feed it ``chunks`` on stdin."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(
+                list(command),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                pass_fds=tuple(pass_fds),
+            )
+        except OSError as exc:
+            raise ExportError(f"cannot run ffmpeg: {exc}", hint="run `coach doctor`") from None
+        assert process.stdin is not None
+        try:
+            for chunk in chunks:
+                process.stdin.write(chunk.astype("<i2", copy=False).tobytes())
+                if on_chunk is not None:
+                    on_chunk(len(chunk))
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        code = process.wait()
+        if code != 0:
+            errors.seek(0)
+            tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-2:]
+            raise ExportError(
+                f"ffmpeg failed ({_exit_reason(code)}): {' | '.join(tail) or 'no message'}",
+                hint=f"ran: {Path(command[0]).name} {' '.join(command[1:-1])} OUTPUT",
+            )
+
+
+def _exit_reason(code: int) -> str:
+    if code >= 0:
+        return f"exit {code}"
+    name = signal.Signals(-code).name
+    if name == "SIGXFSZ":
+        return "the file grew past the size this system allows; is the disk full?"
+    return f"stopped by {name}"

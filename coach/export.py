@@ -1,0 +1,269 @@
+"""Rendered timeline -> files for a phone: the track, its chapters and lyrics, and a playlist.
+
+``export_track`` writes, into the output folder:
+
+- ``<slug>.mp3`` (or ``.wav`` / ``.m4b``): the whole session, tagged, with one chapter per step
+  and synced lyrics (ID3 SYLT for MP3, chapters in the file for m4b);
+- ``<slug>.lrc``: every cue's text at its time, for players that show lyrics;
+- ``<slug>.m3u8``: a playlist of the track, or with ``split`` of the per-step tracks;
+- with ``split``: ``<slug>/NN-<step>.<ext>`` (``00-introduction`` first, the closing inside the
+  last step), each self-contained with its own tags, track number and ``.lrc``.
+
+Every file is written atomically (see :mod:`coach.atomic`), and all of them are put in place
+together only once every one is complete: an interrupted export changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.atomic import AtomicFile, remove_stale_temporaries, write_text_atomic
+from coach.encode import EncodeSettings, Placement, encode_pcm, ffmpeg_command, mix_chunks
+from coach.errors import ExportError
+from coach.render import RenderedTimeline
+from coach.routine import Routine
+from coach.speech.base import ms_to_samples
+from coach.tags import (
+    Chapter,
+    Lyric,
+    TrackInfo,
+    ffmetadata_text,
+    lrc_text,
+    m3u8_text,
+    write_id3,
+)
+from coach.timeline import NON_SPEECH_KINDS
+
+EncodeProgress = Callable[[int, int], None]
+"""Called with (milliseconds encoded, milliseconds in all)."""
+
+CHUNK_MS = 1000
+"""Audio is mixed and piped to the encoder a second at a time."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote."""
+
+    track: Path
+    """The whole-session track."""
+    files: tuple[Path, ...]
+    """Every file written, the track first."""
+    duration_ms: int
+    """Length of the session."""
+    size_bytes: int
+    """Size of the whole-session track."""
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of the session that becomes one track."""
+
+    name: str
+    title: str
+    start_ms: int
+    end_ms: int
+    chapters: tuple[Chapter, ...]
+
+
+def step_slug(title: str) -> str:
+    """A safe file-name part from a step title: ASCII letters, digits and hyphens."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:40].rstrip("-") or "step"
+
+
+def export_track(
+    rendered: RenderedTimeline,
+    routine: Routine,
+    out_dir: Path,
+    settings: EncodeSettings,
+    *,
+    ffmpeg: str,
+    split: bool = False,
+    progress: EncodeProgress | None = None,
+    year: int | None = None,
+) -> ExportResult:
+    """Encode the session into ``out_dir`` and write its lyrics and playlist."""
+    timeline = rendered.timeline
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
+    if not out_dir.is_dir():
+        raise ExportError(f"{out_dir} is not a folder")
+    remove_stale_temporaries(out_dir)
+    ext = settings.fmt
+    whole = _Segment(
+        routine.slug,
+        timeline.title,
+        0,
+        timeline.total_ms,
+        _chapters(rendered, 0, timeline.total_ms),
+    )
+    segments = _step_segments(rendered) if split else []
+    info_year = year or datetime.date.today().year
+    safety = " ".join(routine.safety) or "Stop at once if anything hurts."
+    total_work_ms = whole.end_ms + sum(s.end_ms - s.start_ms for s in segments)
+    encoded_ms = 0
+
+    def advance(samples: int) -> None:
+        nonlocal encoded_ms
+        encoded_ms += round(samples * 1000 / rendered.sample_rate_hz)
+        if progress is not None:
+            progress(min(encoded_ms, total_work_ms), total_work_ms)
+
+    track_path = _inside(out_dir, f"{routine.slug}.{ext}")
+    split_dir = _inside(out_dir, routine.slug)
+    with ExitStack() as stack:
+        pending: list[tuple[AtomicFile, Path]] = []
+        texts: list[tuple[Path, str]] = []
+
+        def encode(segment: _Segment, target: Path, track: int, total: int) -> None:
+            handle = AtomicFile(target)
+            stack.callback(handle.discard)  # a no-op once committed
+            info = TrackInfo(
+                title=segment.title,
+                album=timeline.title,
+                year=info_year,
+                comment=f"Safety: {safety}",
+                duration_ms=segment.end_ms - segment.start_ms,
+                track=track,
+                track_total=total,
+            )
+            lyrics = _lyrics(rendered, segment.start_ms, segment.end_ms)
+            _encode_segment(rendered, segment, handle, settings, ffmpeg, info, stack, advance)
+            if ext == "mp3":
+                write_id3(handle.path, info, segment.chapters, lyrics)
+            pending.append((handle, target))
+            texts.append((target.with_suffix(".lrc"), lrc_text(info, lyrics)))
+
+        encode(whole, track_path, 1, 1)
+        playlist: list[tuple[str, int, str]] = []
+        if segments:
+            split_dir.mkdir(exist_ok=True)
+            for number, segment in enumerate(segments, start=1):
+                target = _inside(split_dir, f"{segment.name}.{ext}")
+                encode(segment, target, number, len(segments))
+                playlist.append(
+                    (
+                        f"{routine.slug}/{target.name}",
+                        segment.end_ms - segment.start_ms,
+                        segment.title,
+                    )
+                )
+        else:
+            playlist.append((track_path.name, whole.end_ms, whole.title))
+        texts.append(
+            (_inside(out_dir, f"{routine.slug}.m3u8"), m3u8_text(timeline.title, tuple(playlist)))
+        )
+        size = pending[0][0].size()
+        # Everything is complete: put it all in place.
+        for handle, _target in pending:
+            handle.commit()
+        for path, text in texts:
+            write_text_atomic(path, text)
+    files = tuple(target for _h, target in pending) + tuple(path for path, _t in texts)
+    return ExportResult(
+        track=track_path, files=files, duration_ms=timeline.total_ms, size_bytes=size
+    )
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refusing any name that would land outside ``folder``."""
+    path = folder / name
+    if "/" in name or "\\" in name or name in ("", ".", "..") or name.startswith("."):
+        raise ExportError(f"unsafe file name '{name}'")
+    if path.resolve().parent != folder.resolve():
+        raise ExportError(f"'{name}' would be written outside {folder}")
+    return path
+
+
+def _encode_segment(
+    rendered: RenderedTimeline,
+    segment: _Segment,
+    handle: AtomicFile,
+    settings: EncodeSettings,
+    ffmpeg: str,
+    info: TrackInfo,
+    stack: ExitStack,
+    advance: Callable[[int], None],
+) -> None:
+    rate = rendered.sample_rate_hz
+    start = ms_to_samples(segment.start_ms, rate)
+    end = ms_to_samples(segment.end_ms, rate)
+    placements = [
+        Placement(ms_to_samples(cue.start_ms, rate) - start, rendered.clip_for(cue.text).samples())
+        for cue in rendered.timeline.cues
+        if cue.kind not in NON_SPEECH_KINDS and segment.start_ms <= cue.start_ms < segment.end_ms
+    ]
+    metadata = None
+    if settings.fmt == "m4b":
+        # MP4 chapter tracks always start at 0: name the stretch before the first step.
+        chapters = segment.chapters
+        if chapters and chapters[0].start_ms > 0:
+            intro = Chapter("intro", "Introduction", 0, chapters[0].start_ms)
+            chapters = (intro, *chapters)
+        metadata = Path(stack.enter_context(_temp_text(ffmetadata_text(info, chapters))))
+    command = ffmpeg_command(ffmpeg, rate, handle.path, settings, metadata)
+    chunks = mix_chunks(placements, 0, end - start, ms_to_samples(CHUNK_MS, rate))
+    encode_pcm(chunks, command, handle.pass_fds, advance)
+
+
+@contextlib.contextmanager
+def _temp_text(text: str) -> Iterator[str]:
+    """A temporary UTF-8 file holding ``text``, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="coach-") as folder:
+        path = Path(folder) / "metadata.txt"
+        path.write_text(text, "utf-8")
+        yield str(path)
+
+
+def _chapters(rendered: RenderedTimeline, start_ms: int, end_ms: int) -> tuple[Chapter, ...]:
+    """Chapters of the steps starting in [start, end), relative to start; the last reaches end."""
+    steps = [s for s in rendered.timeline.steps if start_ms <= s.start_ms < end_ms]
+    chapters = []
+    for index, step in enumerate(steps):
+        stop = end_ms if index == len(steps) - 1 else min(step.end_ms, end_ms)
+        chapters.append(
+            Chapter(
+                element_id=f"step{step.number:02}",
+                title=step.title,
+                start_ms=step.start_ms - start_ms,
+                end_ms=stop - start_ms,
+            )
+        )
+    return tuple(chapters)
+
+
+def _step_segments(rendered: RenderedTimeline) -> list[_Segment]:
+    timeline = rendered.timeline
+    segments: list[_Segment] = []
+    steps = timeline.steps
+    first = steps[0].start_ms if steps else timeline.total_ms
+    if first > 0:
+        segments.append(_Segment("00-introduction", "Introduction", 0, first, ()))
+    for index, step in enumerate(steps):
+        end = timeline.total_ms if index == len(steps) - 1 else step.end_ms
+        name = f"{step.number:02}-{step_slug(step.title)}"
+        title = f"{step.number}. {step.title}"
+        segments.append(
+            _Segment(name, title, step.start_ms, end, _chapters(rendered, step.start_ms, end))
+        )
+    return segments
+
+
+def _lyrics(rendered: RenderedTimeline, start_ms: int, end_ms: int) -> tuple[Lyric, ...]:
+    return tuple(
+        Lyric(cue.start_ms - start_ms, cue.text)
+        for cue in rendered.timeline.cues
+        if cue.kind not in NON_SPEECH_KINDS and start_ms <= cue.start_ms < end_ms
+    )

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Measure export speed against a floor measured in the same run.
+
+    python scripts/bench.py [--routine full-back] [--engine pyttsx3] [--repeat 3]
+
+Scenarios, each run end to end as a user would (a fresh ``coach export`` process):
+
+- **cold**: empty clip cache, every clip synthesized;
+- **warm**: the same export again, every clip from the cache;
+- **floor**: bare ffmpeg encoding a WAV of the same audio (same sample rate in, same
+  settings out: 44.1 kHz mono, 64 kb/s CBR MP3). coach cannot be faster than this, since it
+  runs the same encoder;
+- **naive**: the textbook pydub approach (``track += silence + clip`` for every cue, then
+  ``export``), for comparison.
+
+Printed per scenario: wall time, audio length, real-time factor (audio seconds per wall
+second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.
+Times are the median of ``--repeat`` runs. Targets: cold <= 1.3x floor, warm <= 1.1x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+NAIVE = r"""
+import json, sys, time
+from pydub import AudioSegment
+from coach.loader import load_routine
+from coach.render import ClipRenderer, render_timeline
+from coach.speech.base import SpeechSettings, get_engine
+from coach.speech.cache import ClipCache, default_cache_dir
+from coach.speech.tools import find_ffmpeg
+from coach.timeline import NON_SPEECH_KINDS, TimelineOptions
+
+routine, engine, out = sys.argv[1:4]
+renderer = ClipRenderer(get_engine(engine), SpeechSettings(), ClipCache(default_cache_dir()))
+rendered = render_timeline(load_routine(routine), TimelineOptions(), renderer)
+rate = rendered.sample_rate_hz
+started = time.perf_counter()
+track = AudioSegment.silent(duration=0, frame_rate=rate)
+for cue in rendered.timeline.cues:
+    if cue.kind in NON_SPEECH_KINDS:
+        continue
+    clip = rendered.clip_for(cue.text)
+    gap = cue.start_ms - len(track)
+    segment = AudioSegment(clip.pcm, sample_width=2, frame_rate=rate, channels=1)
+    track = track + AudioSegment.silent(duration=max(0, gap), frame_rate=rate) + segment
+track = track + AudioSegment.silent(
+    duration=rendered.timeline.total_ms - len(track), frame_rate=rate
+)
+AudioSegment.converter = find_ffmpeg()
+track.set_frame_rate(44100).export(out, format="mp3", bitrate="64k")
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One measured run."""
+
+    wall_s: float
+    peak_rss_mb: float
+
+
+def run(command: list[str], env: dict[str, str]) -> Run:
+    """Run ``command`` and measure its wall time and peak RSS (with the children it waited for)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        assert process.stderr is not None
+        sys.exit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return Run(wall, usage.ru_maxrss / 1024)
+
+
+def audio_seconds(path: Path) -> float:
+    """Length of an MP3 as mutagen reads it."""
+    from mutagen.mp3 import MP3
+
+    return float(MP3(path).info.length)
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--routine", default="full-back")
+    parser.add_argument("--engine", default="pyttsx3")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+
+    from coach.speech.tools import find_ffmpeg
+
+    ffmpeg = find_ffmpeg()
+    coach = [sys.executable, "-m", "coach"]
+    results: dict[str, list[Run]] = {"cold": [], "warm": [], "floor": [], "naive": []}
+    with tempfile.TemporaryDirectory(prefix="coach-bench-") as scratch:
+        root = Path(scratch)
+        audio_s = 0.0
+        for attempt in range(args.repeat):
+            env = {**os.environ, "XDG_CACHE_HOME": str(root / f"cache{attempt}")}
+            out = root / f"out{attempt}"
+            export = [*coach, "export", args.routine, "--engine", args.engine, "--out", str(out)]
+            results["cold"].append(run(export, env))
+            results["warm"].append(run(export, env))
+            track = out / f"{args.routine}.mp3"
+            audio_s = audio_seconds(track)
+            # The floor: the same audio as a WAV at the rate coach streams (the engine's rate),
+            # encoded with the same settings.
+            rate = json.loads(
+                subprocess.run(
+                    [sys.executable, "-c", _RATE, args.engine],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                ).stdout
+            )
+            wav = root / f"floor{attempt}.wav"
+            subprocess.run(
+                [ffmpeg, "-v", "error", "-y", "-i", str(track), "-ac", "1", "-ar", str(rate),
+                 str(wav)],
+                check=True,
+            )  # fmt: skip
+            floor = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i",
+                     str(wav), "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "64k",
+                     "-write_xing", "1", "-f", "mp3", str(root / "floor.mp3")]  # fmt: skip
+            results["floor"].append(run(floor, env))
+            if not args.skip_naive and attempt == 0:
+                naive = [sys.executable, "-c", NAIVE, args.routine, args.engine,
+                         str(root / "naive.mp3")]  # fmt: skip
+                results["naive"].append(run(naive, env))
+
+    floor_s = statistics.median(r.wall_s for r in results["floor"])
+    print(f"routine {args.routine}, engine {args.engine}, audio {audio_s / 60:.1f} min, "
+          f"median of {args.repeat} (naive: 1 run), {os.cpu_count()} cores")  # fmt: skip
+    print(f"{'scenario':10} {'wall s':>8} {'x realtime':>11} {'peak MB':>8} {'/ floor':>8}")
+    for name, runs in results.items():
+        if not runs:
+            continue
+        wall = statistics.median(r.wall_s for r in runs)
+        peak = max(r.peak_rss_mb for r in runs)
+        print(f"{name:10} {wall:8.2f} {audio_s / wall:11.0f} {peak:8.0f} {wall / floor_s:8.2f}")
+    print("targets: cold <= 1.30 x floor, warm <= 1.10 x floor")
+
+
+_RATE = (
+    "import json, sys\n"
+    "from coach.speech.base import SpeechSettings, get_engine\n"
+    "clip = get_engine(sys.argv[1]).synthesize('Rate.', SpeechSettings())\n"
+    "print(json.dumps(clip.sample_rate_hz))\n"
+)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Test helpers that listen to exported files: decode them, find onsets, measure loudness."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from coach.speech.tools import find_ffmpeg
+
+MP3_FRAME_MS = 1152 * 1000 / 44_100
+"""One MPEG-1 Layer III frame at 44.1 kHz."""
+
+
+def decode(path: Path, rate: int = 44_100) -> tuple[npt.NDArray[np.int16], int]:
+    """Decode any audio file to mono int16 with ffmpeg, as a player would.
+
+    ffmpeg's MP3 decoder honours the LAME header's encoder delay and padding, so the samples
+    are what a gapless player plays.
+    """
+    result = subprocess.run(
+        [find_ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+         "-ar", str(rate), "-"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    return np.frombuffer(result.stdout, dtype="<i2").astype(np.int16), rate
+
+
+def onset_ms(samples: npt.NDArray[np.int16], rate: int, after_ms: int, threshold: int = 300) -> int:
+    """Time of the first sample louder than ``threshold`` at or after ``after_ms``."""
+    start = after_ms * rate // 1000
+    loud = np.flatnonzero(np.abs(samples[start:].astype(np.int32)) > threshold)
+    assert loud.size, f"no sound after {after_ms} ms"
+    return round((start + int(loud[0])) * 1000 / rate)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """What ffmpeg's EBU R128 meter says about a file."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    range_lu: float
+
+
+def loudness(path: Path) -> Loudness:
+    """Measure with ffmpeg's ebur128 filter: an independent meter, not coach's own."""
+    result = subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-nostats", "-i", str(path), "-af",
+         "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    summary = result.stderr[result.stderr.rfind("Summary:") :]
+
+    def number(label: str) -> float:
+        match = re.search(rf"{label}\s+(-?[\d.]+|-inf)", summary)
+        assert match, f"{label} not in {summary}"
+        return float(match.group(1))
+
+    return Loudness(number("I:"), number("Peak:"), number("LRA:"))
+
+
+def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
+    """Chapters as ffmpeg reads them: (start s, end s, title)."""
+    result = subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True
+    )
+    chapters = re.findall(
+        r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s*\n\s*Metadata:\s*\n\s*title\s*: (.*)",
+        result.stderr,
+    )
+    return [(float(a), float(b), title.strip()) for a, b, title in chapters]
+
+
+def parse_lrc(text: str) -> list[tuple[int, str]]:
+    """(ms, text) of each timed line of an LRC file."""
+    lines = []
+    for line in text.splitlines():
+        match = re.fullmatch(r"\[(\d+):(\d\d)\.(\d\d)\](.*)", line)
+        if match:
+            minutes, seconds, hundredths, words = match.groups()
+            lines.append(
+                (int(minutes) * 60_000 + int(seconds) * 1000 + int(hundredths) * 10, words)
+            )
+    return lines

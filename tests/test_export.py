@@ -1,0 +1,351 @@
+"""Export, tested by listening: decode the files, find the onsets, read the tags back."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3, BitrateMode
+
+from coach.compiler import GAP_MS
+from coach.encode import EncodeSettings
+from coach.errors import ExportError
+from coach.export import ExportResult, _inside, export_track, step_slug
+from coach.loader import load_routine
+from coach.render import ClipRenderer, RenderedTimeline, render_timeline
+from coach.speech.base import SpeechSettings, get_engine
+from coach.speech.cache import ClipCache
+from coach.speech.tools import find_ffmpeg
+from coach.timeline import NON_SPEECH_KINDS, TimelineOptions
+from tests.conftest import minimal_routine, step
+from tests.listening import (
+    MP3_FRAME_MS,
+    decode,
+    ffmpeg_chapters,
+    loudness,
+    onset_ms,
+    parse_lrc,
+)
+
+SHORT = minimal_routine(
+    slug="short",
+    name="Short routine",
+    safety=["Never press on the spine.", "Stop at once if anything hurts."],
+    sections=[
+        {
+            "title": "Back",
+            "steps": [
+                step("Glide", {"strokes": {"reps": 4, "seconds_per_rep": 3}}, id="glide"),
+                step("Lift", {"holds": {"reps": 1, "count": 3, "rest_seconds": 2}}),
+                step(
+                    "Pull",
+                    {"sides": {"work": [{"strokes": {"reps": 2, "seconds_per_rep": 2}}]}},
+                    {"repeat": "glide"},
+                ),
+            ],
+        }
+    ],
+)
+
+
+def _export(
+    routine_ref: str | Path,
+    out: Path,
+    cache: Path,
+    engine: str = "fake",
+    options: TimelineOptions | None = None,
+    **kwargs: Any,
+) -> tuple[RenderedTimeline, ExportResult, ClipRenderer]:
+    options = options or TimelineOptions()
+    routine = load_routine(routine_ref)
+    renderer = ClipRenderer(
+        get_engine(engine), SpeechSettings(rate_wpm=options.rate_wpm), ClipCache(cache)
+    )
+    rendered = render_timeline(routine, options, renderer)
+    settings = EncodeSettings(fmt=kwargs.pop("fmt", "mp3"))
+    result = export_track(rendered, routine, out, settings, ffmpeg=find_ffmpeg(), **kwargs)
+    return rendered, result, renderer
+
+
+@pytest.fixture
+def short_routine(write_routine: Callable[..., Path]) -> Path:
+    return write_routine(SHORT, "short.yaml")
+
+
+def _check_listening(rendered: RenderedTimeline, track: Path) -> None:
+    samples, rate = decode(track)
+    assert rate == 44_100
+    length_ms = len(samples) * 1000 / rate
+    assert abs(length_ms - rendered.timeline.total_ms) <= MP3_FRAME_MS
+    speech = [c for c in rendered.timeline.cues if c.kind not in NON_SPEECH_KINDS]
+    checked = 0
+    previous_end = -10_000
+    for cue in speech:
+        if cue.start_ms - previous_end >= GAP_MS // 2:
+            heard = onset_ms(samples, rate, max(0, cue.start_ms - 150))
+            assert abs(heard - cue.start_ms) <= 30, (cue, heard)
+            checked += 1
+        previous_end = max(previous_end, cue.end_ms)
+    assert checked >= len(speech) // 2
+
+
+def test_export_places_every_cue_where_the_timeline_says(
+    short_routine: Path, tmp_path: Path
+) -> None:
+    rendered, result, _ = _export(short_routine, tmp_path / "out", tmp_path / "cache")
+    assert result.track == tmp_path / "out" / "short.mp3"
+    _check_listening(rendered, result.track)
+    info = MP3(result.track).info
+    assert (info.channels, info.sample_rate, info.bitrate) == (1, 44_100, 64_000)
+    assert info.bitrate_mode == BitrateMode.CBR
+
+
+def test_tags_chapters_and_synced_lyrics_read_back(short_routine: Path, tmp_path: Path) -> None:
+    rendered, result, _ = _export(short_routine, tmp_path / "out", tmp_path / "cache", year=2026)
+    tags = ID3(result.track)
+    assert tags.version[:2] == (2, 3)
+    assert str(tags["TIT2"]) == "Short routine"
+    assert str(tags["TALB"]) == "Short routine"
+    assert str(tags["TPE1"]) == "coach"
+    assert str(tags["TCON"]) == "Spoken Word"
+    assert str(tags["TRCK"]) == "1/1"
+    assert str(tags.get("TYER") or tags.get("TDRC")) == "2026"
+    (comment,) = tags.getall("COMM")
+    assert "Never press on the spine." in str(comment)
+    (toc,) = tags.getall("CTOC")
+    steps = rendered.timeline.steps
+    assert toc.child_element_ids == [f"step{s.number:02}" for s in steps]
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [str(c.sub_frames["TIT2"]) for c in chapters] == [s.title for s in steps]
+    assert [c.start_time for c in chapters] == [s.start_ms for s in steps]
+    assert chapters[-1].end_time == rendered.timeline.total_ms
+    (sylt,) = tags.getall("SYLT")
+    speech = [c for c in rendered.timeline.cues if c.kind not in NON_SPEECH_KINDS]
+    assert sylt.text == [(c.text, c.start_ms) for c in speech]
+    lrc = parse_lrc((tmp_path / "out" / "short.lrc").read_text("utf-8"))
+    assert [text for _ms, text in lrc] == [c.text for c in speech]
+    assert all(abs(ms - c.start_ms) < 10 for (ms, _t), c in zip(lrc, speech, strict=True))
+    playlist = (tmp_path / "out" / "short.m3u8").read_text("utf-8").splitlines()
+    assert playlist[0] == "#EXTM3U" and playlist[-1] == "short.mp3"
+
+
+def test_second_export_synthesizes_nothing(short_routine: Path, tmp_path: Path) -> None:
+    _, _, first = _export(short_routine, tmp_path / "a", tmp_path / "cache")
+    _, second_result, second = _export(short_routine, tmp_path / "b", tmp_path / "cache")
+    assert first.synthesized > 0
+    assert second.synthesized == 0
+    assert second.cache is not None and second.cache.misses == 0
+    a = decode(tmp_path / "a" / "short.mp3")[0]
+    b = decode(second_result.track)[0]
+    assert a.tobytes() == b.tobytes()
+
+
+def test_show_json_prints_the_exported_timeline(short_routine: Path, tmp_path: Path) -> None:
+    import json
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    shown = subprocess.run(
+        [sys.executable, "-m", "coach", "show", str(short_routine), "--engine", "fake", "--json"],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    rendered, _, _ = _export(short_routine, tmp_path / "out", tmp_path / "xdg" / "coach" / "clips")
+    from coach.timeline import timeline_to_json
+
+    assert json.loads(shown.stdout) == timeline_to_json(rendered.timeline)
+
+
+def test_split_tracks_and_playlist(short_routine: Path, tmp_path: Path) -> None:
+    rendered, result, _ = _export(short_routine, tmp_path / "out", tmp_path / "cache", split=True)
+    folder = tmp_path / "out" / "short"
+    names = sorted(p.name for p in folder.glob("*.mp3"))
+    assert names == ["00-introduction.mp3", "01-glide.mp3", "02-lift.mp3", "03-pull.mp3"]
+    playlist = (tmp_path / "out" / "short.m3u8").read_text("utf-8").splitlines()
+    assert [line for line in playlist if not line.startswith("#")] == [f"short/{n}" for n in names]
+    total_ms = 0.0
+    for number, name in enumerate(names, start=1):
+        tags = ID3(folder / name)
+        assert str(tags["TRCK"]) == f"{number}/{len(names)}"
+        assert tags.getall("SYLT")
+        assert (folder / name).with_suffix(".lrc").exists()
+        samples, rate = decode(folder / name)
+        total_ms += len(samples) * 1000 / rate
+    assert abs(total_ms - rendered.timeline.total_ms) <= len(names) * MP3_FRAME_MS
+    assert result.track.exists()
+
+
+def test_wav_is_sample_accurate(short_routine: Path, tmp_path: Path) -> None:
+    rendered, result, _ = _export(short_routine, tmp_path / "out", tmp_path / "cache", fmt="wav")
+    samples, rate = decode(result.track)
+    assert abs(len(samples) - rendered.timeline.total_ms * rate / 1000) <= 2
+    first = rendered.timeline.cues[0]
+    assert onset_ms(samples, rate, 0) - first.start_ms <= 2
+
+
+def test_m4b_has_one_chapter_per_step(short_routine: Path, tmp_path: Path) -> None:
+    rendered, result, _ = _export(short_routine, tmp_path / "out", tmp_path / "cache", fmt="m4b")
+    assert result.track.suffix == ".m4b"
+    intro, *chapters = ffmpeg_chapters(result.track)
+    # MP4 chapters start at 0, so the part before step 1 is its own chapter
+    assert intro[0] == 0 and intro[2] == "Introduction"
+    assert intro[1] == pytest.approx(rendered.timeline.steps[0].start_ms / 1000, abs=0.05)
+    assert [title for _s, _e, title in chapters] == [s.title for s in rendered.timeline.steps]
+    for (start, _end, _title), span in zip(chapters, rendered.timeline.steps, strict=True):
+        assert start == pytest.approx(span.start_ms / 1000, abs=0.05)
+
+
+def test_file_names_cannot_escape_the_output_folder(tmp_path: Path) -> None:
+    for name in ("../x.mp3", "a/b.mp3", "..", ".hidden"):
+        with pytest.raises(ExportError):
+            _inside(tmp_path, name)
+    assert step_slug("Thumb circles, beside the spine!") == "thumb-circles-beside-the-spine"
+    assert step_slug("背中") == "step"
+    assert step_slug("../../etc/passwd") == "etc-passwd"
+
+
+# --- real engine ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[RenderedTimeline, Path]:
+    try:
+        get_engine("pyttsx3").voices()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"pyttsx3/eSpeak NG unavailable: {exc}")
+    folder = tmp_path_factory.mktemp("real")
+    rendered, result, _ = _export("lower-back", folder / "out", folder / "cache", engine="pyttsx3")
+    return rendered, result.track
+
+
+def test_real_voice_export_listens_right(real_export: tuple[RenderedTimeline, Path]) -> None:
+    rendered, track = real_export
+    _check_listening(rendered, track)
+
+
+def test_real_voice_loudness_is_spoken_word_standard(
+    real_export: tuple[RenderedTimeline, Path],
+) -> None:
+    measured = loudness(real_export[1])
+    # -16 LUFS as heard on two speakers is about -19 LUFS measured on the mono file
+    assert abs(measured.integrated_lufs - -19.0) <= 1.0, measured
+    assert measured.true_peak_dbtp <= -1.0, measured
+
+
+# --- the command line as a user runs it ------------------------------------------------------
+
+
+def _coach(*args: str, env: dict[str, str], **kwargs: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "coach", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_interrupted_export_leaves_no_partial_file(tmp_path: Path, how: signal.Signals) -> None:
+    env = _env(tmp_path)
+    out = tmp_path / "out"
+    first = _coach("export", "lower-back", "--engine", "fake", "--out", str(out), env=env)
+    assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
+    good = {p.name: _digest(p) for p in out.iterdir()}
+    slow = _coach(
+        "export", "full-back", "--engine", "fake", "--out", str(out), "--minutes", "120",
+        "--split", env=env,
+    )  # fmt: skip
+    time.sleep(6)  # well into encoding
+    assert slow.poll() is None, "the export finished before it could be interrupted"
+    slow.send_signal(how)
+    code = slow.wait(timeout=60)
+    assert code != 0
+    if how is not signal.SIGKILL:
+        assert slow.stderr is not None
+        err = slow.stderr.read()
+        assert "Traceback" not in err
+        assert code == 130, err
+    assert {p.name: _digest(p) for p in out.iterdir() if p.is_file()} == good
+    assert not (out / "full-back").exists() or not any((out / "full-back").iterdir())
+
+
+def test_full_disk_keeps_the_good_file(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    out = tmp_path / "out"
+    first = _coach("export", "lower-back", "--engine", "fake", "--out", str(out), env=env)
+    assert first.wait(timeout=120) == 0
+    good = {p.name: _digest(p) for p in out.iterdir()}
+
+    def small_disk() -> None:  # files may grow to 1 MB: the encoder hits the limit mid-track
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+
+    full = _coach(
+        "export", "lower-back", "--engine", "fake", "--out", str(out), "--tempo", "1.1",
+        env=env, preexec_fn=small_disk,
+    )  # fmt: skip
+    code = full.wait(timeout=120)
+    assert full.stderr is not None
+    err = full.stderr.read()
+    assert code != 0
+    assert err.startswith("error: ffmpeg failed (the file grew past the size"), err
+    assert len(err.strip().splitlines()) == 1
+    assert {p.name: _digest(p) for p in out.iterdir()} == good
+
+
+def test_concurrent_exports_share_one_cache(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    runs = [
+        _coach("export", "full-back", "--engine", "fake", "--out", str(tmp_path / f"o{i}"), env=env)
+        for i in range(2)
+    ]
+    for run in runs:
+        assert run.wait(timeout=180) == 0, run.stderr.read() if run.stderr else ""
+    a = decode(tmp_path / "o0" / "full-back.mp3")[0]
+    b = decode(tmp_path / "o1" / "full-back.mp3")[0]
+    assert a.tobytes() == b.tobytes()
+    third = _coach(
+        "export", "full-back", "--engine", "fake", "--out", str(tmp_path / "o2"), env=env
+    )
+    out, _ = third.communicate(timeout=180)
+    assert "0 clips synthesized" in out
+
+
+def test_two_hour_export_memory_stays_flat(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from coach.cli import main\n"
+        "sys.argv = ['coach', 'export', 'full-back', '--engine', 'fake', '--minutes', '120',"
+        f" '--out', {str(tmp_path / 'out')!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        # VmHWM is this process's own peak; ru_maxrss would carry pytest's over from the fork
+        "print('peak_kb', [l.split()[1] for l in open('/proc/self/status') if"
+        " l.startswith('VmHWM')][0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=_env(tmp_path),
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    peak_mb = int(result.stdout.split("peak_kb")[1]) / 1024
+    assert peak_mb < 200, f"peak RSS {peak_mb:.0f} MB"
+    samples, rate = decode(tmp_path / "out" / "full-back.mp3")
+    assert abs(len(samples) / rate - 7200) <= 0.02 * 7200
