@@ -31,7 +31,7 @@ import threading
 import time
 import warnings
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -400,7 +400,7 @@ class _DriverBackend:
                 f"pyttsx3 is not installed ({exc})", hint="pip install pyttsx3"
             ) from None
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with _silenced_stdout():
                 engine = pyttsx3.init()
         except Exception as exc:
             raise EngineError(
@@ -465,7 +465,7 @@ class _DriverBackend:
             with tempfile.TemporaryDirectory(prefix="coach-tts-") as folder:
                 path = Path(folder) / f"clip{suffix}"
                 try:
-                    with contextlib.redirect_stdout(io.StringIO()):
+                    with _silenced_stdout():
                         if voice:
                             engine.setProperty("voice", voice)
                         engine.setProperty("rate", settings.rate_wpm)
@@ -485,7 +485,8 @@ class _DriverBackend:
                 timeout_s = max(
                     _FILE_MIN_WAIT_S, 3 * estimate_speech_ms(text, settings.rate_wpm) / 1000
                 )
-                return _await_audio_file(path, timeout_s)
+                with _silenced_stdout():  # the driver's threads may still be writing
+                    return _await_audio_file(path, timeout_s)
         finally:
             engine.disconnect(token)
 
@@ -500,6 +501,32 @@ def _forget_engine(engine: Any) -> None:
         for key, value in list(pyttsx3._activeEngines.items()):
             if value is engine:
                 del pyttsx3._activeEngines[key]
+
+
+@contextlib.contextmanager
+def _silenced_stdout() -> Iterator[None]:
+    """Silence standard output for Python code and C libraries alike (file descriptor 1).
+
+    pyttsx3's drivers print from callback threads and, under load, stray bytes have reached
+    stdout from the driver; a ``redirect_stdout`` alone cannot catch writes made below Python.
+    Used only while rendering clips, never while a live screen is drawing.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _log_print(*args: object, **_kwargs: object) -> None:
