@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -262,18 +263,34 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_interrupted_export_leaves_no_partial_file(tmp_path: Path, how: signal.Signals) -> None:
-    env = _env(tmp_path)
-    out = tmp_path / "out"
-    first = _coach("export", "lower-back", "--engine", "fake", "--out", str(out), env=env)
+@pytest.fixture(scope="module")
+def good_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished export of lower-back, to check that failed exports leave it untouched."""
+    folder = tmp_path_factory.mktemp("good")
+    env = _env(folder)
+    first = _coach(
+        "export", "lower-back", "--engine", "fake", "--out", str(folder / "out"), env=env
+    )
     assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
-    good = {p.name: _digest(p) for p in out.iterdir()}
+    return folder / "out"
+
+
+def _copy_of(good: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    out = tmp_path / "out"
+    shutil.copytree(good, out)
+    return out, {p.name: _digest(p) for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_interrupted_export_leaves_no_partial_file(
+    good_export: Path, tmp_path: Path, how: signal.Signals
+) -> None:
+    out, good = _copy_of(good_export, tmp_path)
     slow = _coach(
         "export", "full-back", "--engine", "fake", "--out", str(out), "--minutes", "120",
-        "--split", env=env,
+        "--split", env=_env(tmp_path),
     )  # fmt: skip
-    time.sleep(6)  # well into encoding
+    time.sleep(4)  # well into encoding
     assert slow.poll() is None, "the export finished before it could be interrupted"
     slow.send_signal(how)
     code = slow.wait(timeout=60)
@@ -287,12 +304,8 @@ def test_interrupted_export_leaves_no_partial_file(tmp_path: Path, how: signal.S
     assert not (out / "full-back").exists() or not any((out / "full-back").iterdir())
 
 
-def test_full_disk_keeps_the_good_file(tmp_path: Path) -> None:
-    env = _env(tmp_path)
-    out = tmp_path / "out"
-    first = _coach("export", "lower-back", "--engine", "fake", "--out", str(out), env=env)
-    assert first.wait(timeout=120) == 0
-    good = {p.name: _digest(p) for p in out.iterdir()}
+def test_full_disk_keeps_the_good_file(good_export: Path, tmp_path: Path) -> None:
+    out, good = _copy_of(good_export, tmp_path)
 
     def small_disk() -> None:  # files may grow to 1 MB: the encoder hits the limit mid-track
         resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
@@ -300,7 +313,7 @@ def test_full_disk_keeps_the_good_file(tmp_path: Path) -> None:
 
     full = _coach(
         "export", "lower-back", "--engine", "fake", "--out", str(out), "--tempo", "1.1",
-        env=env, preexec_fn=small_disk,
+        env=_env(tmp_path), preexec_fn=small_disk,
     )  # fmt: skip
     code = full.wait(timeout=120)
     assert full.stderr is not None
