@@ -144,6 +144,7 @@ _FIELD_RULES = {
     "slug": "must be lowercase letters, digits and single hyphens, like 'lower-back'",
     "id": "must be lowercase letters, digits and single hyphens, like 'long-glide'",
     "format": "must be 1 (the only routine format so far)",
+    "lexicon": "must map words (letters, hyphens, apostrophes) to the spelling to speak",
 }
 
 _FIELDS_OF: dict[str, type[BaseModel]] = {
@@ -254,6 +255,7 @@ class _Resolver:
         self.stack = (*stack, path.resolve())
         self.steps: list[Step] = []
         self.ids: dict[str, Step] = {}
+        self.included_lexicon: dict[str, str] = {}
 
     def routine(self, spec: schema.RoutineSpec) -> Routine:
         sections: list[Section] = []
@@ -273,6 +275,7 @@ class _Resolver:
             safety=spec.safety,
             preparation=Preparation(prep.position, prep.props, prep.oil),
             closing=spec.closing,
+            lexicon=tuple({**self.included_lexicon, **spec.lexicon}.items()),
             source=self.doc.source,
         )
         total = sum(work_ms(work) for step in routine.steps for work in step.work)
@@ -299,7 +302,9 @@ class _Resolver:
             raise RoutineError(f"{self.doc.where(where)}: include: includes nest too deeply")
         if not target.is_file():
             raise RoutineError(f"{self.doc.where(where)}: include: no such file: {target}")
-        return _load_file(target, self.stack).sections
+        included = _load_file(target, self.stack)
+        self.included_lexicon.update(included.lexicon)
+        return included.sections
 
     def _section(self, spec: schema.SectionSpec, where: Path_) -> Section:
         steps = tuple(

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from coach.compiler import compile_routine
 from coach.durations import EstimatedDurations
+from coach.lexicon import Lexicon
 from coach.routine import Routine
 from coach.speech.base import Clip, SpeechEngine, SpeechSettings, get_engine
 from coach.speech.cache import ClipCache, ClipKey
@@ -51,11 +52,17 @@ class ClipRenderer:
     """Renders (or fetches from the cache) clips of one engine and settings, and remembers them."""
 
     def __init__(
-        self, engine: SpeechEngine, settings: SpeechSettings, cache: ClipCache | None
+        self,
+        engine: SpeechEngine,
+        settings: SpeechSettings,
+        cache: ClipCache | None,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.cache = cache
+        self.lexicon = lexicon or Lexicon()
+        """Pronunciations applied to what the engine is given (not to the cue texts)."""
         self.clips: dict[str, Clip] = {}
         self.synthesized = 0
         """Clips this renderer had to synthesize itself (cache misses)."""
@@ -65,11 +72,15 @@ class ClipRenderer:
         clip = self.clips.get(text)
         if clip is None:
             misses = self.cache.misses if self.cache is not None else 0
-            clip = render_clip(self.engine, text, self.settings, self.cache)
+            clip = render_clip(self.engine, self.spoken(text), self.settings, self.cache)
             if self.cache is None or self.cache.misses > misses:
                 self.synthesized += 1
             self.clips[text] = clip
         return clip
+
+    def spoken(self, text: str) -> str:
+        """What the engine is asked to say for a cue's ``text``."""
+        return self.lexicon.apply(text)
 
     def speech_ms(self, text: str) -> int:
         """The clip's length, rounded up so that a clip always fits inside its cue."""
@@ -87,7 +98,11 @@ class ClipRenderer:
             for text in unique
             if not self.cache.path_for(
                 ClipKey.for_text(
-                    self.engine.name, version, self.settings, text, processing=PROCESSING_VERSION
+                    self.engine.name,
+                    version,
+                    self.settings,
+                    self.spoken(text),
+                    processing=PROCESSING_VERSION,
                 )
             ).exists()
         ]
@@ -146,7 +161,8 @@ def synthesize_all(
             initializer=_worker_start,
             initargs=(renderer.engine.name, renderer.settings, renderer.cache.root),
         ) as pool:
-            for _ in pool.map(_worker_render, missing, chunksize=4):
+            spoken = [renderer.spoken(text) for text in missing]
+            for _ in pool.map(_worker_render, spoken, chunksize=4):
                 done += 1
                 if progress is not None:
                     progress(done, total)

@@ -151,6 +151,8 @@ class Routine:
     """Getting ready."""
     closing: str | None = None
     """Spoken at the end."""
+    lexicon: tuple[tuple[str, str], ...] = ()
+    """Pronunciations (word, spelling to speak) from this routine and its includes."""
     source: str = "<memory>"
     """Where the routine came from: "built-in" or a file path."""
 

@@ -31,6 +31,13 @@ Spoken = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS, strict=True),
     Field(description="Spoken aloud. Short, calm, imperative sentences read best."),
 ]
+LexiconWord = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[^\W\d_]+([-' ][^\W\d_]+)*$"
+    ),
+]
+"""A word or short phrase of letters (any script), with single hyphens, apostrophes or spaces."""
 Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, strict=True)
 ]
@@ -218,6 +225,14 @@ class RoutineSpec(_Strict):
     safety: tuple[Spoken, ...] = Field(default=(), max_length=20)
     preparation: PreparationSpec = PreparationSpec()
     closing: Spoken | None = Field(default=None, description="Spoken at the very end.")
+    lexicon: dict[LexiconWord, Spoken] = Field(
+        default_factory=dict,
+        max_length=200,
+        description=(
+            "How to say words the voice gets wrong: word -> spelling to speak instead, "
+            "e.g. sacrum: SAY-krum. Applies to every engine; text on screen stays as written."
+        ),
+    )
     sections: tuple[SectionItem, ...] = Field(min_length=1, max_length=50)
 
 
