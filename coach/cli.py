@@ -22,8 +22,11 @@ from coach.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM, Estima
 from coach.encode import FORMATS, EncodeSettings
 from coach.errors import CoachError, OptionError
 from coach.export import export_track
+from coach.lexicon import base_lexicon
 from coach.loader import available_routines, load_routine
+from coach.play.base import AudioSink
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
+from coach.routine import Routine
 from coach.schema import routine_json_schema
 from coach.speech.base import DEFAULT_ENGINE, ENGINES, SpeechSettings, get_engine
 from coach.speech.cache import ClipCache, default_cache_dir
@@ -70,6 +73,12 @@ CountsOpt = Annotated[
 VerbosityOpt = Annotated[
     Verbosity, typer.Option("--verbosity", help="How much is said around the work.")
 ]
+CountdownOpt = Annotated[
+    int,
+    typer.Option(
+        "--countdown", help="A spoken lead-in of N seconds to get oil on your hands (0-600)."
+    ),
+]
 EngineOpt = Annotated[str, typer.Option("--engine", help=f"Speech engine: {', '.join(ENGINES)}.")]
 VoiceOpt = Annotated[
     str | None, typer.Option("--voice", help="Voice id of the engine (see `coach voices`).")
@@ -81,7 +90,7 @@ VolumeOpt = Annotated[
 
 def _options(
     rate: int, tempo: float, reps: float, minutes: float | None, start: int, counts: bool,
-    verbosity: Verbosity,
+    verbosity: Verbosity, countdown: int = 0,
 ) -> TimelineOptions:  # fmt: skip
     return TimelineOptions(
         rate_wpm=rate,
@@ -91,12 +100,16 @@ def _options(
         from_step=start,
         counts=counts,
         verbosity=verbosity,
+        countdown_s=countdown,
     )
 
 
-def _renderer(engine: str, voice: str | None, volume: float, rate: int) -> ClipRenderer:
+def _renderer(
+    routine: Routine, engine: str, voice: str | None, volume: float, rate: int
+) -> ClipRenderer:
     settings = SpeechSettings(voice=voice, rate_wpm=rate, volume=volume)
-    return ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()))
+    lexicon = base_lexicon().merged(routine.lexicon)
+    return ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
 
 
 def _progress() -> Progress:
@@ -114,9 +127,8 @@ def _progress() -> Progress:
 
 
 def _render(
-    routine_ref: str, options: TimelineOptions, renderer: ClipRenderer, bar: Progress | None
+    routine: Routine, options: TimelineOptions, renderer: ClipRenderer, bar: Progress | None
 ) -> RenderedTimeline:
-    routine = load_routine(routine_ref)
     task = bar.add_task("Speaking", total=None) if bar is not None else None
 
     def advance(done: int, total: int) -> None:
@@ -153,6 +165,7 @@ def show(
     start: FromOpt = 1,
     counts: CountsOpt = True,
     verbosity: VerbosityOpt = Verbosity.NORMAL,
+    countdown: CountdownOpt = 0,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
@@ -162,10 +175,11 @@ def show(
     Cue lengths are the real lengths of the engine's clips (synthesized once, then cached), so
     this is exactly the timeline that export and play use with the same options.
     """
-    options = _options(rate, tempo, reps, minutes, start, counts, verbosity)
-    renderer = _renderer(engine, voice, volume, rate)
+    options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
+    loaded = load_routine(routine)
+    renderer = _renderer(loaded, engine, voice, volume, rate)
     with _progress() as bar:
-        timeline = _render(routine, options, renderer, bar).timeline
+        timeline = _render(loaded, options, renderer, bar).timeline
     if as_json:
         sys.stdout.write(json.dumps(present.timeline_json(timeline), indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
@@ -191,6 +205,7 @@ def export(
     start: FromOpt = 1,
     counts: CountsOpt = True,
     verbosity: VerbosityOpt = Verbosity.NORMAL,
+    countdown: CountdownOpt = 0,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
@@ -198,12 +213,12 @@ def export(
     """Export a routine as a track for a phone, with chapters, synced lyrics and a playlist."""
     if fmt not in FORMATS:
         raise OptionError(f"--format must be one of: {', '.join(FORMATS)} (got '{fmt}')")
-    options = _options(rate, tempo, reps, minutes, start, counts, verbosity)
-    renderer = _renderer(engine, voice, volume, rate)
-    ffmpeg = find_ffmpeg()
+    options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
     loaded = load_routine(routine)
+    renderer = _renderer(loaded, engine, voice, volume, rate)
+    ffmpeg = find_ffmpeg()
     with _progress() as bar:
-        rendered = _render(routine, options, renderer, bar)
+        rendered = _render(loaded, options, renderer, bar)
         task = bar.add_task("Encoding", total=None)
         result = export_track(
             rendered,
@@ -222,6 +237,101 @@ def export(
         + (f" and {more} step tracks" if more > 0 else "")
         + f"; {renderer.synthesized} clips synthesized"
     )
+
+
+@app.command("play")
+def play_command(
+    routine: RoutineArg,
+    output: Annotated[
+        str, typer.Option("--output", help="device (sound card) or system (pyttsx3 speaks).")
+    ] = "device",
+    sink: Annotated[
+        str | None,
+        typer.Option(
+            "--sink", help="Record to FILE.wav in real time instead of playing ('null': discard)."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print each cue at its time on a simulated clock.")
+    ] = False,
+    show_report: Annotated[
+        bool, typer.Option("--report", help="Afterwards, print planned vs actual cue onsets.")
+    ] = False,
+    quiet_screen: Annotated[
+        bool, typer.Option("--quiet-screen", help="A minimal status line instead of the view.")
+    ] = False,
+    preroll_ms: Annotated[
+        int,
+        typer.Option(
+            "--preroll-ms",
+            min=0,
+            max=2000,
+            help="Near-silent lead before each cue so Bluetooth speakers wake up (0: off).",
+        ),
+    ] = 300,
+    rate: RateOpt = DEFAULT_RATE_WPM,
+    tempo: TempoOpt = 1.0,
+    reps: RepsOpt = 1.0,
+    minutes: MinutesOpt = None,
+    start: FromOpt = 1,
+    counts: CountsOpt = True,
+    verbosity: VerbosityOpt = Verbosity.NORMAL,
+    countdown: CountdownOpt = 0,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    voice: VoiceOpt = None,
+    volume: VolumeOpt = 1.0,
+) -> None:
+    """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
+    left/PgUp/p previous step, r repeat step, q/Esc quit."""
+    from coach.play.clock import FakeClock, MonotonicClock
+    from coach.play.live import play
+    from coach.play.sinks import NullSink
+
+    if output not in ("device", "system"):
+        raise OptionError(f"--output must be device or system (got '{output}')")
+    options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
+    loaded = load_routine(routine)
+    renderer = _renderer(loaded, engine, voice, volume, rate)
+    with _progress() as bar:
+        rendered = _render(loaded, options, renderer, bar)
+    interactive = sys.stdin.isatty() and not dry_run
+    if dry_run:
+        report = play(
+            rendered, FakeClock(), NullSink(), keys=False, screen=False,
+            on_cue=lambda o: typer.echo(
+                f"{present.clock(o.cue.start_ms):>7}  {o.cue.kind!s:12} {o.cue.text}"
+            ),
+        )  # fmt: skip
+    else:
+        audio = _live_sink(output, sink, preroll_ms)
+        screen = _out().is_terminal
+        report = play(
+            rendered, MonotonicClock(), audio, keys=interactive, screen=screen,
+            quiet_screen=quiet_screen,
+        )  # fmt: skip
+    if show_report:
+        _out().print(present.onset_report(report))
+
+
+def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:
+    from coach.play.sinks import NullSink, WavSink
+
+    if sink == "null":
+        return NullSink()
+    if sink is not None:
+        path = Path(sink)
+        if path.suffix.lower() != ".wav":
+            raise OptionError(f"--sink must be a .wav file or 'null' (got '{sink}')")
+        if not path.parent.is_dir():
+            raise OptionError(f"--sink: no such folder: {path.parent}")
+        return WavSink(path, preroll_ms=preroll_ms)
+    if output == "system":
+        from coach.play.device import SystemSpeechSink
+
+        return SystemSpeechSink()
+    from coach.play.device import DeviceSink
+
+    return DeviceSink(preroll_ms=preroll_ms)
 
 
 @app.command()

@@ -48,6 +48,7 @@ PAUSES_MS = frozenset({GAP_MS, SETTLE_MS, MOVE_MS})
 MIN_TEMPO, MAX_TEMPO = 0.25, 4.0
 MIN_REPS_SCALE, MAX_REPS_SCALE = 0.1, 10.0
 MIN_MINUTES, MAX_MINUTES = 1.0, 240.0
+MAX_COUNTDOWN_S = 600
 FIT_TOLERANCE = 0.02
 """``--minutes`` fits the session within this fraction of the asked length."""
 
@@ -90,7 +91,14 @@ class _StepStart:
     section: str
 
 
-_Beat = _Say | _Summary | _Pause | _Work | _StepStart
+@dataclass(frozen=True)
+class _Countdown:
+    """A lead-in of exactly ``ms``: an announcement, then the last seconds counted down."""
+
+    ms: int
+
+
+_Beat = _Say | _Summary | _Pause | _Work | _StepStart | _Countdown
 
 
 def compile_routine(
@@ -135,6 +143,10 @@ def _check_options(routine: Routine, options: TimelineOptions) -> None:
         raise OptionError(
             f"--minutes must be from {MIN_MINUTES:g} to {MAX_MINUTES:g} (got {options.minutes:g})"
         )
+    if not 0 <= options.countdown_s <= MAX_COUNTDOWN_S:
+        raise OptionError(
+            f"--countdown must be from 0 to {MAX_COUNTDOWN_S} seconds (got {options.countdown_s})"
+        )
     count = len(routine.steps)
     if not 1 <= options.from_step <= count:
         raise OptionError(
@@ -148,6 +160,8 @@ def _check_options(routine: Routine, options: TimelineOptions) -> None:
 
 def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list[_Beat]:
     beats: list[_Beat] = []
+    if options.countdown_s:
+        beats.append(_Countdown(options.countdown_s * 1000))
     verbose = options.verbosity is not Verbosity.BRIEF
     steps = routine.steps
     first = options.from_step
@@ -371,6 +385,11 @@ def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) 
         if isinstance(beat, _Summary):
             upcoming = next(b for b in beats[index:] if isinstance(b, _Work))
             beat = _Say(CueKind.INSTRUCTION, beat.step, wording.work_summary(upcoming.work))
+        if isinstance(beat, _Countdown):
+            cues.extend(_countdown(now, beat.ms, durations))
+            now += beat.ms
+            previous = _Pause(0)
+            continue
         if isinstance(beat, _Pause):
             # Back-to-back pauses merge into the longest one rather than adding up.
             already = previous.ms if isinstance(previous, _Pause) else 0
@@ -414,6 +433,24 @@ def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) 
         cues=tuple(cues),
         steps=tuple(spans),
     )
+
+
+def _countdown(start_ms: int, length_ms: int, durations: DurationProvider) -> list[Cue]:
+    """The lead-in: what to do now, then "Three.", "Two.", "One." on the last seconds."""
+    cues: list[Cue] = []
+    text = wording.countdown(length_ms // 1000)
+    speech = durations.speech_ms(text)
+    if speech <= length_ms:
+        cues.append(Cue(start_ms, start_ms + speech, CueKind.INTRO, None, text))
+    for left in range(min(3, length_ms // 1000), 0, -1):
+        begin = start_ms + length_ms - left * 1000
+        word = wording.count_word(left)
+        end = begin + durations.speech_ms(word)
+        if all(end <= c.start_ms or begin >= c.end_ms + OVERLAY_MARGIN_MS for c in cues) and (
+            end <= start_ms + length_ms
+        ):
+            cues.append(Cue(begin, end, CueKind.INTRO, None, word))
+    return cues
 
 
 def _period(work: SideWork, start_ms: int, length_ms: int) -> WorkPeriod:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.loader import RoutineRef
+from coach.play.session import SessionReport
 from coach.timeline import CueKind, Timeline, timeline_to_json
 
 
@@ -126,4 +127,30 @@ def plain_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Ta
         table.add_column(header)
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def onset_report(report: SessionReport) -> Table:
+    """Planned vs actual onset of every cue, with the worst and 95th percentile lateness."""
+    table = Table(
+        title=Text(
+            f"{len(report.onsets)} cues: worst {report.worst_late_ms():.1f} ms late, "
+            f"95th percentile {report.p95_late_ms():.1f} ms"
+        ),
+        box=None,
+        pad_edge=False,
+        title_justify="left",
+    )
+    for column in ("planned", "actual", "late ms", "cue"):
+        table.add_column(column, justify="left" if column == "cue" else "right")
+    if not report.onsets:
+        return table
+    origin = report.onsets[0].planned - report.onsets[0].cue.start_ms / 1000
+    for onset in report.onsets:
+        table.add_row(
+            f"{onset.planned - origin:.3f}",
+            f"{onset.actual - origin:.3f}",
+            f"{onset.late_ms:.1f}",
+            Text(onset.cue.text),
+        )
     return table

@@ -64,6 +64,8 @@ class TimelineOptions:
     """Count holds aloud, one number per second."""
     verbosity: Verbosity = Verbosity.NORMAL
     """How much is said around the work."""
+    countdown_s: int = 0
+    """A spoken lead-in of this many seconds before anything else, to get oil on the hands."""
 
 
 @dataclass(frozen=True)

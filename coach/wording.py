@@ -110,3 +110,8 @@ def transition(next_title: str, brief: bool) -> str:
 def repeat_intro(title: str) -> str:
     """Introduces a repeat of an earlier step."""
     return f"Now repeat {title[:1].lower() + title[1:]}."
+
+
+def countdown(seconds: int) -> str:
+    """Said at the start of a ``--countdown`` lead-in."""
+    return f"Warm some oil in your hands. We begin in {seconds_words(seconds * 1000)}."

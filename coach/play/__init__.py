@@ -1,0 +1,1 @@
+"""Live sessions: a drift-free scheduler, audio sinks, keys and a screen."""

@@ -1,0 +1,52 @@
+"""A live session with its keyboard and screen: the one function ``coach play`` calls."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from coach.play.base import AudioSink, Clock
+from coach.play.session import Onset, Session, SessionReport
+from coach.render import RenderedTimeline
+
+SCREEN_REFRESH_S = 0.25
+
+
+def play(
+    rendered: RenderedTimeline,
+    clock: Clock,
+    sink: AudioSink,
+    *,
+    keys: bool,
+    screen: bool,
+    quiet_screen: bool = False,
+    on_cue: Callable[[Onset], None] | None = None,
+) -> SessionReport:
+    """Run a session; with ``keys``, read the keyboard; with ``screen``, show the status view.
+
+    The terminal is restored and audio silenced however the session ends (finished, quit,
+    Ctrl-C).
+    """
+    session = Session(rendered, clock, sink, on_cue=on_cue)
+    session.open()
+    with ExitStack() as stack:
+        if keys:
+            from coach.play.keys import KeyReader
+
+            stack.enter_context(KeyReader(on_command=session.command))
+        if screen:
+            from coach.play.screen import Screen
+            from coach.play.view import screen_state
+
+            view = stack.enter_context(Screen(quiet=quiet_screen))
+            done = threading.Event()
+            stack.callback(done.set)
+
+            def refresh() -> None:
+                while not done.wait(SCREEN_REFRESH_S):
+                    view.update(screen_state(rendered, session.snapshot()))
+
+            threading.Thread(target=refresh, name="coach-screen", daemon=True).start()
+            stack.callback(lambda: view.update(screen_state(rendered, session.snapshot())))
+        return session.run()

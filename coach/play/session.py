@@ -1,0 +1,262 @@
+"""The live scheduler: plays a rendered timeline in real time, drift-free, with controls.
+
+Time on the timeline (``position_ms``) is tied to the clock by an *anchor*: the clock time at
+which some timeline position was (or will be) reached. Every cue's onset is computed from the
+anchor as an absolute deadline, never as "speak, then sleep", so waiting, speaking and device
+latency cannot add up over a session. Pause freezes the position; resume, next, previous and
+repeat simply set a new anchor.
+
+Semantics (documented in the README):
+
+- **pause** silences at once. If a cue was sounding, resume starts again from that cue's start,
+  so no instruction is lost; during silent work, resume continues exactly where it paused.
+- **next** / **previous** / **repeat** jump to the start of the next / previous / current step
+  (before step 1, "current" means the start of the session) and play on, also when paused.
+  Next on the last step jumps to the closing words.
+- **quit** silences at once and ends the session.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coach.play.base import AudioSink, Clock, Command, Sound
+from coach.render import RenderedTimeline
+from coach.timeline import NON_SPEECH_KINDS, Cue, StepSpan
+
+
+@dataclass(frozen=True)
+class Onset:
+    """When a cue should have been heard, and when it was."""
+
+    cue: Cue
+    """The cue."""
+    planned: float
+    """Clock time the voice was due."""
+    actual: float
+    """Clock time the voice was heard (handed to the sink, plus the sink's pre-roll)."""
+
+    @property
+    def late_ms(self) -> float:
+        """How late the cue was, in milliseconds (negative: early)."""
+        return (self.actual - self.planned) * 1000
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    """How a session went."""
+
+    onsets: tuple[Onset, ...]
+    """Every cue that was played, in order."""
+    finished: bool
+    """The session reached its end."""
+    quit: bool
+    """The user quit."""
+
+    def worst_late_ms(self) -> float:
+        """The latest any cue was."""
+        return max((o.late_ms for o in self.onsets), default=0.0)
+
+    def p95_late_ms(self) -> float:
+        """95th percentile of lateness (nearest rank)."""
+        lateness = sorted(o.late_ms for o in self.onsets)
+        if not lateness:
+            return 0.0
+        return lateness[max(0, math.ceil(0.95 * len(lateness)) - 1)]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The session at one moment, for the screen."""
+
+    position_ms: int
+    """Where on the timeline the session is."""
+    paused: bool
+    """Paused by the user."""
+    finished: bool
+    """Ended (finished or quit)."""
+
+
+class Session:
+    """Plays ``rendered`` on ``sink`` following ``clock``; controlled through :meth:`command`."""
+
+    def __init__(
+        self,
+        rendered: RenderedTimeline,
+        clock: Clock,
+        sink: AudioSink,
+        *,
+        on_cue: Callable[[Onset], None] | None = None,
+    ) -> None:
+        self.rendered = rendered
+        self.clock = clock
+        self.sink = sink
+        self.on_cue = on_cue
+        timeline = rendered.timeline
+        self.cues = tuple(c for c in timeline.cues if c.kind not in NON_SPEECH_KINDS)
+        self._starts = [c.start_ms for c in self.cues]
+        self.steps: tuple[StepSpan, ...] = timeline.steps
+        self.total_ms = timeline.total_ms
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._commands: deque[Command] = deque()
+        self._anchor_clock = 0.0
+        self._anchor_ms = 0
+        self._paused_at: int | None = None
+        self._finished = False
+        self._index = 0
+        self._sounding: Cue | None = None
+        self._onsets: list[Onset] = []
+        self._opened = False
+
+    # --- control, from any thread ---------------------------------------------------------
+
+    def command(self, command: Command) -> None:
+        """Ask the session to pause, skip or quit; acted on at once."""
+        with self._lock:
+            self._commands.append(command)
+        self._wake.set()
+
+    def snapshot(self) -> Snapshot:
+        """Where the session is now."""
+        with self._lock:
+            return Snapshot(self._position(), self._paused_at is not None, self._finished)
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the sink (fails here, before any screen is shown, if there is no device)."""
+        if not self._opened:
+            self.sink.open(self.rendered.sample_rate_hz, self.clock)
+            self._opened = True
+
+    def run(self, start_ms: int = 0) -> SessionReport:
+        """Play from ``start_ms`` until the end or a quit; returns what happened."""
+        self.open()
+        quit_ = False
+        try:
+            with self._lock:
+                self._anchor(start_ms)
+            while True:
+                if self._handle_commands():
+                    quit_ = True
+                    break
+                with self._lock:
+                    paused = self._paused_at is not None
+                    index = self._index
+                if paused:
+                    self.clock.sleep_until(math.inf, self._wake)
+                    continue
+                if index >= len(self.cues):
+                    self.clock.sleep_until(self._clock_at(self.total_ms), self._wake)
+                    if self._wake.is_set():
+                        continue
+                    break
+                cue = self.cues[index]
+                onset = self._clock_at(cue.start_ms)
+                self.clock.sleep_until(onset - self.sink.lead_s, self._wake)
+                if self._wake.is_set():
+                    continue
+                self._play(index, cue, onset)
+            completed = not quit_
+        finally:
+            with self._lock:
+                self._finished = True
+            if quit_ or not locals().get("completed", False):
+                self.sink.stop()  # quit or Ctrl-C: silence at once
+            self.sink.close()
+        return SessionReport(tuple(self._onsets), finished=completed, quit=quit_)
+
+    def _play(self, index: int, cue: Cue, onset: float) -> None:
+        clip = self.rendered.clip_for(cue.text)
+        heard = max(onset, self.clock.now() + self.sink.lead_s)
+        self.sink.play(Sound(cue, clip.samples(), onset))
+        record = Onset(cue, onset, heard)
+        with self._lock:
+            self._onsets.append(record)
+            self._sounding = cue
+            self._index = index + 1
+        if self.on_cue is not None:
+            self.on_cue(record)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def _handle_commands(self) -> bool:
+        """Act on pending commands; True if the session must end."""
+        with self._lock:
+            self._wake.clear()
+            pending = list(self._commands)
+            self._commands.clear()
+            for command in pending:
+                if command is Command.QUIT:
+                    return True
+                self._apply(command)
+        return False
+
+    def _apply(self, command: Command) -> None:
+        position = self._position()
+        if command is Command.PAUSE:
+            if self._paused_at is None:
+                self.sink.stop()
+                sounding = self._sounding
+                if sounding is not None and sounding.start_ms <= position < sounding.end_ms:
+                    position = sounding.start_ms
+                self._paused_at = position
+                self._sounding = None
+                self._index = bisect.bisect_left(self._starts, position)
+            else:
+                self._anchor(self._paused_at)
+            return
+        self.sink.stop()
+        self._sounding = None
+        self._anchor(self._jump_target(command, position))
+
+    def _jump_target(self, command: Command, position: int) -> int:
+        current = self._step_at(position)
+        if command is Command.REPEAT:
+            return 0 if current is None else self.steps[current].start_ms
+        if command is Command.PREVIOUS:
+            if current is None:
+                return 0
+            return self.steps[max(0, current - 1)].start_ms
+        # NEXT
+        following = 0 if current is None else current + 1
+        if following < len(self.steps):
+            return self.steps[following].start_ms
+        return self.steps[-1].end_ms if self.steps else self.total_ms
+
+    def _step_at(self, position: int) -> int | None:
+        """Index of the step that contains ``position`` (the last one after the steps)."""
+        if not self.steps or position < self.steps[0].start_ms:
+            return None
+        starts = [s.start_ms for s in self.steps]
+        return bisect.bisect_right(starts, position) - 1
+
+    # --- time -------------------------------------------------------------------------------
+
+    def _anchor(self, position_ms: int) -> None:
+        """Play ``position_ms`` as soon as the sink can (caller holds the lock).
+
+        The sink's lead time is added so that a cue at ``position_ms`` still gets its full
+        pre-roll.
+        """
+        self._anchor_clock = self.clock.now() + self.sink.lead_s
+        self._anchor_ms = position_ms
+        self._paused_at = None
+        self._index = bisect.bisect_left(self._starts, position_ms)
+
+    def _position(self) -> int:
+        """Timeline position now (caller holds the lock)."""
+        if self._paused_at is not None:
+            return self._paused_at
+        elapsed_ms = (self.clock.now() - self._anchor_clock) * 1000
+        return min(self.total_ms, self._anchor_ms + max(0, round(elapsed_ms)))
+
+    def _clock_at(self, position_ms: int) -> float:
+        with self._lock:
+            return self._anchor_clock + (position_ms - self._anchor_ms) / 1000

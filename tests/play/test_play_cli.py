@@ -1,0 +1,184 @@
+"""coach play as a user runs it: dry run, a real-time recording, keys through a pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.conftest import minimal_routine, step
+from tests.listening import decode, onset_ms
+
+QUICK = minimal_routine(
+    slug="quick",
+    name="Quick routine",
+    safety=["Never press on the spine."],
+    sections=[
+        {
+            "title": "Back",
+            "steps": [
+                step("Glide", {"strokes": {"reps": 3, "seconds_per_rep": 2}}),
+                step("Lift", {"holds": {"reps": 1, "count": 3, "rest_seconds": 1}}),
+                step("Circles", {"strokes": {"reps": 2, "seconds_per_rep": 2}}),
+            ],
+        }
+    ],
+)
+
+
+RECORDED = minimal_routine(
+    slug="recorded",
+    name="Recorded",
+    safety=[],
+    sections=[
+        {
+            "title": "Back",
+            "steps": [
+                step("Glide", {"strokes": {"reps": 3, "seconds_per_rep": 2}}),
+                step("Lift", {"holds": {"reps": 1, "count": 3, "rest_seconds": 1}}),
+            ],
+        }
+    ],
+)
+
+
+@pytest.fixture
+def quick(write_routine: Callable[..., Path]) -> Path:
+    return write_routine(QUICK, "quick.yaml")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "COLUMNS": "200"}
+
+
+def _show(path: Path, env: dict[str, str], *args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "show", str(path), "--json", *args],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+def test_dry_run_prints_every_cue_at_its_time_instantly(quick: Path, tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    shown = _show(quick, env, "--engine", "fake", "--countdown", "5")
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(quick), "--engine", "fake", "--dry-run",
+         "--countdown", "5"],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    assert time.monotonic() - started < 10  # a minute-long session, simulated
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == len(shown["cues"])
+    for line, cue in zip(lines, shown["cues"], strict=True):
+        assert line.endswith(cue["text"])
+        minutes, seconds = line.split()[0].split(":")
+        assert int(minutes) * 60 + int(seconds) == int(cue["start"])
+    assert "Warm some oil in your hands" in lines[0]
+
+
+def test_real_time_recording_matches_the_timeline(
+    write_routine: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Also: without a terminal on stdin the keys are off and the session simply runs."""
+    env = _env(tmp_path)
+    routine = write_routine(RECORDED, "recorded.yaml")
+    options = ("--engine", "fake", "--verbosity", "brief", "--rate", "220")
+    shown = _show(routine, env, *options)
+    wav = tmp_path / "session.wav"
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(routine), *options, "--sink", str(wav),
+         "--report"],
+        capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    samples, rate = decode(wav, rate=22050)
+    assert abs(len(samples) / rate - shown["total_seconds"]) < 0.5
+    # the recording starts at the first hand-over, one pre-roll before the first onset
+    origin_ms = 300
+    previous_end = -10.0
+    checked = 0
+    for cue in shown["cues"]:
+        start_ms = round(cue["start"] * 1000)
+        if cue["start"] - previous_end >= 0.3:
+            heard = onset_ms(samples, rate, max(0, origin_ms + start_ms - 150))
+            assert abs(heard - (origin_ms + start_ms)) <= 20, (cue, heard - origin_ms)
+            checked += 1
+        previous_end = max(previous_end, cue["end"])
+    assert checked >= len(shown["cues"]) // 2
+    worst = re.search(r"worst (-?[\d.]+) ms late", result.stdout)
+    assert worst and float(worst.group(1)) <= 20
+
+
+def _spawn(quick: Path, tmp_path: Path, *args: str) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "coach", "play", str(quick), "--engine", "fake", *args],
+        env=_env(tmp_path),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
+
+
+def test_keys_through_a_pseudo_terminal(quick: Path, tmp_path: Path) -> None:
+    shown = _show(quick, _env(tmp_path), "--engine", "fake")
+    child = _spawn(quick, tmp_path, "--sink", "null", "--report")
+    time.sleep(2.5)  # the intro is being spoken
+    child.send("n")  # next step: from the introduction to step 1
+    time.sleep(1.0)
+    child.send("\x1b[C")  # right arrow: step 2
+    time.sleep(1.0)
+    child.send(" ")  # pause
+    time.sleep(1.5)
+    child.send(" ")  # resume
+    time.sleep(0.5)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    report = child.before
+    step_starts = [s for s in shown["steps"]]
+    announcements = [c["text"] for c in shown["cues"] if c["kind"] == "step"]
+    # step 1 and step 2 were announced, step 3 never was: the session was quit during step 2
+    assert announcements[0] in report and announcements[1] in report
+    assert announcements[2] not in report
+    assert len(step_starts) == 3
+
+
+def test_ctrl_c_stops_at_once_with_status_130(quick: Path, tmp_path: Path) -> None:
+    child = _spawn(quick, tmp_path, "--sink", str(tmp_path / "rec.wav"))
+    time.sleep(2.0)
+    started = time.monotonic()
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert time.monotonic() - started < 3
+    assert child.exitstatus == 130 or child.signalstatus == signal.SIGINT
+    assert "Traceback" not in (child.before or "")
+
+
+def test_no_sound_device_is_one_clear_line(quick: Path, tmp_path: Path) -> None:
+    from coach.play.device import has_sound_device
+
+    if has_sound_device():
+        pytest.skip("this machine has a sound device")
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(quick), "--engine", "fake"],
+        capture_output=True, text=True, env=_env(tmp_path), timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: no sound device found")
+    assert "coach export" in lines[0] and "--sink" in lines[0]
