@@ -104,12 +104,23 @@ def _options(
     )
 
 
-def _renderer(
-    routine: Routine, engine: str, voice: str | None, volume: float, rate: int
-) -> ClipRenderer:
-    settings = SpeechSettings(voice=voice, rate_wpm=rate, volume=volume)
+def _prepare(
+    routine_ref: str,
+    options: TimelineOptions,
+    engine: str,
+    voice: str | None,
+    volume: float,
+    bar: Progress | None = None,
+) -> tuple[Routine, ClipRenderer, RenderedTimeline]:
+    """Load the routine, and render its timeline with the engine (progress on ``bar``)."""
+    routine = load_routine(routine_ref)
+    settings = SpeechSettings(voice=voice, rate_wpm=options.rate_wpm, volume=volume)
     lexicon = base_lexicon().merged(routine.lexicon)
-    return ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
+    renderer = ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
+    if bar is None:
+        with _progress() as own_bar:
+            return routine, renderer, _render(routine, options, renderer, own_bar)
+    return routine, renderer, _render(routine, options, renderer, bar)
 
 
 def _progress() -> Progress:
@@ -176,10 +187,7 @@ def show(
     this is exactly the timeline that export and play use with the same options.
     """
     options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
-    loaded = load_routine(routine)
-    renderer = _renderer(loaded, engine, voice, volume, rate)
-    with _progress() as bar:
-        timeline = _render(loaded, options, renderer, bar).timeline
+    timeline = _prepare(routine, options, engine, voice, volume)[2].timeline
     if as_json:
         sys.stdout.write(json.dumps(present.timeline_json(timeline), indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
@@ -214,11 +222,9 @@ def export(
     if fmt not in FORMATS:
         raise OptionError(f"--format must be one of: {', '.join(FORMATS)} (got '{fmt}')")
     options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
-    loaded = load_routine(routine)
-    renderer = _renderer(loaded, engine, voice, volume, rate)
     ffmpeg = find_ffmpeg()
     with _progress() as bar:
-        rendered = _render(loaded, options, renderer, bar)
+        loaded, renderer, rendered = _prepare(routine, options, engine, voice, volume, bar)
         task = bar.add_task("Encoding", total=None)
         result = export_track(
             rendered,
@@ -290,10 +296,7 @@ def play_command(
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
     options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
-    loaded = load_routine(routine)
-    renderer = _renderer(loaded, engine, voice, volume, rate)
-    with _progress() as bar:
-        rendered = _render(loaded, options, renderer, bar)
+    rendered = _prepare(routine, options, engine, voice, volume)[2]
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
         report = play(
