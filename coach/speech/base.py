@@ -147,6 +147,12 @@ def _fake_engine() -> SpeechEngine:
     return FakeEngine()
 
 
+def _piper_engine() -> SpeechEngine:
+    from coach.speech.piper_engine import PiperEngine
+
+    return PiperEngine()
+
+
 def _pyttsx3_engine() -> SpeechEngine:
     from coach.speech.pyttsx3_engine import Pyttsx3Engine
 
@@ -158,6 +164,7 @@ DEFAULT_ENGINE = "pyttsx3"
 
 ENGINES: dict[str, Callable[[], SpeechEngine]] = {
     "fake": _fake_engine,
+    "piper": _piper_engine,
     "pyttsx3": _pyttsx3_engine,
 }
 """Speech engines by name. Building one is cheap: libraries load on first use."""

