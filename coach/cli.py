@@ -32,7 +32,7 @@ from coach.speech.base import DEFAULT_ENGINE, ENGINES, SpeechSettings, get_engin
 from coach.speech.cache import ClipCache, default_cache_dir
 from coach.speech.tools import doctor as run_doctor
 from coach.speech.tools import find_ffmpeg
-from coach.timeline import TimelineOptions, Verbosity
+from coach.timeline import TimelineOptions, Verbosity, timeline_to_json
 
 app = typer.Typer(
     name="coach",
@@ -189,7 +189,7 @@ def show(
     options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
     timeline = _prepare(routine, options, engine, voice, volume)[2].timeline
     if as_json:
-        sys.stdout.write(json.dumps(present.timeline_json(timeline), indent=2, ensure_ascii=False))
+        sys.stdout.write(json.dumps(timeline_to_json(timeline), indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
     else:
         _out().print(present.timeline_table(timeline))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from coach.loader import RoutineRef
 from coach.play.session import SessionReport
-from coach.timeline import CueKind, Timeline, timeline_to_json
+from coach.timeline import CueKind, Timeline
 
 
 @dataclass(frozen=True)
@@ -113,11 +112,6 @@ def _work_text(kind: str, reps: int | None, ms_per_rep: int | None) -> str:
         return "timed"
     seconds = f"{ms_per_rep / 1000:g}"
     return f"{reps} x {seconds} s" + (" (hold + rest)" if kind == "holds" else "")
-
-
-def timeline_json(timeline: Timeline) -> dict[str, Any]:
-    """The public JSON form (see :func:`coach.timeline.timeline_to_json`)."""
-    return timeline_to_json(timeline)
 
 
 def plain_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:

@@ -139,6 +139,7 @@ class Session:
         """Play from ``start_ms`` until the end or a quit; returns what happened."""
         self.open()
         quit_ = False
+        completed = False
         try:
             with self._lock:
                 self._anchor(start_ms)
@@ -167,7 +168,7 @@ class Session:
         finally:
             with self._lock:
                 self._finished = True
-            if quit_ or not locals().get("completed", False):
+            if not completed:
                 self.sink.stop()  # quit or Ctrl-C: silence at once
             self.sink.close()
         return SessionReport(tuple(self._onsets), finished=completed, quit=quit_)
