@@ -169,7 +169,7 @@ def test_unknown_engine_is_one_clear_line() -> None:
 def test_doctor_reports_each_tool() -> None:
     result = runner.invoke(app, ["doctor"], env={"COLUMNS": "200"})
     out = result.stdout
-    for name in ("eSpeak NG", "pyttsx3", "voices", "ffmpeg", "audio output", "clip cache"):
+    for name in ("eSpeak NG", "pyttsx3", "voices", "piper", "ffmpeg", "audio output", "clip cache"):
         assert name in out
     # no sound card here: the audio output line says why, and doctor still succeeds
     assert result.exit_code == 0, out

@@ -205,6 +205,20 @@ def _playback_devices(miniaudio: Any) -> tuple[str, list[str]]:
     return str(devices.backend), real
 
 
+def playback_devices() -> tuple[str, tuple[str, ...]]:
+    """The audio backend's name and the playback devices that really play (quietly).
+
+    Raises :class:`EngineError` when miniaudio is missing or no backend works.
+    """
+    miniaudio = _miniaudio()
+    with _quiet_fd2():
+        try:
+            backend, real = _playback_devices(miniaudio)
+        except miniaudio.MiniaudioError as exc:
+            raise _no_device(f"no audio backend ({exc})") from None
+    return backend, tuple(real)
+
+
 def has_sound_device() -> bool:
     """Whether a real playback device is there (quietly; False when miniaudio is missing)."""
     try:

@@ -73,11 +73,12 @@ class DoctorCheck:
 
 
 def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
-    """Check eSpeak NG, pyttsx3, its voices, ffmpeg, an audio output device and the cache."""
+    """Check eSpeak NG, pyttsx3, its voices, Piper, ffmpeg, an audio output device, the cache."""
     checks = [
         _check("eSpeak NG", _espeak_detail),
         _check("pyttsx3", _pyttsx3_detail),
         _check("voices", _voices_detail),
+        _check("piper", _piper_detail),
         _check("ffmpeg", _ffmpeg_detail),
         _check("audio output", _audio_output_detail),
     ]
@@ -155,23 +156,20 @@ def _ffmpeg_detail() -> str:
 
 
 def _audio_output_detail() -> str:
-    try:
-        import sounddevice  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        raise EngineError(
-            "sounddevice is not installed: live sessions cannot play audio",
-            hint="pip install sounddevice",
-        ) from None
-    except OSError as exc:
-        raise EngineError(
-            f"the PortAudio library is missing ({exc})",
-            hint="install PortAudio, e.g. `apt install libportaudio2`",
-        ) from None
-    try:
-        device = sounddevice.query_devices(kind="output")
-    except Exception as exc:
-        raise EngineError(f"no audio output device: {exc}") from None
-    return f"default output: {device['name']}"
+    from coach.play.device import NO_DEVICE_HINT, playback_devices
+
+    backend, devices = playback_devices()
+    if not devices:
+        raise EngineError(f"no sound device found (backend {backend})", hint=NO_DEVICE_HINT)
+    return f"{backend}: {', '.join(devices)}"
+
+
+def _piper_detail() -> str:
+    from coach.speech.piper_engine import PiperEngine
+
+    engine = PiperEngine()
+    voices = ", ".join(v.id for v in engine.voices())
+    return f"{engine.version().split(';')[0]}; voices: {voices or 'none installed'}"
 
 
 def _cache_detail(cache: ClipCache) -> str:

@@ -40,6 +40,7 @@ def test_doctor_reports_every_check(tmp_path: object, cache: ClipCache) -> None:
         "eSpeak NG",
         "pyttsx3",
         "voices",
+        "piper",
         "ffmpeg",
         "audio output",
         "clip cache",
@@ -48,13 +49,12 @@ def test_doctor_reports_every_check(tmp_path: object, cache: ClipCache) -> None:
     by_name = {check.name: check for check in checks}
     assert by_name["ffmpeg"].ok
     assert by_name["clip cache"].ok
-    try:
-        import sounddevice  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
-    except (ImportError, OSError):
-        assert not by_name["audio output"].ok
-        assert "sounddevice" in by_name["audio output"].detail or "PortAudio" in (
-            by_name["audio output"].detail
-        )
+    from coach.play.device import has_sound_device
+
+    assert by_name["audio output"].ok == has_sound_device()
+    if not has_sound_device():
+        assert by_name["audio output"].detail.startswith("no sound device found")
+        assert "coach export" in by_name["audio output"].detail
 
 
 def test_doctor_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
