@@ -111,6 +111,7 @@ def _prepare(
     voice: str | None,
     volume: float,
     bar: Progress | None = None,
+    jobs: int | None = None,
 ) -> tuple[Routine, ClipRenderer, RenderedTimeline]:
     """Load the routine, and render its timeline with the engine (progress on ``bar``)."""
     routine = load_routine(routine_ref)
@@ -119,8 +120,8 @@ def _prepare(
     renderer = ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
     if bar is None:
         with _progress() as own_bar:
-            return routine, renderer, _render(routine, options, renderer, own_bar)
-    return routine, renderer, _render(routine, options, renderer, bar)
+            return routine, renderer, _render(routine, options, renderer, own_bar, jobs)
+    return routine, renderer, _render(routine, options, renderer, bar, jobs)
 
 
 def _progress() -> Progress:
@@ -138,7 +139,11 @@ def _progress() -> Progress:
 
 
 def _render(
-    routine: Routine, options: TimelineOptions, renderer: ClipRenderer, bar: Progress | None
+    routine: Routine,
+    options: TimelineOptions,
+    renderer: ClipRenderer,
+    bar: Progress | None,
+    jobs: int | None = None,
 ) -> RenderedTimeline:
     task = bar.add_task("Speaking", total=None) if bar is not None else None
 
@@ -146,7 +151,7 @@ def _render(
         if bar is not None and task is not None:
             bar.update(task, completed=done, total=total)
 
-    return render_timeline(routine, options, renderer, progress=advance)
+    return render_timeline(routine, options, renderer, workers=jobs, progress=advance)
 
 
 @app.command("list")
@@ -206,6 +211,15 @@ def export(
     split: Annotated[
         bool, typer.Option("--split", help="Also write one track per step and a playlist.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=1,
+            max=64,
+            help="Processes for synthesis and encoding at once (default: one per core, up to 4).",
+        ),
+    ] = None,
     rate: RateOpt = DEFAULT_RATE_WPM,
     tempo: TempoOpt = 1.0,
     reps: RepsOpt = 1.0,
@@ -224,7 +238,7 @@ def export(
     options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
     ffmpeg = find_ffmpeg()
     with _progress() as bar:
-        loaded, renderer, rendered = _prepare(routine, options, engine, voice, volume, bar)
+        loaded, renderer, rendered = _prepare(routine, options, engine, voice, volume, bar, jobs)
         task = bar.add_task("Encoding", total=None)
         result = export_track(
             rendered,
@@ -234,6 +248,7 @@ def export(
             ffmpeg=ffmpeg,
             split=split,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            jobs=jobs,
         )
     extra = ", ".join(p.name for p in result.files[1:3])
     more = len(result.files) - 3

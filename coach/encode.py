@@ -10,7 +10,9 @@ from __future__ import annotations
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +83,63 @@ def mix_chunks(
             index += 1
         yield np.clip(mix, -32768, 32767).astype(np.int16)
         position = stop
+
+
+def silent_stretches(placements: Sequence[Placement], end_sample: int) -> list[tuple[int, int]]:
+    """The stretches ``[start, end)`` of the track where no clip sounds, in order."""
+    stretches = []
+    position = 0
+    for placement in sorted(placements, key=lambda p: p.start_sample):
+        if placement.start_sample > position:
+            stretches.append((position, placement.start_sample))
+        position = max(position, placement.start_sample + len(placement.samples))
+    if position < end_sample:
+        stretches.append((position, end_sample))
+    return stretches
+
+
+def encode_side_by_side(
+    placements: Sequence[Placement],
+    ranges: Sequence[tuple[int, int]],
+    commands: Sequence[tuple[Sequence[str], Sequence[int]]],
+    chunk_samples: int,
+    on_chunk: Callable[[int], None] | None = None,
+) -> None:
+    """Encode each ``[start, end)`` sample range with its own ``(command, pass_fds)`` at once.
+
+    One thread per range mixes and pipes (numpy and pipe writes release the GIL, so the
+    encoders run on all cores). If any encoder fails, or this thread is interrupted, the
+    others are stopped and the first error is raised.
+    """
+    stop = threading.Event()
+
+    def run(index: int) -> None:
+        start, end = ranges[index]
+        command, pass_fds = commands[index]
+        chunks = _until(stop, mix_chunks(placements, start, end, chunk_samples))
+        encode_pcm(chunks, command, pass_fds, on_chunk)
+
+    with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="encode") as pool:
+        futures = [pool.submit(run, index) for index in range(len(ranges))]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:
+                if future.done() and future.exception() is not None:
+                    future.result()
+        except BaseException:
+            stop.set()
+            raise
+
+
+class _Stopped(Exception):
+    """Raised inside an encoder thread when another one failed."""
+
+
+def _until(stop: threading.Event, chunks: Iterator[Samples]) -> Iterator[Samples]:
+    for chunk in chunks:
+        if stop.is_set():
+            raise _Stopped
+        yield chunk
 
 
 def ffmpeg_command(

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
+import os
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -26,8 +29,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.atomic import AtomicFile, remove_stale_temporaries, write_text_atomic
-from coach.encode import EncodeSettings, Placement, encode_pcm, ffmpeg_command, mix_chunks
+from coach.encode import (
+    EncodeSettings,
+    Placement,
+    encode_pcm,
+    encode_side_by_side,
+    ffmpeg_command,
+    mix_chunks,
+    silent_stretches,
+)
 from coach.errors import ExportError
+from coach.mp3join import JoinError, Part, join_parts, plan_parts
 from coach.render import RenderedTimeline
 from coach.routine import Routine
 from coach.speech.base import ms_to_samples
@@ -47,6 +59,14 @@ EncodeProgress = Callable[[int, int], None]
 
 CHUNK_MS = 1000
 """Audio is mixed and piped to the encoder a second at a time."""
+MAX_JOBS = 4
+"""Most encoders (and synthesis workers) run at once by default."""
+MIN_PART_MS = 60_000
+"""An MP3 is encoded in parts on several cores only if each part gets at least this much."""
+JOIN_MARGIN_MS = 100
+"""Silence kept on each side of a join between parts (see :mod:`coach.mp3join`)."""
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,11 @@ class _Segment:
     chapters: tuple[Chapter, ...]
 
 
+def default_jobs() -> int:
+    """Processes to run at once by default: one per core, at most :data:`MAX_JOBS`."""
+    return max(1, min(MAX_JOBS, os.cpu_count() or 1))
+
+
 def step_slug(title: str) -> str:
     """A safe file-name part from a step title: ASCII letters, digits and hyphens."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -91,8 +116,14 @@ def export_track(
     split: bool = False,
     progress: EncodeProgress | None = None,
     year: int | None = None,
+    jobs: int | None = None,
 ) -> ExportResult:
-    """Encode the session into ``out_dir`` and write its lyrics and playlist."""
+    """Encode the session into ``out_dir`` and write its lyrics and playlist.
+
+    An MP3 longer than two minutes is encoded in up to ``jobs`` parts at once (default: one
+    per core, at most :data:`MAX_JOBS`), joined without a gap (see :mod:`coach.mp3join`).
+    """
+    jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -114,12 +145,14 @@ def export_track(
     safety = " ".join(routine.safety) or "Stop at once if anything hurts."
     total_work_ms = whole.end_ms + sum(s.end_ms - s.start_ms for s in segments)
     encoded_ms = 0
+    lock = threading.Lock()
 
     def advance(samples: int) -> None:
         nonlocal encoded_ms
-        encoded_ms += round(samples * 1000 / rendered.sample_rate_hz)
-        if progress is not None:
-            progress(min(encoded_ms, total_work_ms), total_work_ms)
+        with lock:  # encoders of parts report from their own threads
+            encoded_ms += round(samples * 1000 / rendered.sample_rate_hz)
+            if progress is not None:
+                progress(min(encoded_ms, total_work_ms), total_work_ms)
 
     track_path = _inside(out_dir, f"{routine.slug}.{ext}")
     split_dir = _inside(out_dir, routine.slug)
@@ -140,7 +173,7 @@ def export_track(
                 track_total=total,
             )
             lyrics = _lyrics(rendered, segment.start_ms, segment.end_ms)
-            _encode_segment(rendered, segment, handle, settings, ffmpeg, info, stack, advance)
+            _encode_segment(rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs)
             if ext == "mp3":
                 write_id3(handle.path, info, segment.chapters, lyrics)
             pending.append((handle, target))
@@ -196,6 +229,7 @@ def _encode_segment(
     info: TrackInfo,
     stack: ExitStack,
     advance: Callable[[int], None],
+    jobs: int,
 ) -> None:
     rate = rendered.sample_rate_hz
     start = ms_to_samples(segment.start_ms, rate)
@@ -213,9 +247,56 @@ def _encode_segment(
             intro = Chapter("intro", "Introduction", 0, chapters[0].start_ms)
             chapters = (intro, *chapters)
         metadata = Path(stack.enter_context(_temp_text(ffmetadata_text(info, chapters))))
+    chunk = ms_to_samples(CHUNK_MS, rate)
+    if settings.fmt == "mp3" and jobs > 1:
+        parts = plan_parts(
+            silent_stretches(placements, end - start),
+            end - start,
+            rate,
+            settings.output_rate_hz,
+            min(jobs, (end - start) // ms_to_samples(MIN_PART_MS, rate)),
+            ms_to_samples(JOIN_MARGIN_MS, rate),
+        )
+        if len(parts) > 1 and _encode_parts(
+            placements, parts, rate, handle, settings, ffmpeg, advance
+        ):
+            return
     command = ffmpeg_command(ffmpeg, rate, handle.path, settings, metadata)
-    chunks = mix_chunks(placements, 0, end - start, ms_to_samples(CHUNK_MS, rate))
-    encode_pcm(chunks, command, handle.pass_fds, advance)
+    encode_pcm(mix_chunks(placements, 0, end - start, chunk), command, handle.pass_fds, advance)
+
+
+def _encode_parts(
+    placements: list[Placement],
+    parts: list[Part],
+    rate: int,
+    handle: AtomicFile,
+    settings: EncodeSettings,
+    ffmpeg: str,
+    advance: Callable[[int], None],
+) -> bool:
+    """Encode ``parts`` side by side into unnamed scratch files and join them into ``handle``.
+
+    Returns False if the parts do not line up (``handle`` is then left empty, with nothing
+    joined into it), so that the caller encodes the track in one piece instead.
+    """
+    with ExitStack() as scratch:
+        files = []
+        for index in range(len(parts)):
+            part_file = AtomicFile(handle.target.with_name(f"{handle.target.name}.part{index}"))
+            scratch.callback(part_file.discard)
+            files.append(part_file)
+        commands = [(ffmpeg_command(ffmpeg, rate, f.path, settings), f.pass_fds) for f in files]
+        ranges = [(p.start_sample, p.end_sample) for p in parts]
+        chunk = ms_to_samples(CHUNK_MS, rate)
+        encode_side_by_side(placements, ranges, commands, chunk, advance)
+        readers = [scratch.enter_context(open(f.path, "rb")) for f in files]
+        try:
+            with open(handle.path, "wb") as out:
+                join_parts(parts, readers, out)
+        except JoinError as exc:
+            _LOG.warning("encoding in one piece: the parts did not join (%s)", exc)
+            return False
+    return True
 
 
 @contextlib.contextmanager
