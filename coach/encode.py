@@ -107,9 +107,9 @@ def encode_side_by_side(
 ) -> None:
     """Encode each ``[start, end)`` sample range with its own ``(command, pass_fds)`` at once.
 
-    One thread per range mixes and pipes (numpy and pipe writes release the GIL, so the
-    encoders run on all cores). If any encoder fails, or this thread is interrupted, the
-    others are stopped and the first error is raised.
+    The encoders are separate processes, so they run on all cores; one thread per range mixes
+    and feeds its encoder (numpy and pipe writes release the GIL). If any encoder fails, or
+    this thread is interrupted, the others are stopped and the first error is raised.
     """
     stop = threading.Event()
 
