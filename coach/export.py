@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
-import os
 import re
 import tempfile
 import threading
@@ -40,7 +39,7 @@ from coach.encode import (
 )
 from coach.errors import ExportError
 from coach.mp3join import JoinError, Part, join_parts, plan_parts
-from coach.render import RenderedTimeline
+from coach.render import RenderedTimeline, default_jobs
 from coach.routine import Routine
 from coach.speech.base import ms_to_samples
 from coach.tags import (
@@ -59,8 +58,6 @@ EncodeProgress = Callable[[int, int], None]
 
 CHUNK_MS = 1000
 """Audio is mixed and piped to the encoder a second at a time."""
-MAX_JOBS = 4
-"""Most encoders (and synthesis workers) run at once by default."""
 MIN_PART_MS = 60_000
 """An MP3 is encoded in parts on several cores only if each part gets at least this much."""
 JOIN_MARGIN_MS = 100
@@ -94,11 +91,6 @@ class _Segment:
     chapters: tuple[Chapter, ...]
 
 
-def default_jobs() -> int:
-    """Processes to run at once by default: one per core, at most :data:`MAX_JOBS`."""
-    return max(1, min(MAX_JOBS, os.cpu_count() or 1))
-
-
 def step_slug(title: str) -> str:
     """A safe file-name part from a step title: ASCII letters, digits and hyphens."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -120,8 +112,8 @@ def export_track(
 ) -> ExportResult:
     """Encode the session into ``out_dir`` and write its lyrics and playlist.
 
-    An MP3 longer than two minutes is encoded in up to ``jobs`` parts at once (default: one
-    per core, at most :data:`MAX_JOBS`), joined without a gap (see :mod:`coach.mp3join`).
+    An MP3 longer than two minutes is encoded in up to ``jobs`` parts at once (default:
+    :func:`coach.render.default_jobs`), joined without a gap (see :mod:`coach.mp3join`).
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline

@@ -26,6 +26,8 @@ from coach.timeline import NON_SPEECH_KINDS, Timeline, TimelineOptions
 Progress = Callable[[int, int], None]
 """Called with (clips done, clips in all) while speech is synthesized."""
 
+MAX_JOBS = 4
+"""Most synthesis workers (and encoders) run at once by default."""
 PARALLEL_THRESHOLD = 8
 """Below this many clips to synthesize, a process pool costs more than it saves."""
 
@@ -108,6 +110,11 @@ class ClipRenderer:
         ]
 
 
+def default_jobs() -> int:
+    """Processes to run at once by default: one per core, at most :data:`MAX_JOBS`."""
+    return max(1, min(MAX_JOBS, os.cpu_count() or 1))
+
+
 def render_timeline(
     routine: Routine,
     options: TimelineOptions,
@@ -148,7 +155,7 @@ def synthesize_all(
     done = total - len(missing)
     if progress is not None:
         progress(done, total)
-    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    workers = workers if workers is not None else default_jobs()
     if (
         workers > 1
         and len(missing) >= PARALLEL_THRESHOLD

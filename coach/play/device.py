@@ -222,9 +222,7 @@ def playback_devices() -> tuple[str, tuple[str, ...]]:
 def has_sound_device() -> bool:
     """Whether a real playback device is there (quietly; False when miniaudio is missing)."""
     try:
-        miniaudio = importlib.import_module("miniaudio")
-        with _quiet_fd2():
-            _, real = _playback_devices(miniaudio)
+        _, real = playback_devices()
     except Exception:  # any failure means: nothing to play on
         _LOG.debug("looking for a sound device failed", exc_info=True)
         return False
@@ -239,13 +237,10 @@ def _no_device(detail: str) -> EngineError:
 def _open_device(sample_rate_hz: int) -> Any:
     """An opened (not yet started) miniaudio device on the default output, or EngineError."""
     miniaudio = _miniaudio()
+    backend, real = playback_devices()
+    if not real:
+        raise _no_device(f"backend {backend} lists only null devices")
     with _quiet_fd2():
-        try:
-            backend, real = _playback_devices(miniaudio)
-        except miniaudio.MiniaudioError as exc:
-            raise _no_device(f"no audio backend ({exc})") from None
-        if not real:
-            raise _no_device(f"backend {backend} lists only null devices")
         try:
             device = miniaudio.PlaybackDevice(
                 output_format=miniaudio.SampleFormat.SIGNED16,
