@@ -25,7 +25,7 @@ from coach.export import export_track
 from coach.lexicon import base_lexicon
 from coach.loader import available_routines, load_routine
 from coach.play.base import AudioSink
-from coach.render import ClipRenderer, RenderedTimeline, render_timeline
+from coach.render import ClipRenderer, RenderedTimeline, TimelineStream, render_timeline
 from coach.routine import Routine
 from coach.schema import routine_json_schema
 from coach.speech.base import DEFAULT_ENGINE, ENGINES, SpeechSettings, get_engine
@@ -114,14 +114,22 @@ def _prepare(
     jobs: int | None = None,
 ) -> tuple[Routine, ClipRenderer, RenderedTimeline]:
     """Load the routine, and render its timeline with the engine (progress on ``bar``)."""
-    routine = load_routine(routine_ref)
-    settings = SpeechSettings(voice=voice, rate_wpm=options.rate_wpm, volume=volume)
-    lexicon = base_lexicon().merged(routine.lexicon)
-    renderer = ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
+    routine, renderer = _renderer(routine_ref, options, engine, voice, volume)
     if bar is None:
         with _progress() as own_bar:
             return routine, renderer, _render(routine, options, renderer, own_bar, jobs)
     return routine, renderer, _render(routine, options, renderer, bar, jobs)
+
+
+def _renderer(
+    routine_ref: str, options: TimelineOptions, engine: str, voice: str | None, volume: float
+) -> tuple[Routine, ClipRenderer]:
+    """Load the routine, and make a renderer for its clips with the engine and the cache."""
+    routine = load_routine(routine_ref)
+    settings = SpeechSettings(voice=voice, rate_wpm=options.rate_wpm, volume=volume)
+    lexicon = base_lexicon().merged(routine.lexicon)
+    renderer = ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
+    return routine, renderer
 
 
 def _progress() -> Progress:
@@ -304,16 +312,16 @@ def play_command(
 ) -> None:
     """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
     left/PgUp/p previous step, r repeat step, q/Esc quit."""
-    from coach.play.clock import FakeClock, MonotonicClock
+    from coach.play.clock import FakeClock, MonotonicClock, process_start
     from coach.play.live import play
     from coach.play.sinks import NullSink
 
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
     options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
-    rendered = _prepare(routine, options, engine, voice, volume)[2]
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
+        rendered = _prepare(routine, options, engine, voice, volume)[2]
         report = play(
             rendered, FakeClock(), NullSink(), keys=False, screen=False,
             on_cue=lambda o: typer.echo(
@@ -323,12 +331,33 @@ def play_command(
     else:
         audio = _live_sink(output, sink, preroll_ms)
         screen = _out().is_terminal
-        report = play(
-            rendered, MonotonicClock(), audio, keys=interactive, screen=screen,
-            quiet_screen=quiet_screen,
-        )  # fmt: skip
+        source, stream = _live_source(routine, options, engine, voice, volume)
+        try:
+            report = play(
+                source, MonotonicClock(), audio, keys=interactive, screen=screen,
+                quiet_screen=quiet_screen,
+            )  # fmt: skip
+        finally:
+            if stream is not None:
+                stream.close()
     if show_report:
+        launched = None if dry_run else process_start()
+        line = None if launched is None else present.launch_line(report, launched)
+        if line is not None:
+            typer.echo(line)
         _out().print(present.onset_report(report))
+
+
+def _live_source(
+    routine_ref: str, options: TimelineOptions, engine: str, voice: str | None, volume: float
+) -> tuple[RenderedTimeline | TimelineStream, TimelineStream | None]:
+    """What a live session plays: a stream of clips made while it talks, or, with
+    ``--minutes`` (whose fit needs every clip's length first), the whole rendered timeline."""
+    if options.minutes is not None:
+        return _prepare(routine_ref, options, engine, voice, volume)[2], None
+    routine, renderer = _renderer(routine_ref, options, engine, voice, volume)
+    stream = TimelineStream(routine, options, renderer).start()
+    return stream, stream
 
 
 def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:

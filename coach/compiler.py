@@ -16,11 +16,11 @@ Three stages:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from coach import wording
-from coach.durations import DurationProvider
+from coach.durations import DurationProvider, EstimatedDurations
 from coach.errors import OptionError
 from coach.routine import Holds, Repeat, Routine, Sides, SideWork, Step, Strokes, Timed, Work
 from coach.timeline import (
@@ -105,17 +105,30 @@ def compile_routine(
     routine: Routine, options: TimelineOptions, durations: DurationProvider
 ) -> Timeline:
     """Compile ``routine`` into a timeline, using ``durations`` for the length of speech."""
+    return compile_partial(routine, options, durations, lambda _text: True)[0]
+
+
+def compile_partial(
+    routine: Routine,
+    options: TimelineOptions,
+    durations: DurationProvider,
+    known: Callable[[str], bool],
+) -> tuple[Timeline, int | None]:
+    """Compile as :func:`compile_routine`, and say up to where the result is final.
+
+    ``known(text)`` tells whether ``durations`` gives the real length of ``text`` (and not a
+    stand-in such as an estimate). Returns the timeline and a position before which it is final:
+    every cue starting before it keeps its text and its times whatever the unknown lengths turn
+    out to be, because the layout only looks backwards. ``None`` means every length was known.
+    With ``--minutes`` the fit depends on every length, so nothing is final until all are known.
+    """
     _check_options(routine, options)
     if options.minutes is None:
-        # The intro says how long the session takes, which changes how long it takes:
-        # settle on a number of minutes that the finished timeline agrees with.
-        timeline = _lay_out(routine, _plan(routine, options, 0), durations)
-        for _ in range(3):
-            minutes = max(1, round(timeline.total_ms / 60_000))
-            timeline = _lay_out(routine, _plan(routine, options, minutes), durations)
-            if max(1, round(timeline.total_ms / 60_000)) == minutes:
-                break
-        return timeline
+        horizon = _Horizon(known)
+        beats = _plan(routine, options, _minutes_said(routine, options))
+        return _lay_out(routine, beats, durations, horizon), horizon.final_until_ms
+    asked: list[str] = []
+    durations = _Asked(durations, asked)
     target_ms = round(options.minutes * 60_000)
     beats = _plan(routine, options, round(options.minutes))
     brief = options.verbosity is Verbosity.BRIEF
@@ -129,7 +142,53 @@ def compile_routine(
             f"cannot fit {routine.slug} into {options.minutes:g} minutes "
             f"(closest is {timeline.total_ms / 60_000:.1f})"
         )
-    return timeline
+    return timeline, None if all(known(text) for text in asked) else 0
+
+
+def _minutes_said(routine: Routine, options: TimelineOptions) -> int:
+    """The N of the intro's "It takes about N minutes", from the estimated timeline.
+
+    The intro says how long the session takes, which changes how long it takes: settle on a
+    number that the estimated timeline agrees with. It comes from estimated lengths, not real
+    ones, so that it is known before any speech is synthesized and live play can start talking
+    at once; every engine says the same number for the same options.
+    """
+    estimate = EstimatedDurations(options.rate_wpm)
+    timeline = _lay_out(routine, _plan(routine, options, 0), estimate)
+    minutes = max(1, round(timeline.total_ms / 60_000))
+    for _ in range(3):
+        timeline = _lay_out(routine, _plan(routine, options, minutes), estimate)
+        settled = max(1, round(timeline.total_ms / 60_000))
+        if settled == minutes:
+            break
+        minutes = settled
+    return minutes
+
+
+class _Asked:
+    """A duration provider that notes every text asked for."""
+
+    def __init__(self, durations: DurationProvider, asked: list[str]) -> None:
+        self.durations = durations
+        self.asked = asked
+
+    def speech_ms(self, text: str) -> int:
+        self.asked.append(text)
+        return self.durations.speech_ms(text)
+
+
+class _Horizon:
+    """Notes where a layout first needs a length that is not known yet."""
+
+    def __init__(self, known: Callable[[str], bool]) -> None:
+        self.known = known
+        self.final_until_ms: int | None = None
+        """Start of the first beat that needs an unknown length; ``None`` while there is none."""
+
+    def check(self, now_ms: int, texts: Iterable[str]) -> None:
+        """A beat starting at ``now_ms`` needs the lengths of ``texts``."""
+        if self.final_until_ms is None and not all(self.known(text) for text in texts):
+            self.final_until_ms = now_ms
 
 
 def _check_options(routine: Routine, options: TimelineOptions) -> None:
@@ -371,7 +430,12 @@ def _trim_tempo(works: list[SideWork], budget_ms: int) -> list[SideWork]:
 # --- lay out ----------------------------------------------------------------------------------
 
 
-def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) -> Timeline:
+def _lay_out(
+    routine: Routine,
+    beats: list[_Beat],
+    durations: DurationProvider,
+    horizon: _Horizon | None = None,
+) -> Timeline:
     cues: list[Cue] = []
     periods: dict[int, list[WorkPeriod]] = {}
     starts: list[tuple[_StepStart, int]] = []
@@ -386,6 +450,8 @@ def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) 
             upcoming = next(b for b in beats[index:] if isinstance(b, _Work))
             beat = _Say(CueKind.INSTRUCTION, beat.step, wording.work_summary(upcoming.work))
         if isinstance(beat, _Countdown):
+            if horizon is not None:
+                horizon.check(now, _countdown_texts(beat.ms))
             cues.extend(_countdown(now, beat.ms, durations))
             now += beat.ms
             previous = _Pause(0)
@@ -401,6 +467,8 @@ def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) 
             if pending_step is not None:
                 starts.append((pending_step, now))
                 pending_step = None
+            if horizon is not None:
+                horizon.check(now, (beat.text,))
             length = durations.speech_ms(beat.text)
             cues.append(Cue(now, now + length, beat.kind, beat.step, beat.text))
             now += length
@@ -408,7 +476,10 @@ def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) 
             length = _work_ms(beat.work)
             period = _period(beat.work, now, length)
             periods.setdefault(beat.step, []).append(period)
-            cues.extend(_overlays(beat, now, now + length, durations))
+            wanted = _overlays_wanted(beat)
+            if horizon is not None:
+                horizon.check(now, (text for _offset, _kind, text in wanted))
+            cues.extend(_place_overlays(beat, wanted, now, now + length, durations))
             now += length
         previous = beat
     closing_start = min(c.start_ms for c in cues if c.kind is CueKind.CLOSING)
@@ -433,6 +504,13 @@ def _lay_out(routine: Routine, beats: list[_Beat], durations: DurationProvider) 
         cues=tuple(cues),
         steps=tuple(spans),
     )
+
+
+def _countdown_texts(length_ms: int) -> tuple[str, ...]:
+    """Everything :func:`_countdown` may say in a lead-in of ``length_ms``."""
+    seconds = length_ms // 1000
+    counts = (wording.count_word(left) for left in range(min(3, seconds), 0, -1))
+    return (wording.countdown(seconds), *counts)
 
 
 def _countdown(start_ms: int, length_ms: int, durations: DurationProvider) -> list[Cue]:
@@ -461,10 +539,14 @@ def _period(work: SideWork, start_ms: int, length_ms: int) -> WorkPeriod:
     return WorkPeriod(start_ms, start_ms + length_ms, "timed", None, None)
 
 
-def _overlays(beat: _Work, start_ms: int, end_ms: int, durations: DurationProvider) -> list[Cue]:
-    """Progress and count cues inside one working period, most important first, where they fit."""
-    wanted: list[tuple[int, CueKind, str]] = []  # (offset from start, kind, text), by priority
-    work, step, brief = beat.work, beat.step, beat.brief
+_Wanted = list[tuple[int, CueKind, str]]
+"""Overlay cues a working period would like: (offset from its start, kind, text), by priority."""
+
+
+def _overlays_wanted(beat: _Work) -> _Wanted:
+    """Progress and count cues for one working period, most important first."""
+    wanted: _Wanted = []
+    work, brief = beat.work, beat.brief
     if isinstance(work, Strokes):
         n, rep = work.reps, work.ms_per_rep
         if n >= 2:
@@ -495,6 +577,13 @@ def _overlays(beat: _Work, start_ms: int, end_ms: int, durations: DurationProvid
             wanted.append((length - 10_000, CueKind.PROGRESS, wording.LAST_TEN_SECONDS))
         if length >= 20_000 and not brief:
             wanted.append((length // 2, CueKind.PROGRESS, wording.HALFWAY))
+    return wanted
+
+
+def _place_overlays(
+    beat: _Work, wanted: _Wanted, start_ms: int, end_ms: int, durations: DurationProvider
+) -> list[Cue]:
+    """The ``wanted`` cues inside the period from ``start_ms`` to ``end_ms`` that fit."""
     placed: list[Cue] = []
     for offset, kind, text in wanted:
         begin = start_ms + offset
@@ -506,5 +595,5 @@ def _overlays(beat: _Work, start_ms: int, end_ms: int, durations: DurationProvid
             for other in placed
         ):
             continue
-        placed.append(Cue(begin, end, kind, step, text))
+        placed.append(Cue(begin, end, kind, beat.step, text))
     return placed

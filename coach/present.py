@@ -124,6 +124,13 @@ def plain_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Ta
     return table
 
 
+def launch_line(report: SessionReport, launched: float) -> str | None:
+    """How long after ``launched`` (the clock time the program started) the first cue was heard."""
+    if not report.onsets:
+        return None
+    return f"first cue heard {report.onsets[0].actual - launched:.2f} s after launch"
+
+
 def onset_report(report: SessionReport) -> Table:
     """Planned vs actual onset of every cue, with the worst and 95th percentile lateness."""
     table = Table(

@@ -8,14 +8,18 @@ both consume the result, and ``coach show`` with the same options prints the sam
 from __future__ import annotations
 
 import concurrent.futures
+import concurrent.futures.process
+import contextlib
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from coach.compiler import compile_routine
+from coach.compiler import compile_partial, compile_routine
 from coach.durations import EstimatedDurations
+from coach.errors import EngineError
 from coach.lexicon import Lexicon
 from coach.routine import Routine
 from coach.speech.base import Clip, SpeechEngine, SpeechSettings, get_engine
@@ -30,6 +34,8 @@ MAX_JOBS = 4
 """Most synthesis workers (and encoders) run at once by default."""
 PARALLEL_THRESHOLD = 8
 """Below this many clips to synthesize, a process pool costs more than it saves."""
+MAX_RENDER_ROUNDS = 4
+"""Most batches of synthesis before the final compile (each round's new texts are few)."""
 
 
 @dataclass(frozen=True)
@@ -123,13 +129,51 @@ def render_timeline(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> RenderedTimeline:
-    """Synthesize every cue (in parallel where it helps) and compile with the real lengths."""
+    """Synthesize every cue (in parallel where it helps) and compile with the real lengths.
+
+    The texts come from a draft compiled with estimated lengths. Real lengths can change a few
+    of them (an overlaid progress cue that fits or no longer fits, the summaries that
+    ``--minutes`` rewrites): such texts are found by compiling with the lengths known so far
+    and are synthesized in a further batch, never one at a time inside the compiler.
+    """
     draft = compile_routine(routine, options, EstimatedDurations(options.rate_wpm))
-    texts = [c.text for c in draft.cues if c.kind not in NON_SPEECH_KINDS]
-    synthesize_all(renderer, texts, workers=workers, progress=progress)
+    wanted = [c.text for c in draft.cues if c.kind not in NON_SPEECH_KINDS]
+    for _ in range(MAX_RENDER_ROUNDS):
+        synthesize_all(renderer, wanted, workers=workers, progress=progress)
+        probe = _KnownDurations(renderer)
+        compile_routine(routine, options, probe)
+        if not probe.unknown:
+            break
+        wanted = probe.unknown
     timeline = compile_routine(routine, options, renderer)
-    spoken = {c.text for c in timeline.cues if c.kind not in NON_SPEECH_KINDS}
-    clips = {text: renderer.clip(text) for text in spoken}
+    spoken = {c.text for c in timeline.speech_cues}
+    for text in spoken:
+        renderer.clip(text)
+    return _rendered_from(renderer, timeline, spoken)
+
+
+class _KnownDurations:
+    """Real lengths of the clips a renderer holds, estimates for the rest (noted in ``unknown``)."""
+
+    def __init__(self, renderer: ClipRenderer) -> None:
+        self.renderer = renderer
+        self.estimate = EstimatedDurations(renderer.settings.rate_wpm)
+        self.unknown: list[str] = []
+        """Texts the compile asked for that have no clip yet, in the order asked."""
+
+    def speech_ms(self, text: str) -> int:
+        if text in self.renderer.clips:
+            return self.renderer.speech_ms(text)
+        if text not in self.unknown:
+            self.unknown.append(text)
+        return self.estimate.speech_ms(text)
+
+
+def _rendered_from(
+    renderer: ClipRenderer, timeline: Timeline, texts: Iterable[str]
+) -> RenderedTimeline:
+    """A rendered timeline holding the renderer's clips of ``texts``."""
+    clips = {text: renderer.clips[text] for text in texts}
     rates = {clip.sample_rate_hz for clip in clips.values()}
     if len(rates) > 1:
         raise AssertionError(f"clips of one engine differ in sample rate: {sorted(rates)}")
@@ -138,6 +182,218 @@ def render_timeline(
         clips=MappingProxyType(clips),
         sample_rate_hz=rates.pop() if rates else 22_050,
         engine=renderer.engine.name,
+    )
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """What a :class:`TimelineStream` knows at one moment."""
+
+    rendered: RenderedTimeline
+    """The timeline laid out with the real lengths of the clips made so far and estimates for
+    the rest; it holds the clips of every cue that starts before ``final_until_ms``."""
+    final_until_ms: int | None
+    """Every cue starting before this position is final (its text, times and clip); ``None``
+    once the whole timeline is."""
+
+
+class TimelineStream:
+    """A rendered timeline that becomes known while its clips are synthesized, in spoken order.
+
+    Live play uses it to start talking as soon as the first clip exists instead of after the
+    last one. A background thread fetches cached clips, then synthesizes the missing ones in the
+    order they are spoken (on a process per core when many are missing, results taken in
+    order) and after each one publishes a new :class:`StreamState`. The layout only looks
+    backwards, so the part before ``final_until_ms`` never changes (see
+    :func:`coach.compiler.compile_partial`); the finished stream equals
+    :func:`render_timeline`. Listeners are called (from the background thread) after every
+    publish and when the stream fails; :meth:`state` then re-raises the failure.
+    """
+
+    def __init__(
+        self,
+        routine: Routine,
+        options: TimelineOptions,
+        renderer: ClipRenderer,
+        *,
+        workers: int | None = None,
+    ) -> None:
+        self.routine = routine
+        self.options = options
+        self.renderer = renderer
+        self.workers = workers
+        self._listeners: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._published = threading.Condition(self._lock)
+        self._state: StreamState | None = None
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def start(self) -> TimelineStream:
+        """Begin synthesizing in the background; returns ``self``."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="coach-speech", daemon=True)
+            self._thread.start()
+        return self
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (from the background thread) whenever the state changes or fails."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def close(self) -> None:
+        """Stop synthesizing: clips being made are finished and cached, the rest are not made."""
+        self._stop.set()
+        with self._lock:
+            pool = self._pool
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def state(self) -> StreamState | None:
+        """The latest state, or ``None`` before the first clip; raises what the stream hit."""
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            return self._state
+
+    def wait_first(self, timeout_s: float | None = None) -> StreamState:
+        """Block until the first cue is final (or the stream fails) and return the state."""
+        with self._published:
+            ready = self._published.wait_for(
+                lambda: self._error is not None or self._first_ready(), timeout_s
+            )
+            if self._error is not None:
+                raise self._error
+            if not ready or self._state is None:
+                raise TimeoutError("no speech yet")
+            return self._state
+
+    def wait_complete(self, timeout_s: float | None = None) -> RenderedTimeline:
+        """Block until every clip is made and return the finished rendered timeline."""
+        with self._published:
+            self._published.wait_for(
+                lambda: (
+                    self._error is not None
+                    or (self._state is not None and self._state.final_until_ms is None)
+                ),
+                timeout_s,
+            )
+            if self._error is not None:
+                raise self._error
+            if self._state is None or self._state.final_until_ms is not None:
+                raise TimeoutError("speech is not finished")
+            return self._state.rendered
+
+    def _first_ready(self) -> bool:
+        state = self._state
+        if state is None:
+            return False
+        final = state.final_until_ms
+        cues = state.rendered.timeline.speech_cues
+        return final is None or (bool(cues) and cues[0].start_ms < final)
+
+    # --- the background thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._synthesize()
+        except BaseException as exc:  # handed to whoever reads the state
+            with self._published:
+                self._error = exc
+                self._published.notify_all()
+            self._notify()
+
+    def _synthesize(self) -> None:
+        renderer = self.renderer
+        draft = compile_routine(
+            self.routine, self.options, EstimatedDurations(self.options.rate_wpm)
+        )
+        wanted = list(dict.fromkeys(c.text for c in draft.speech_cues))
+        for _ in range(MAX_RENDER_ROUNDS):
+            missing = set(renderer.missing(wanted))
+            for text in wanted:  # cached clips first: cheap, and they may cover the start
+                if text not in missing:
+                    renderer.clip(text)
+            self._publish()
+            for _text in self._make(renderer, [t for t in wanted if t in missing]):
+                if self._stop.is_set():
+                    return
+                self._publish()
+            probe = _KnownDurations(renderer)
+            compile_routine(self.routine, self.options, probe)
+            if not probe.unknown:
+                break
+            wanted = probe.unknown
+        timeline = compile_routine(self.routine, self.options, renderer)
+        rendered = _rendered_from(renderer, timeline, {c.text for c in timeline.speech_cues})
+        self._set(StreamState(rendered, None))
+
+    def _make(self, renderer: ClipRenderer, texts: list[str]) -> Iterator[str]:
+        """Synthesize ``texts`` in order, yielding each as soon as its clip is remembered."""
+        workers = self.workers if self.workers is not None else default_jobs()
+        if not _pool_worthy(renderer, len(texts), workers):
+            for text in texts:
+                if self._stop.is_set():
+                    return
+                renderer.clip(text)
+                yield text
+            return
+        assert renderer.cache is not None
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            initializer=_worker_start,
+            initargs=(renderer.engine.name, renderer.settings, renderer.cache.root),
+        )
+        with self._lock:
+            self._pool = pool
+        try:
+            futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in texts]
+            for text, future in zip(texts, futures, strict=True):
+                if self._stop.is_set():
+                    return
+                with _worker_failures():
+                    future.result()
+                renderer.clip(text)  # from the cache the worker wrote
+                renderer.synthesized += 1
+                yield text
+                if self._stop.is_set():
+                    return
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _publish(self) -> None:
+        renderer = self.renderer
+        timeline, final = compile_partial(
+            self.routine,
+            self.options,
+            _KnownDurations(renderer),
+            lambda text: text in renderer.clips,
+        )
+        known = {c.text for c in timeline.speech_cues if c.text in renderer.clips}
+        self._set(StreamState(_rendered_from(renderer, timeline, known), final))
+
+    def _set(self, state: StreamState) -> None:
+        with self._published:
+            self._state = state
+            self._published.notify_all()
+        self._notify()
+
+    def _notify(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+
+def _pool_worthy(renderer: ClipRenderer, missing: int, workers: int) -> bool:
+    """Whether ``missing`` clips are worth a process pool (it costs a start-up per worker)."""
+    return (
+        workers > 1
+        and missing >= PARALLEL_THRESHOLD
+        and renderer.cache is not None
+        and renderer.engine.name != "fake"
     )
 
 
@@ -156,12 +412,8 @@ def synthesize_all(
     if progress is not None:
         progress(done, total)
     workers = workers if workers is not None else default_jobs()
-    if (
-        workers > 1
-        and len(missing) >= PARALLEL_THRESHOLD
-        and renderer.cache is not None
-        and renderer.engine.name != "fake"
-    ):
+    if _pool_worthy(renderer, len(missing), workers):
+        assert renderer.cache is not None
         # Workers write into the shared cache (atomically); this process then reads the clips.
         with concurrent.futures.ProcessPoolExecutor(
             max_workers=workers,
@@ -169,10 +421,11 @@ def synthesize_all(
             initargs=(renderer.engine.name, renderer.settings, renderer.cache.root),
         ) as pool:
             spoken = [renderer.spoken(text) for text in missing]
-            for _ in pool.map(_worker_render, spoken, chunksize=4):
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            with _worker_failures():
+                for _ in pool.map(_worker_render, spoken, chunksize=4):
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
         renderer.synthesized += len(missing)
         missing = []
     for text in wanted:
@@ -184,6 +437,18 @@ def synthesize_all(
                 progress(done, total)
 
 
+@contextlib.contextmanager
+def _worker_failures() -> Iterator[None]:
+    """A synthesis process that died (a crash in the engine) becomes an :class:`EngineError`."""
+    try:
+        yield
+    except concurrent.futures.process.BrokenProcessPool:
+        raise EngineError(
+            "a speech synthesis process stopped unexpectedly",
+            hint="run `coach doctor`, or try --jobs 1 to synthesize in this process",
+        ) from None
+
+
 _WORKER: ClipRenderer | None = None
 
 
@@ -192,6 +457,14 @@ def _worker_start(engine: str, settings: SpeechSettings, cache_root: os.PathLike
     from pathlib import Path
 
     _WORKER = ClipRenderer(get_engine(engine), settings, ClipCache(Path(cache_root)))
+    # Loudness needs scipy (about half a second to import); import it beside the engine's own
+    # start-up (the Piper model loads with the GIL released) instead of after the first clip.
+    threading.Thread(target=_import_loudness, name="coach-import", daemon=True).start()
+
+
+def _import_loudness() -> None:
+    import pyloudnorm  # noqa: F401
+    import scipy.ndimage  # noqa: F401
 
 
 def _worker_render(text: str) -> None:

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 import time
+
+FOREVER_TIMEOUT_S = 30.0
+"""Real seconds the fake clock waits to be woken from an endless sleep before giving up."""
+
+
+def process_start() -> float | None:
+    """When this process was started, on the monotonic clock; ``None`` where unknown.
+
+    Read from ``/proc/self/stat`` (Linux; to the kernel's clock tick, usually 10 ms), so that
+    "after launch" includes the interpreter's own start-up and imports.
+    """
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        started_s = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time
+        since_start = time.clock_gettime(time.CLOCK_BOOTTIME) - started_s
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return time.monotonic() - since_start
 
 
 class MonotonicClock:
@@ -45,8 +66,16 @@ class FakeClock:
         self._now += seconds
 
     def sleep_until(self, deadline: float, wake: threading.Event | None = None) -> None:
-        """Jump to ``deadline`` unless ``wake`` is already set."""
+        """Jump to ``deadline`` unless ``wake`` is already set.
+
+        Sleeping forever (``deadline`` infinite, as while paused or waiting for speech) waits
+        for ``wake`` in real time, since only another thread can end it; fake time stays put.
+        """
         self.sleeps += 1
         if wake is not None and wake.is_set():
+            return
+        if math.isinf(deadline):
+            if wake is None or not wake.wait(FOREVER_TIMEOUT_S):
+                raise RuntimeError("fake clock: asked to sleep forever and nothing woke it")
             return
         self._now = max(self._now, deadline)

@@ -8,13 +8,13 @@ from contextlib import ExitStack
 
 from coach.play.base import AudioSink, Clock
 from coach.play.session import Onset, Session, SessionReport
-from coach.render import RenderedTimeline
+from coach.render import RenderedTimeline, TimelineStream
 
 SCREEN_REFRESH_S = 0.25
 
 
 def play(
-    rendered: RenderedTimeline,
+    rendered: RenderedTimeline | TimelineStream,
     clock: Clock,
     sink: AudioSink,
     *,
@@ -24,6 +24,8 @@ def play(
     on_cue: Callable[[Onset], None] | None = None,
 ) -> SessionReport:
     """Run a session; with ``keys``, read the keyboard; with ``screen``, show the status view.
+
+    ``rendered`` may still be streaming in (see :class:`coach.render.TimelineStream`).
 
     The terminal is restored and audio silenced however the session ends (finished, quit,
     Ctrl-C).
@@ -45,8 +47,8 @@ def play(
 
             def refresh() -> None:
                 while not done.wait(SCREEN_REFRESH_S):
-                    view.update(screen_state(rendered, session.snapshot()))
+                    view.update(screen_state(session.rendered, session.snapshot()))
 
             threading.Thread(target=refresh, name="coach-screen", daemon=True).start()
-            stack.callback(lambda: view.update(screen_state(rendered, session.snapshot())))
+            stack.callback(lambda: view.update(screen_state(session.rendered, session.snapshot())))
         return session.run()

@@ -14,6 +14,12 @@ Semantics (documented in the README):
   (before step 1, "current" means the start of the session) and play on, also when paused.
   Next on the last step jumps to the closing words.
 - **quit** silences at once and ends the session.
+
+The timeline may still be arriving (a :class:`~coach.render.TimelineStream`, whose clips are
+synthesized while the session plays): the session then starts as soon as the first cue is
+final, plays every cue that is final, and if it reaches the point where the stream has not
+caught up yet it waits there, silent, and goes on when it has (a *stall*; the cues after it are
+reported late by the time waited).
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from coach.play.base import AudioSink, Clock, Command, Sound
-from coach.render import RenderedTimeline
-from coach.timeline import NON_SPEECH_KINDS, Cue, StepSpan
+from coach.render import RenderedTimeline, StreamState, TimelineStream
+from coach.timeline import Cue, StepSpan
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class Snapshot:
     """Paused by the user."""
     finished: bool
     """Ended (finished or quit)."""
+    waiting: bool = False
+    """Waiting, silent, for speech that is still being synthesized (a stall)."""
 
 
 class Session:
@@ -87,32 +95,66 @@ class Session:
 
     def __init__(
         self,
-        rendered: RenderedTimeline,
+        rendered: RenderedTimeline | TimelineStream,
         clock: Clock,
         sink: AudioSink,
         *,
         on_cue: Callable[[Onset], None] | None = None,
     ) -> None:
-        self.rendered = rendered
+        """Play ``rendered``; given a stream, first wait until its first cue is known."""
         self.clock = clock
         self.sink = sink
         self.on_cue = on_cue
-        timeline = rendered.timeline
-        self.cues = tuple(c for c in timeline.cues if c.kind not in NON_SPEECH_KINDS)
-        self._starts = [c.start_ms for c in self.cues]
-        self.steps: tuple[StepSpan, ...] = timeline.steps
-        self.total_ms = timeline.total_ms
+        self._stream = rendered if isinstance(rendered, TimelineStream) else None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._commands: deque[Command] = deque()
         self._anchor_clock = 0.0
         self._anchor_ms = 0
         self._paused_at: int | None = None
+        self._stalled_at: int | None = None
+        """Where the session waits for the stream to catch up (``None`` when it does not)."""
+        self._stalled_since = 0.0
+        self._behind_s = 0.0
+        """Time lost to stalls since the user last moved the session (added to lateness)."""
         self._finished = False
-        self._index = 0
+        self._next_ms = 0
+        """The next cue to play is the first one starting at or after this position."""
         self._sounding: Cue | None = None
         self._onsets: list[Onset] = []
         self._opened = False
+        if self._stream is None:
+            assert isinstance(rendered, RenderedTimeline)
+            self._take(StreamState(rendered, None))
+        else:  # nothing can be shown or played before the first cue is known
+            self._take(self._stream.wait_first())
+            self._stream.add_listener(self._wake.set)
+
+    @property
+    def rendered(self) -> RenderedTimeline:
+        """The timeline being played (while it streams in: what is known of it so far)."""
+        with self._lock:
+            return self._rendered
+
+    def _take(self, state: StreamState) -> None:
+        """Play from ``state`` from now on (caller holds the lock, or is the constructor)."""
+        self._rendered = state.rendered
+        timeline = state.rendered.timeline
+        self.cues = timeline.speech_cues
+        self._starts = [c.start_ms for c in self.cues]
+        self.steps: tuple[StepSpan, ...] = timeline.steps
+        self.total_ms = timeline.total_ms
+        self._final_until = state.final_until_ms
+        self._index = bisect.bisect_left(self._starts, self._next_ms)
+
+    def _refresh(self) -> None:
+        """Take the stream's latest state, if the timeline is streaming in."""
+        if self._stream is None or self._final_until is None:
+            return
+        state = self._stream.state()
+        if state is not None:
+            with self._lock:
+                self._take(state)
 
     # --- control, from any thread ---------------------------------------------------------
 
@@ -125,15 +167,21 @@ class Session:
     def snapshot(self) -> Snapshot:
         """Where the session is now."""
         with self._lock:
-            return Snapshot(self._position(), self._paused_at is not None, self._finished)
+            return Snapshot(
+                self._position(),
+                self._paused_at is not None,
+                self._finished,
+                waiting=self._stalled_at is not None,
+            )
 
     # --- the loop ---------------------------------------------------------------------------
 
     def open(self) -> None:
         """Open the sink (fails here, before any screen is shown, if there is no device)."""
-        if not self._opened:
-            self.sink.open(self.rendered.sample_rate_hz, self.clock)
-            self._opened = True
+        if self._opened:
+            return
+        self.sink.open(self._rendered.sample_rate_hz, self.clock)
+        self._opened = True
 
     def run(self, start_ms: int = 0) -> SessionReport:
         """Play from ``start_ms`` until the end or a quit; returns what happened."""
@@ -147,23 +195,9 @@ class Session:
                 if self._handle_commands():
                     quit_ = True
                     break
-                with self._lock:
-                    paused = self._paused_at is not None
-                    index = self._index
-                if paused:
-                    self.clock.sleep_until(math.inf, self._wake)
-                    continue
-                if index >= len(self.cues):
-                    self.clock.sleep_until(self._clock_at(self.total_ms), self._wake)
-                    if self._wake.is_set():
-                        continue
+                self._refresh()
+                if self._step():
                     break
-                cue = self.cues[index]
-                onset = self._clock_at(cue.start_ms)
-                self.clock.sleep_until(onset - self.sink.lead_s, self._wake)
-                if self._wake.is_set():
-                    continue
-                self._play(index, cue, onset)
             completed = not quit_
         finally:
             with self._lock:
@@ -173,15 +207,53 @@ class Session:
             self.sink.close()
         return SessionReport(tuple(self._onsets), finished=completed, quit=quit_)
 
+    def _step(self) -> bool:
+        """Wait for the next thing to do and do it; True when the session has ended."""
+        with self._lock:
+            paused = self._paused_at is not None
+            stalled = self._stalled_at
+            index = self._index
+            final = self._final_until
+        if paused:
+            self.clock.sleep_until(math.inf, self._wake)
+            return False
+        if stalled is not None:
+            if final is None or final > stalled:
+                with self._lock:  # caught up: go on from where it waited
+                    self._behind_s += self.clock.now() - self._stalled_since
+                    self._anchor(stalled, keep_behind=True)
+                return False
+            self.clock.sleep_until(math.inf, self._wake)
+            return False
+        if index < len(self.cues) and (final is None or self.cues[index].start_ms < final):
+            cue = self.cues[index]
+            onset = self._clock_at(cue.start_ms)
+            self.clock.sleep_until(onset - self.sink.lead_s, self._wake)
+            if not self._wake.is_set():
+                self._play(index, cue, onset)
+            return False
+        if final is None:
+            self.clock.sleep_until(self._clock_at(self.total_ms), self._wake)
+            return not self._wake.is_set()
+        # The next cue is not known yet: go on up to where the stream is, then wait there.
+        self.clock.sleep_until(self._clock_at(final) - self.sink.lead_s, self._wake)
+        if not self._wake.is_set():
+            with self._lock:
+                if self._paused_at is None and self._stalled_at is None:
+                    self._stalled_at = self._position()
+                    self._stalled_since = self.clock.now()
+        return False
+
     def _play(self, index: int, cue: Cue, onset: float) -> None:
-        clip = self.rendered.clip_for(cue.text)
+        clip = self._rendered.clip_for(cue.text)
         heard = max(onset, self.clock.now() + self.sink.lead_s)
         self.sink.play(Sound(cue, clip.samples(), onset))
-        record = Onset(cue, onset, heard)
+        record = Onset(cue, onset - self._behind_s, heard)
         with self._lock:
             self._onsets.append(record)
             self._sounding = cue
             self._index = index + 1
+            self._next_ms = cue.start_ms + 1
         if self.on_cue is not None:
             self.on_cue(record)
 
@@ -208,7 +280,9 @@ class Session:
                 if sounding is not None and sounding.start_ms <= position < sounding.end_ms:
                     position = sounding.start_ms
                 self._paused_at = position
+                self._stalled_at = None
                 self._sounding = None
+                self._next_ms = position
                 self._index = bisect.bisect_left(self._starts, position)
             else:
                 self._anchor(self._paused_at)
@@ -240,21 +314,27 @@ class Session:
 
     # --- time -------------------------------------------------------------------------------
 
-    def _anchor(self, position_ms: int) -> None:
+    def _anchor(self, position_ms: int, *, keep_behind: bool = False) -> None:
         """Play ``position_ms`` as soon as the sink can (caller holds the lock).
 
         The sink's lead time is added so that a cue at ``position_ms`` still gets its full
-        pre-roll.
+        pre-roll. A move by the user starts lateness afresh; going on after a stall does not.
         """
         self._anchor_clock = self.clock.now() + self.sink.lead_s
         self._anchor_ms = position_ms
         self._paused_at = None
+        self._stalled_at = None
+        if not keep_behind:
+            self._behind_s = 0.0
+        self._next_ms = position_ms
         self._index = bisect.bisect_left(self._starts, position_ms)
 
     def _position(self) -> int:
         """Timeline position now (caller holds the lock)."""
         if self._paused_at is not None:
             return self._paused_at
+        if self._stalled_at is not None:
+            return self._stalled_at
         elapsed_ms = (self.clock.now() - self._anchor_clock) * 1000
         return min(self.total_ms, self._anchor_ms + max(0, round(elapsed_ms)))
 

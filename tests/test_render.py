@@ -1,0 +1,198 @@
+"""Rendering: real clip lengths, batches of synthesis, and the timeline that streams in."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.errors import EngineError
+from coach.loader import load_routine
+from coach.play.clock import FakeClock
+from coach.play.session import Session
+from coach.play.sinks import NullSink
+from coach.render import (
+    ClipRenderer,
+    RenderedTimeline,
+    StreamState,
+    TimelineStream,
+    render_timeline,
+)
+from coach.routine import Routine
+from coach.speech.base import Clip, SpeechSettings
+from coach.speech.cache import ClipCache
+from coach.speech.fake import FakeEngine
+from coach.timeline import TimelineOptions
+
+
+class StretchedEngine(FakeEngine):
+    """The fake engine, but each clip 0.6-1.5 times its estimated length (fixed per text).
+
+    Real engines never match the estimate; this makes the timeline differ from the draft so
+    that overlays fit or drop differently and every cue after the first one moves.
+    """
+
+    name = "stretched"
+
+    def __init__(self, gate: dict[str, threading.Event] | None = None) -> None:
+        self.gate = gate or {}
+        """Texts whose synthesis waits for their event."""
+        self.calls: list[str] = []
+
+    def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+        self.calls.append(text)
+        event = self.gate.get(text)
+        if event is not None and not event.wait(30):
+            raise AssertionError(f"gate for {text!r} never opened")
+        clip = super().synthesize(text, settings)
+        factor = 0.6 + 0.9 * hashlib.sha256(text.encode()).digest()[0] / 255
+        samples = clip.samples()
+        index = np.minimum(
+            (np.arange(round(samples.size * factor)) / factor).astype(int), samples.size - 1
+        )
+        return Clip.from_samples(samples[index], clip.sample_rate_hz)
+
+
+def _renderer(engine: FakeEngine, cache: Path | None = None) -> ClipRenderer:
+    return ClipRenderer(engine, SpeechSettings(), ClipCache(cache) if cache else None)
+
+
+@pytest.fixture(scope="module")
+def lower_back() -> Routine:
+    return load_routine("lower-back")
+
+
+def test_the_intro_says_the_estimated_length_whatever_the_engine(lower_back: Routine) -> None:
+    options = TimelineOptions()
+    fake = render_timeline(lower_back, options, _renderer(FakeEngine()))
+    stretched = render_timeline(lower_back, options, _renderer(StretchedEngine()))
+    said = [c.text for c in fake.timeline.cues if c.text.startswith("It takes about")]
+    assert said and said == [
+        c.text for c in stretched.timeline.cues if c.text.startswith("It takes about")
+    ]
+    assert stretched.timeline.total_ms != fake.timeline.total_ms
+
+
+def test_cues_last_exactly_as_long_as_their_clips(lower_back: Routine) -> None:
+    rendered = render_timeline(lower_back, TimelineOptions(), _renderer(StretchedEngine()))
+    for cue in rendered.timeline.speech_cues:
+        clip = rendered.clip_for(cue.text)
+        assert cue.end_ms - cue.start_ms == -(-clip.sample_count * 1000 // clip.sample_rate_hz)
+
+
+def _stream_states(
+    routine: Routine, options: TimelineOptions, renderer: ClipRenderer
+) -> tuple[list[StreamState], RenderedTimeline]:
+    stream = TimelineStream(routine, options, renderer, workers=1)
+    states: list[StreamState] = []
+
+    def record() -> None:
+        state = stream.state()
+        if state is not None:
+            states.append(state)
+
+    stream.add_listener(record)
+    final = stream.start().wait_complete(60)
+    return states, final
+
+
+@pytest.mark.parametrize(
+    "options", [TimelineOptions(), TimelineOptions(countdown_s=10, from_step=3)]
+)
+def test_a_stream_never_changes_what_it_called_final(
+    lower_back: Routine, options: TimelineOptions
+) -> None:
+    states, final = _stream_states(lower_back, options, _renderer(StretchedEngine()))
+    expected = render_timeline(lower_back, options, _renderer(StretchedEngine()))
+    assert final.timeline == expected.timeline
+    assert dict(final.clips) == dict(expected.clips)
+    cues = final.timeline.speech_cues
+    horizons = [s.final_until_ms for s in states]
+    assert horizons[-1] is None
+    growing = [h for h in horizons if h is not None]
+    assert growing == sorted(growing) and len(set(growing)) > len(cues) // 2  # clip by clip
+    for state in states:
+        limit = state.final_until_ms if state.final_until_ms is not None else float("inf")
+        settled = [c for c in state.rendered.timeline.speech_cues if c.start_ms < limit]
+        assert settled == [c for c in cues if c.start_ms < limit]
+        for cue in settled:
+            assert state.rendered.clip_for(cue.text) == final.clip_for(cue.text)
+
+
+def test_a_stream_speaks_in_the_order_of_the_session(lower_back: Routine) -> None:
+    engine = StretchedEngine()
+    _states, final = _stream_states(lower_back, TimelineOptions(), _renderer(engine))
+    first_said = list(dict.fromkeys(c.text for c in final.timeline.speech_cues))
+    made = [text for text in engine.calls if text in first_said]
+    assert made[:20] == first_said[:20]
+
+
+def test_a_cached_stream_is_final_at_once(lower_back: Routine, tmp_path: Path) -> None:
+    # One worker: the stretched engine is not registered, so a process pool could not make it.
+    options = TimelineOptions()
+    render_timeline(lower_back, options, _renderer(StretchedEngine(), tmp_path), workers=1)
+    engine = StretchedEngine()
+    states, final = _stream_states(lower_back, options, _renderer(engine, tmp_path))
+    assert engine.calls == []
+    assert final.timeline.total_ms > 0 and len(states) <= 3
+
+
+def test_a_session_plays_a_stream_exactly_as_the_finished_timeline(lower_back: Routine) -> None:
+    """On the fake clock the session outruns synthesis at every clip, waits and goes on."""
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(StretchedEngine())).start()
+    sink = NullSink()
+    clock = FakeClock(start=50.0)
+    report = Session(stream, clock, sink).run()
+    final = stream.wait_complete(1)
+    assert report.finished
+    assert [s.cue for _t, s in sink.played] == list(final.timeline.speech_cues)
+    for handed, sound in sink.played:
+        assert handed == pytest.approx(50.0 + sound.cue.start_ms / 1000, abs=1e-9)
+    assert report.worst_late_ms() == pytest.approx(0.0, abs=1e-6)
+    assert clock.now() == pytest.approx(50.0 + final.timeline.total_ms / 1000)
+
+
+def test_a_session_starts_on_the_first_clip_and_reports_a_stall(lower_back: Routine) -> None:
+    """While the third cue is not synthesized the session waits there; time lost is lateness."""
+    draft = render_timeline(lower_back, TimelineOptions(), _renderer(StretchedEngine()))
+    cues = draft.timeline.speech_cues
+    held = threading.Event()
+    engine = StretchedEngine(gate={cues[2].text: held})
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(engine)).start()
+    clock = FakeClock()
+    sink = NullSink()
+    session = Session(stream, clock, sink)  # returns once the first cue is known
+    assert cues[2].text not in engine.calls[:1]
+    result: list[object] = []
+    runner = threading.Thread(target=lambda: result.append(session.run()))
+    runner.start()
+    for _ in range(3000):  # it may also wait a moment for the second clip on the way
+        now = session.snapshot()
+        if now.waiting and now.position_ms == cues[2].start_ms:
+            break
+        threading.Event().wait(0.01)
+    snapshot = session.snapshot()
+    assert snapshot.waiting and not snapshot.paused
+    assert len(sink.played) == 2
+    assert snapshot.position_ms == cues[2].start_ms
+    clock.advance(5.0)
+    held.set()
+    runner.join(30)
+    report = result[0]
+    late = [round(o.late_ms) for o in report.onsets]  # type: ignore[attr-defined]
+    assert late[:2] == [0, 0]
+    assert all(value == 5000 for value in late[2:])
+    assert [o.cue for o in report.onsets] == list(draft.timeline.speech_cues)  # type: ignore[attr-defined]
+
+
+def test_a_stream_that_cannot_speak_fails_the_session(lower_back: Routine) -> None:
+    class Mute(FakeEngine):
+        def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+            raise EngineError("no voice here")
+
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(Mute())).start()
+    with pytest.raises(EngineError, match="could not speak"):
+        Session(stream, FakeClock(), NullSink())
