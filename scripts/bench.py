@@ -11,12 +11,17 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   settings out: 44.1 kHz mono, 64 kb/s CBR MP3). coach cannot be faster than this, since it
   runs the same encoder;
 - **naive**: the textbook pydub approach (``track += silence + clip`` for every cue, then
-  ``export``), for comparison.
+  ``export``), for comparison;
+- **live start**: ``coach play`` (keys on a pseudo-terminal, ``--sink null --report``), cold
+  and warm, quit with ``q`` after ``--live-seconds``: how long after launch the first cue was
+  heard (its 300 ms pre-roll included) and the worst lateness of the cues played by then (the
+  start is where speech is densest, so a stall in synthesis would show here).
 
 Printed per engine and scenario: wall time, audio length, real-time factor (audio seconds per
 wall second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.
-Times are the median of ``--repeat`` runs. Targets: cold <= 1.3x floor, warm <= 1.1x. Piper
-(the ``neural`` extra) is measured too when it is installed.
+Times are the median of ``--repeat`` runs. Targets: cold <= 1.3x floor, warm <= 1.1x; live:
+first cue within a second, no cue late. Piper (the ``neural`` extra) is measured too when it
+is installed.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pty
+import re
 import statistics
 import subprocess
 import sys
@@ -98,12 +105,14 @@ def main() -> None:
     parser.add_argument("--engines", default="pyttsx3,piper")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--live-seconds", type=float, default=8.0)
     args = parser.parse_args()
     for engine in args.engines.split(","):
         if engine == "piper" and not _piper_installed():
             print("piper: skipped (install the neural extra: pip install -e '.[neural]')")
             continue
         bench(args.routine, engine, args.repeat, naive=not args.skip_naive and engine == "pyttsx3")
+        bench_live(args.routine, engine, args.repeat, args.live_seconds)
 
 
 def _piper_installed() -> bool:
@@ -166,6 +175,50 @@ def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
         peak = max(r.peak_rss_mb for r in runs)
         print(f"{name:10} {wall:8.2f} {audio_s / wall:11.0f} {peak:8.0f} {wall / floor_s:8.2f}")
     print("targets: cold <= 1.30 x floor, warm <= 1.10 x floor\n")
+
+
+def live_start(
+    routine: str, engine: str, env: dict[str, str], seconds: float
+) -> tuple[float, float]:
+    """Play ``routine`` for ``seconds`` and quit with ``q``.
+
+    Returns (seconds from launch to the first cue heard, worst lateness in milliseconds).
+    """
+    master, slave = pty.openpty()
+    command = [sys.executable, "-m", "coach", "play", routine, "--engine", engine,
+               "--sink", "null", "--report"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    os.close(slave)
+    time.sleep(seconds)
+    os.write(master, b"q")
+    out, err = process.communicate(timeout=120)
+    os.close(master)
+    text = out.decode()
+    first = re.search(r"first cue heard ([\d.]+) s after launch", text)
+    worst = re.search(r"worst (-?[\d.]+) ms late", text)
+    if process.returncode != 0 or first is None or worst is None:
+        sys.exit(f"failed: {' '.join(command)}\n{text}\n{err.decode()}")
+    return float(first.group(1)), float(worst.group(1))
+
+
+def bench_live(routine: str, engine: str, repeat: int, seconds: float) -> None:
+    """Measure how soon a live session starts talking, cold and warm, and print a table."""
+    runs: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": []}
+    with tempfile.TemporaryDirectory(prefix="coach-bench-live-") as scratch:
+        for attempt in range(repeat):
+            env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / f"cache{attempt}")}
+            runs["cold"].append(live_start(routine, engine, env, seconds))
+            runs["warm"].append(live_start(routine, engine, env, seconds))
+    print(f"live start, routine {routine}, engine {engine}, median of {repeat}, "
+          f"first {seconds:g} s of the session")  # fmt: skip
+    print(f"{'scenario':10} {'first cue s':>12} {'worst late ms':>14}")
+    for name, measured in runs.items():
+        first = statistics.median(f for f, _w in measured)
+        worst = max(w for _f, w in measured)
+        print(f"{name:10} {first:12.2f} {worst:14.1f}")
+    print("targets: first cue within 1 s of launch, no cue late\n")
 
 
 _RATE = (
