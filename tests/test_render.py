@@ -11,6 +11,7 @@ import pytest
 
 from coach.errors import EngineError
 from coach.loader import load_routine
+from coach.play.base import Command, Sound
 from coach.play.clock import FakeClock
 from coach.play.session import Session
 from coach.play.sinks import NullSink
@@ -196,3 +197,39 @@ def test_a_stream_that_cannot_speak_fails_the_session(lower_back: Routine) -> No
     stream = TimelineStream(lower_back, TimelineOptions(), _renderer(Mute())).start()
     with pytest.raises(EngineError, match="could not speak"):
         Session(stream, FakeClock(), NullSink())
+
+
+def test_next_to_a_step_not_laid_out_yet_goes_to_its_real_start(lower_back: Routine) -> None:
+    """ "Next" during the intro, while the cue before step 1 is still being made: the session
+    waits, then starts step 1 where the finished timeline puts it (not where it was guessed)."""
+    final = render_timeline(lower_back, TimelineOptions(), _renderer(StretchedEngine()))
+    cues = final.timeline.speech_cues
+    step_one = final.timeline.steps[0]
+    before = [c for c in cues if c.start_ms < step_one.start_ms][-1]
+    held = threading.Event()
+    stream = TimelineStream(
+        lower_back, TimelineOptions(), _renderer(StretchedEngine(gate={before.text: held}))
+    ).start()
+    session: Session | None = None
+
+    class Pedal(NullSink):
+        def play(self, sound: Sound) -> None:
+            super().play(sound)
+            if sound.cue == cues[0]:
+                assert session is not None
+                session.command(Command.NEXT)
+                threading.Timer(0.3, held.set).start()
+
+    sink = Pedal()
+    clock = FakeClock()
+    session = Session(stream, clock, sink)
+    report = session.run()
+    assert report.finished
+    played = [s.cue for _t, s in sink.played]
+    assert played[0] == cues[0]
+    assert played[1] == next(c for c in cues if c.start_ms == step_one.start_ms)
+    assert played[1:] == [c for c in cues if c.start_ms >= step_one.start_ms]
+    handed = [t for t, _s in sink.played]
+    assert handed[1] == pytest.approx(handed[0])  # at once: no silence where a guess put it
+    for when, cue in zip(handed[1:], played[1:], strict=True):
+        assert when - handed[1] == pytest.approx((cue.start_ms - step_one.start_ms) / 1000)

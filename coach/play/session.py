@@ -115,6 +115,8 @@ class Session:
         self._stalled_at: int | None = None
         """Where the session waits for the stream to catch up (``None`` when it does not)."""
         self._stalled_since = 0.0
+        self._pending_step: int | None = None
+        """A step jumped to whose start was not final yet (see :meth:`_jump_step`)."""
         self._behind_s = 0.0
         """Time lost to stalls since the user last moved the session (added to lateness)."""
         self._finished = False
@@ -218,6 +220,9 @@ class Session:
             self.clock.sleep_until(math.inf, self._wake)
             return False
         if stalled is not None:
+            with self._lock:
+                if self._pending_step is not None:  # a jump to a step not laid out yet
+                    stalled = self._step_start(self._pending_step)
             if final is None or final > stalled:
                 with self._lock:  # caught up: go on from where it waited
                     self._behind_s += self.clock.now() - self._stalled_since
@@ -281,6 +286,7 @@ class Session:
                     position = sounding.start_ms
                 self._paused_at = position
                 self._stalled_at = None
+                self._pending_step = None
                 self._sounding = None
                 self._next_ms = position
                 self._index = bisect.bisect_left(self._starts, position)
@@ -289,20 +295,31 @@ class Session:
             return
         self.sink.stop()
         self._sounding = None
-        self._anchor(self._jump_target(command, position))
+        step = self._jump_step(command, position)
+        target = self._step_start(step)
+        self._anchor(target)
+        if self._final_until is not None and target >= self._final_until:
+            # Where that step starts is not known yet: wait for it, then go to its real start.
+            self._stalled_at = target
+            self._stalled_since = self.clock.now()
+            self._pending_step = step
 
-    def _jump_target(self, command: Command, position: int) -> int:
+    def _jump_step(self, command: Command, position: int) -> int | None:
+        """The step to jump to: an index into ``steps``, ``len(steps)`` for the closing words,
+        ``None`` for the start of the session."""
         current = self._step_at(position)
         if command is Command.REPEAT:
-            return 0 if current is None else self.steps[current].start_ms
+            return current
         if command is Command.PREVIOUS:
-            if current is None:
-                return 0
-            return self.steps[max(0, current - 1)].start_ms
-        # NEXT
-        following = 0 if current is None else current + 1
-        if following < len(self.steps):
-            return self.steps[following].start_ms
+            return None if current is None else max(0, current - 1)
+        return 0 if current is None else current + 1  # NEXT
+
+    def _step_start(self, step: int | None) -> int:
+        """Where :meth:`_jump_step`'s answer starts on the current timeline."""
+        if step is None:
+            return 0
+        if step < len(self.steps):
+            return self.steps[step].start_ms
         return self.steps[-1].end_ms if self.steps else self.total_ms
 
     def _step_at(self, position: int) -> int | None:
@@ -324,6 +341,7 @@ class Session:
         self._anchor_ms = position_ms
         self._paused_at = None
         self._stalled_at = None
+        self._pending_step = None
         if not keep_behind:
             self._behind_s = 0.0
         self._next_ms = position_ms
