@@ -331,15 +331,15 @@ def play_command(
     else:
         audio = _live_sink(output, sink, preroll_ms)
         screen = _out().is_terminal
-        source, stream = _live_source(routine, options, engine, voice, volume)
+        source = _live_source(routine, options, engine, voice, volume)
         try:
             report = play(
                 source, MonotonicClock(), audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen,
             )  # fmt: skip
         finally:
-            if stream is not None:
-                stream.close()
+            if isinstance(source, TimelineStream):
+                source.close()
     if show_report:
         launched = None if dry_run else process_start()
         line = None if launched is None else present.launch_line(report, launched)
@@ -350,14 +350,13 @@ def play_command(
 
 def _live_source(
     routine_ref: str, options: TimelineOptions, engine: str, voice: str | None, volume: float
-) -> tuple[RenderedTimeline | TimelineStream, TimelineStream | None]:
+) -> RenderedTimeline | TimelineStream:
     """What a live session plays: a stream of clips made while it talks, or, with
     ``--minutes`` (whose fit needs every clip's length first), the whole rendered timeline."""
     if options.minutes is not None:
-        return _prepare(routine_ref, options, engine, voice, volume)[2], None
+        return _prepare(routine_ref, options, engine, voice, volume)[2]
     routine, renderer = _renderer(routine_ref, options, engine, voice, volume)
-    stream = TimelineStream(routine, options, renderer).start()
-    return stream, stream
+    return TimelineStream(routine, options, renderer).start()
 
 
 def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:

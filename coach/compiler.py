@@ -15,6 +15,7 @@ Three stages:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -145,13 +146,15 @@ def compile_partial(
     return timeline, None if all(known(text) for text in asked) else 0
 
 
+@functools.lru_cache(maxsize=16)
 def _minutes_said(routine: Routine, options: TimelineOptions) -> int:
     """The N of the intro's "It takes about N minutes", from the estimated timeline.
 
     The intro says how long the session takes, which changes how long it takes: settle on a
     number that the estimated timeline agrees with. It comes from estimated lengths, not real
     ones, so that it is known before any speech is synthesized and live play can start talking
-    at once; every engine says the same number for the same options.
+    at once; every engine says the same number for the same options. Cached: a live stream
+    compiles the same routine again after every clip.
     """
     estimate = EstimatedDurations(options.rate_wpm)
     timeline = _lay_out(routine, _plan(routine, options, 0), estimate)

@@ -25,7 +25,7 @@ from coach.routine import Routine
 from coach.speech.base import Clip, SpeechEngine, SpeechSettings, get_engine
 from coach.speech.cache import ClipCache, ClipKey
 from coach.speech.clips import PROCESSING_VERSION, render_clip
-from coach.timeline import NON_SPEECH_KINDS, Timeline, TimelineOptions
+from coach.timeline import Timeline, TimelineOptions
 
 Progress = Callable[[int, int], None]
 """Called with (clips done, clips in all) while speech is synthesized."""
@@ -136,15 +136,35 @@ def render_timeline(
     ``--minutes`` rewrites): such texts are found by compiling with the lengths known so far
     and are synthesized in a further batch, never one at a time inside the compiler.
     """
-    draft = compile_routine(routine, options, EstimatedDurations(options.rate_wpm))
-    wanted = [c.text for c in draft.cues if c.kind not in NON_SPEECH_KINDS]
-    for _ in range(MAX_RENDER_ROUNDS):
+    for wanted in _batches(routine, options, renderer):
         synthesize_all(renderer, wanted, workers=workers, progress=progress)
+    return _finished(routine, options, renderer)
+
+
+def _batches(
+    routine: Routine, options: TimelineOptions, renderer: ClipRenderer
+) -> Iterator[list[str]]:
+    """The texts to make, in spoken order, batch by batch; the caller makes each batch.
+
+    The first batch is every text of a draft compiled with estimated lengths; each further
+    one holds the texts that a compile with the lengths known so far asks for and the renderer
+    does not have yet.
+    """
+    draft = compile_routine(routine, options, EstimatedDurations(options.rate_wpm))
+    wanted = list(dict.fromkeys(c.text for c in draft.speech_cues))
+    for _ in range(MAX_RENDER_ROUNDS):
+        yield wanted
         probe = _KnownDurations(renderer)
         compile_routine(routine, options, probe)
         if not probe.unknown:
-            break
+            return
         wanted = probe.unknown
+
+
+def _finished(
+    routine: Routine, options: TimelineOptions, renderer: ClipRenderer
+) -> RenderedTimeline:
+    """The timeline compiled with the real length of every clip, with the clips."""
     timeline = compile_routine(routine, options, renderer)
     spoken = {c.text for c in timeline.speech_cues}
     for text in spoken:
@@ -160,6 +180,10 @@ class _KnownDurations:
         self.estimate = EstimatedDurations(renderer.settings.rate_wpm)
         self.unknown: list[str] = []
         """Texts the compile asked for that have no clip yet, in the order asked."""
+
+    def known(self, text: str) -> bool:
+        """Whether :meth:`speech_ms` gives the real length of ``text``."""
+        return text in self.renderer.clips
 
     def speech_ms(self, text: str) -> int:
         if text in self.renderer.clips:
@@ -307,11 +331,7 @@ class TimelineStream:
 
     def _synthesize(self) -> None:
         renderer = self.renderer
-        draft = compile_routine(
-            self.routine, self.options, EstimatedDurations(self.options.rate_wpm)
-        )
-        wanted = list(dict.fromkeys(c.text for c in draft.speech_cues))
-        for _ in range(MAX_RENDER_ROUNDS):
+        for wanted in _batches(self.routine, self.options, renderer):
             missing = set(renderer.missing(wanted))
             for text in wanted:  # cached clips first: cheap, and they may cover the start
                 if text not in missing:
@@ -321,14 +341,7 @@ class TimelineStream:
                 if self._stop.is_set():
                     return
                 self._publish()
-            probe = _KnownDurations(renderer)
-            compile_routine(self.routine, self.options, probe)
-            if not probe.unknown:
-                break
-            wanted = probe.unknown
-        timeline = compile_routine(self.routine, self.options, renderer)
-        rendered = _rendered_from(renderer, timeline, {c.text for c in timeline.speech_cues})
-        self._set(StreamState(rendered, None))
+        self._set(StreamState(_finished(self.routine, self.options, renderer), None))
 
     def _make(self, renderer: ClipRenderer, texts: list[str]) -> Iterator[str]:
         """Synthesize ``texts`` in order, yielding each as soon as its clip is remembered."""
@@ -340,12 +353,7 @@ class TimelineStream:
                 renderer.clip(text)
                 yield text
             return
-        assert renderer.cache is not None
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers,
-            initializer=_worker_start,
-            initargs=(renderer.engine.name, renderer.settings, renderer.cache.root),
-        )
+        pool = _synthesis_pool(renderer, workers)
         with self._lock:
             self._pool = pool
         try:
@@ -364,15 +372,10 @@ class TimelineStream:
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _publish(self) -> None:
-        renderer = self.renderer
-        timeline, final = compile_partial(
-            self.routine,
-            self.options,
-            _KnownDurations(renderer),
-            lambda text: text in renderer.clips,
-        )
-        known = {c.text for c in timeline.speech_cues if c.text in renderer.clips}
-        self._set(StreamState(_rendered_from(renderer, timeline, known), final))
+        durations = _KnownDurations(self.renderer)
+        timeline, final = compile_partial(self.routine, self.options, durations, durations.known)
+        known = {c.text for c in timeline.speech_cues if durations.known(c.text)}
+        self._set(StreamState(_rendered_from(self.renderer, timeline, known), final))
 
     def _set(self, state: StreamState) -> None:
         with self._published:
@@ -397,6 +400,16 @@ def _pool_worthy(renderer: ClipRenderer, missing: int, workers: int) -> bool:
     )
 
 
+def _synthesis_pool(renderer: ClipRenderer, workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Processes that render clips of ``renderer``'s engine and settings into its cache."""
+    assert renderer.cache is not None
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=_worker_start,
+        initargs=(renderer.engine.name, renderer.settings, renderer.cache.root),
+    )
+
+
 def synthesize_all(
     renderer: ClipRenderer,
     texts: Iterable[str],
@@ -413,13 +426,8 @@ def synthesize_all(
         progress(done, total)
     workers = workers if workers is not None else default_jobs()
     if _pool_worthy(renderer, len(missing), workers):
-        assert renderer.cache is not None
         # Workers write into the shared cache (atomically); this process then reads the clips.
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers,
-            initializer=_worker_start,
-            initargs=(renderer.engine.name, renderer.settings, renderer.cache.root),
-        ) as pool:
+        with _synthesis_pool(renderer, workers) as pool:
             spoken = [renderer.spoken(text) for text in missing]
             with _worker_failures():
                 for _ in pool.map(_worker_render, spoken, chunksize=4):

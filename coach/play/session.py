@@ -140,6 +140,7 @@ class Session:
 
     def _take(self, state: StreamState) -> None:
         """Play from ``state`` from now on (caller holds the lock, or is the constructor)."""
+        self._state = state
         self._rendered = state.rendered
         timeline = state.rendered.timeline
         self.cues = timeline.speech_cues
@@ -147,14 +148,13 @@ class Session:
         self.steps: tuple[StepSpan, ...] = timeline.steps
         self.total_ms = timeline.total_ms
         self._final_until = state.final_until_ms
-        self._index = bisect.bisect_left(self._starts, self._next_ms)
 
     def _refresh(self) -> None:
         """Take the stream's latest state, if the timeline is streaming in."""
         if self._stream is None or self._final_until is None:
             return
         state = self._stream.state()
-        if state is not None:
+        if state is not None and state is not self._state:
             with self._lock:
                 self._take(state)
 
@@ -214,7 +214,7 @@ class Session:
         with self._lock:
             paused = self._paused_at is not None
             stalled = self._stalled_at
-            index = self._index
+            index = bisect.bisect_left(self._starts, self._next_ms)
             final = self._final_until
         if paused:
             self.clock.sleep_until(math.inf, self._wake)
@@ -235,7 +235,7 @@ class Session:
             onset = self._clock_at(cue.start_ms)
             self.clock.sleep_until(onset - self.sink.lead_s, self._wake)
             if not self._wake.is_set():
-                self._play(index, cue, onset)
+                self._play(cue, onset)
             return False
         if final is None:
             self.clock.sleep_until(self._clock_at(self.total_ms), self._wake)
@@ -249,7 +249,7 @@ class Session:
                     self._stalled_since = self.clock.now()
         return False
 
-    def _play(self, index: int, cue: Cue, onset: float) -> None:
+    def _play(self, cue: Cue, onset: float) -> None:
         clip = self._rendered.clip_for(cue.text)
         heard = max(onset, self.clock.now() + self.sink.lead_s)
         self.sink.play(Sound(cue, clip.samples(), onset))
@@ -257,7 +257,6 @@ class Session:
         with self._lock:
             self._onsets.append(record)
             self._sounding = cue
-            self._index = index + 1
             self._next_ms = cue.start_ms + 1
         if self.on_cue is not None:
             self.on_cue(record)
@@ -289,7 +288,6 @@ class Session:
                 self._pending_step = None
                 self._sounding = None
                 self._next_ms = position
-                self._index = bisect.bisect_left(self._starts, position)
             else:
                 self._anchor(self._paused_at)
             return
@@ -345,7 +343,6 @@ class Session:
         if not keep_behind:
             self._behind_s = 0.0
         self._next_ms = position_ms
-        self._index = bisect.bisect_left(self._starts, position_ms)
 
     def _position(self) -> int:
         """Timeline position now (caller holds the lock)."""
