@@ -369,7 +369,9 @@ class TimelineStream:
                 if self._stop.is_set():
                     return
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # After a failure, wait for the clips under way, so that their warnings come out
+            # before the error is reported; when the session is over, do not wait for them.
+            pool.shutdown(wait=not self._stop.is_set(), cancel_futures=True)
 
     def _publish(self) -> None:
         durations = _KnownDurations(self.renderer)
