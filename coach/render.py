@@ -467,14 +467,6 @@ def _worker_start(engine: str, settings: SpeechSettings, cache_root: os.PathLike
     from pathlib import Path
 
     _WORKER = ClipRenderer(get_engine(engine), settings, ClipCache(Path(cache_root)))
-    # Loudness needs scipy (about half a second to import); import it beside the engine's own
-    # start-up (the Piper model loads with the GIL released) instead of after the first clip.
-    threading.Thread(target=_import_loudness, name="coach-import", daemon=True).start()
-
-
-def _import_loudness() -> None:
-    import pyloudnorm  # noqa: F401
-    import scipy.ndimage  # noqa: F401
 
 
 def _worker_render(text: str) -> None:

@@ -5,13 +5,14 @@
 engine's own sample rate (the exporter's encoder resamples the track). A clip that cannot be
 made raises :class:`~coach.errors.EngineError`; none is dropped.
 
-Loudness is measured by pyloudnorm as in ITU-R BS.1770-4 (K-weighting, 400 ms blocks with 75%
-overlap, absolute gate at -70 LUFS and relative gate 10 LU below). Every clip is brought to
-:data:`TARGET_LUFS` (a mono clip; played on two speakers it is heard 3 LU louder, at -16 LUFS)
-with its sample peak at most :data:`MAX_PEAK_DBFS`, which leaves room for the true peak of the
-encoded MP3 to stay at or below -1 dBTP. eSpeak NG's clips are peaky: a plain gain to the
-target would clip them and a plain gain limited by the peak leaves them 1-2 LU short, so the few
-peaks above the ceiling go through a look-ahead limiter (:func:`limiter_gain`).
+Loudness is measured as in ITU-R BS.1770-4 (K-weighting, 400 ms blocks with 75% overlap,
+absolute gate at -70 LUFS and relative gate 10 LU below) by :mod:`coach.speech.loudness`.
+Every clip is brought to :data:`TARGET_LUFS` (a mono clip; played on two speakers it is heard
+3 LU louder, at -16 LUFS) with its sample peak at most :data:`MAX_PEAK_DBFS`, which leaves
+room for the true peak of the encoded MP3 to stay at or below -1 dBTP. eSpeak NG's clips are
+peaky: a plain gain to the target would clip them and a plain gain limited by the peak leaves
+them 1-2 LU short, so the few peaks above the ceiling go through a look-ahead limiter
+(:func:`limiter_gain`).
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ from coach.speech.base import (
     samples_to_ms,
 )
 from coach.speech.cache import ClipCache, ClipKey
+from coach.speech.loudness import integrated_loudness, moving_average, moving_minimum
 
 _LOG = logging.getLogger(__name__)
 
 Floats = npt.NDArray[np.float64]
 
-PROCESSING_VERSION = "2"
+PROCESSING_VERSION = "3"
 """Bump whenever trimming or loudness processing changes: old cached clips go stale."""
 
 SILENCE_THRESHOLD_DBFS = -50.0
@@ -62,12 +64,6 @@ MIN_SAMPLE_RATE_HZ = 4000
 MAX_SAMPLE_RATE_HZ = 384_000
 
 _FULL_SCALE = 32768.0
-_BLOCK_MS = 400
-_BLOCK_STEP_MS = 100
-_FILTER_CLASS = "DeMan"
-"""pyloudnorm's K-weighting made from the analogue prototypes of the BS.1770 filters: at 48 kHz
-it gives the coefficients printed in the standard. (Its default, "K-weighting", reads speech
-about 0.08 LU lower than ffmpeg's ebur128 and the 997 Hz reference tone 0.04-0.06 LU low.)"""
 
 
 def dbfs_to_level(dbfs: float) -> float:
@@ -159,31 +155,7 @@ def loudness_lufs(clip: Clip) -> float:
 
     A clip shorter than one 400 ms gating block is measured as a single block as long as the clip.
     """
-    return _loudness(clip.samples().astype(np.float64) / _FULL_SCALE, clip.sample_rate_hz)
-
-
-def _loudness(samples: Floats, rate_hz: int) -> float:
-    """Integrated loudness of ``samples`` (full scale 1.0) by pyloudnorm; ``-inf`` if silent."""
-    if not samples.any():
-        return -math.inf
-    import pyloudnorm  # imports scipy.signal: ~2 s, so only when a clip is measured
-
-    block = ms_to_samples(_BLOCK_MS, rate_hz)
-    if samples.size < block:
-        block_s = samples.size / rate_hz
-        if block_s * rate_hz > samples.size:  # pyloudnorm rejects a block longer than the clip
-            block_s = math.nextafter(block_s, 0.0)
-        meter = pyloudnorm.Meter(rate_hz, filter_class=_FILTER_CLASS, block_size=block_s)
-    else:
-        # pyloudnorm rounds the number of 100 ms steps, so it may measure a last block that runs
-        # past the end of the clip (up to 0.6 LU off on a short cue). BS.1770 uses complete
-        # blocks only: cut the clip after the last one (the filters are causal, so the blocks
-        # measured are unchanged).
-        step = ms_to_samples(_BLOCK_STEP_MS, rate_hz)
-        samples = samples[: block + (samples.size - block) // step * step]
-        meter = pyloudnorm.Meter(rate_hz, filter_class=_FILTER_CLASS)
-    loudness = float(meter.integrated_loudness(samples))
-    return loudness if math.isfinite(loudness) else -math.inf
+    return integrated_loudness(clip.samples().astype(np.float64) / _FULL_SCALE, clip.sample_rate_hz)
 
 
 def limiter_gain(samples: Floats, ceiling: float, half_window: int) -> Floats:
@@ -195,8 +167,6 @@ def limiter_gain(samples: Floats, ceiling: float, half_window: int) -> Floats:
     needs (no overshoot, hence look-ahead), and it changes by at most ``1 / (2 * half_window +
     1)`` from one sample to the next (no clicks).
     """
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
     magnitude = np.abs(samples)
     gain: Floats = np.ones_like(magnitude)
     over = np.flatnonzero(magnitude > ceiling)
@@ -209,8 +179,7 @@ def limiter_gain(samples: Floats, ceiling: float, half_window: int) -> Floats:
     for run in np.split(over, np.flatnonzero(np.diff(over) > 2 * reach) + 1):
         start, end = max(0, int(run[0]) - reach), min(gain.size, int(run[-1]) + reach + 1)
         needed = np.minimum(1.0, ceiling / np.maximum(magnitude[start:end], ceiling))
-        floor = minimum_filter1d(needed, width, mode="nearest")
-        smooth = uniform_filter1d(floor, width, mode="nearest")
+        smooth = moving_average(moving_minimum(needed, width), width)
         # The average's running sum can be off in the last bits: never exceed the need.
         gain[start:end] = np.minimum(smooth, needed)
     return gain
@@ -228,7 +197,7 @@ def normalize_clip(
     """
     rate_hz = clip.sample_rate_hz
     samples = clip.samples().astype(np.float64)
-    loudness = _loudness(samples / _FULL_SCALE, rate_hz)
+    loudness = integrated_loudness(samples / _FULL_SCALE, rate_hz)
     if math.isinf(loudness):
         return clip
     # A whole number of steps, so rounding the limited samples cannot take them past it.
@@ -244,7 +213,7 @@ def normalize_clip(
         if envelope.min() == 1.0:  # a plain gain moves the loudness by exactly as much
             measured = loudness + gain_db
         else:
-            measured = _loudness(limited / _FULL_SCALE, rate_hz)
+            measured = integrated_loudness(limited / _FULL_SCALE, rate_hz)
         error = target_lufs - measured
         if best is None or abs(error) < abs(best[0]):
             best = (error, limited)
