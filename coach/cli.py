@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from coach import __version__, present
-from coach.compiler import compile_routine
+from coach.compiler import SENTENCE_GAP_MS, compile_routine
 from coach.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM, EstimatedDurations
 from coach.encode import FORMATS, EncodeSettings
 from coach.errors import CoachError, OptionError
@@ -79,6 +79,13 @@ CountdownOpt = Annotated[
         "--countdown", help="A spoken lead-in of N seconds to get oil on your hands (0-600)."
     ),
 ]
+SentencePauseOpt = Annotated[
+    int,
+    typer.Option(
+        "--sentence-pause",
+        help="Milliseconds of silence between two sentences of one cue (0-3000).",
+    ),
+]
 EngineOpt = Annotated[str, typer.Option("--engine", help=f"Speech engine: {', '.join(ENGINES)}.")]
 VoiceOpt = Annotated[
     str | None, typer.Option("--voice", help="Voice id of the engine (see `coach voices`).")
@@ -90,7 +97,7 @@ VolumeOpt = Annotated[
 
 def _options(
     rate: int, tempo: float, reps: float, minutes: float | None, start: int, counts: bool,
-    verbosity: Verbosity, countdown: int = 0,
+    verbosity: Verbosity, countdown: int = 0, sentence_pause: int = SENTENCE_GAP_MS,
 ) -> TimelineOptions:  # fmt: skip
     return TimelineOptions(
         rate_wpm=rate,
@@ -101,6 +108,7 @@ def _options(
         counts=counts,
         verbosity=verbosity,
         countdown_s=countdown,
+        sentence_pause_ms=sentence_pause,
     )
 
 
@@ -190,6 +198,7 @@ def show(
     counts: CountsOpt = True,
     verbosity: VerbosityOpt = Verbosity.NORMAL,
     countdown: CountdownOpt = 0,
+    sentence_pause: SentencePauseOpt = SENTENCE_GAP_MS,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
@@ -199,7 +208,9 @@ def show(
     Cue lengths are the real lengths of the engine's clips (synthesized once, then cached), so
     this is exactly the timeline that export and play use with the same options.
     """
-    options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
+    options = _options(
+        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
+    )
     timeline = _prepare(routine, options, engine, voice, volume)[2].timeline
     if as_json:
         sys.stdout.write(json.dumps(timeline_to_json(timeline), indent=2, ensure_ascii=False))
@@ -236,6 +247,7 @@ def export(
     counts: CountsOpt = True,
     verbosity: VerbosityOpt = Verbosity.NORMAL,
     countdown: CountdownOpt = 0,
+    sentence_pause: SentencePauseOpt = SENTENCE_GAP_MS,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
@@ -243,7 +255,9 @@ def export(
     """Export a routine as a track for a phone, with chapters, synced lyrics and a playlist."""
     if fmt not in FORMATS:
         raise OptionError(f"--format must be one of: {', '.join(FORMATS)} (got '{fmt}')")
-    options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
+    options = _options(
+        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
+    )
     ffmpeg = find_ffmpeg()
     with _progress() as bar:
         loaded, renderer, rendered = _prepare(routine, options, engine, voice, volume, bar, jobs)
@@ -306,6 +320,7 @@ def play_command(
     counts: CountsOpt = True,
     verbosity: VerbosityOpt = Verbosity.NORMAL,
     countdown: CountdownOpt = 0,
+    sentence_pause: SentencePauseOpt = SENTENCE_GAP_MS,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
@@ -318,7 +333,9 @@ def play_command(
 
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
-    options = _options(rate, tempo, reps, minutes, start, counts, verbosity, countdown)
+    options = _options(
+        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
+    )
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]

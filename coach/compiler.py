@@ -8,9 +8,12 @@ Three stages:
    lasts the asked time; no working period goes below its minimum (half the authored
    repetitions or time, at least one repetition).
 3. **lay out**: beats get absolute times. Speech cues follow one another with a pause between;
-   a working period starts when "Begin." ends and lasts reps x ms_per_rep exactly; progress and
-   count cues are placed inside working periods only where they fit, so they never lengthen the
-   work and never overlap other speech.
+   a text of several sentences becomes one cue per sentence (:func:`coach.wording.sentences`),
+   ``--sentence-pause`` apart (:data:`SENTENCE_GAP_MS` by default), so that each sentence is a
+   clip of its own: a live session can start speaking once the first sentence is made, and
+   synced lyrics follow sentence by sentence. A working period starts when "Begin." ends and
+   lasts reps x ms_per_rep exactly; progress and count cues are placed inside working periods
+   only where they fit, so they never lengthen the work and never overlap other speech.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from coach.timeline import (
 
 GAP_MS = 600
 """Silence between two spoken cues."""
+SENTENCE_GAP_MS = TimelineOptions().sentence_pause_ms
+"""Silence between two sentences of one text by default (``--sentence-pause``)."""
 SETTLE_MS = 2000
 """Silence before "Begin.": time to put hands in place."""
 MOVE_MS = 2500
@@ -44,12 +49,15 @@ TAIL_MS = 2000
 """Silence after the last cue, so a track does not end abruptly."""
 OVERLAY_MARGIN_MS = 150
 """Least silence between two cues spoken during a working period."""
-PAUSES_MS = frozenset({GAP_MS, SETTLE_MS, MOVE_MS})
+PAUSES_MS = frozenset({GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, MOVE_MS})
+"""Every silence there can be between two things said outside the working periods (with the
+default ``--sentence-pause``)."""
 
 MIN_TEMPO, MAX_TEMPO = 0.25, 4.0
 MIN_REPS_SCALE, MAX_REPS_SCALE = 0.1, 10.0
 MIN_MINUTES, MAX_MINUTES = 1.0, 240.0
 MAX_COUNTDOWN_S = 600
+MAX_SENTENCE_PAUSE_MS = 3000
 FIT_TOLERANCE = 0.02
 """``--minutes`` fits the session within this fraction of the asked length."""
 
@@ -127,17 +135,17 @@ def compile_partial(
     if options.minutes is None:
         horizon = _Horizon(known)
         beats = _plan(routine, options, _minutes_said(routine, options))
-        return _lay_out(routine, beats, durations, horizon), horizon.final_until_ms
+        return _lay_out(routine, options, beats, durations, horizon), horizon.final_until_ms
     asked: list[str] = []
     durations = _Asked(durations, asked)
     target_ms = round(options.minutes * 60_000)
     beats = _plan(routine, options, round(options.minutes))
     brief = options.verbosity is Verbosity.BRIEF
-    fitted = _fit(beats, target_ms, _fixed_ms(routine, beats, durations), routine, brief)
+    fitted = _fit(beats, target_ms, _fixed_ms(routine, options, beats, durations), routine, brief)
     # Fitting changes the spoken summaries ("twelve strokes, ..."), hence the fixed speech
     # time, so fit once more with the fixed time measured on the fitted plan.
-    fitted = _fit(beats, target_ms, _fixed_ms(routine, fitted, durations), routine, brief)
-    timeline = _lay_out(routine, fitted, durations)
+    fitted = _fit(beats, target_ms, _fixed_ms(routine, options, fitted, durations), routine, brief)
+    timeline = _lay_out(routine, options, fitted, durations)
     if abs(timeline.total_ms - target_ms) > FIT_TOLERANCE * target_ms:
         raise OptionError(
             f"cannot fit {routine.slug} into {options.minutes:g} minutes "
@@ -157,10 +165,10 @@ def _minutes_said(routine: Routine, options: TimelineOptions) -> int:
     compiles the same routine again after every clip.
     """
     estimate = EstimatedDurations(options.rate_wpm)
-    timeline = _lay_out(routine, _plan(routine, options, 0), estimate)
+    timeline = _lay_out(routine, options, _plan(routine, options, 0), estimate)
     minutes = max(1, round(timeline.total_ms / 60_000))
     for _ in range(3):
-        timeline = _lay_out(routine, _plan(routine, options, minutes), estimate)
+        timeline = _lay_out(routine, options, _plan(routine, options, minutes), estimate)
         settled = max(1, round(timeline.total_ms / 60_000))
         if settled == minutes:
             break
@@ -204,6 +212,11 @@ def _check_options(routine: Routine, options: TimelineOptions) -> None:
     if options.minutes is not None and not MIN_MINUTES <= options.minutes <= MAX_MINUTES:
         raise OptionError(
             f"--minutes must be from {MIN_MINUTES:g} to {MAX_MINUTES:g} (got {options.minutes:g})"
+        )
+    if not 0 <= options.sentence_pause_ms <= MAX_SENTENCE_PAUSE_MS:
+        raise OptionError(
+            f"--sentence-pause must be from 0 to {MAX_SENTENCE_PAUSE_MS} ms "
+            f"(got {options.sentence_pause_ms})"
         )
     if not 0 <= options.countdown_s <= MAX_COUNTDOWN_S:
         raise OptionError(
@@ -361,9 +374,11 @@ def _work_ms(work: SideWork) -> int:
 # --- fit --------------------------------------------------------------------------------------
 
 
-def _fixed_ms(routine: Routine, beats: list[_Beat], durations: DurationProvider) -> int:
+def _fixed_ms(
+    routine: Routine, options: TimelineOptions, beats: list[_Beat], durations: DurationProvider
+) -> int:
     """Everything but the working periods: speech and pauses."""
-    total = _lay_out(routine, beats, durations).total_ms
+    total = _lay_out(routine, options, beats, durations).total_ms
     return total - sum(_work_ms(b.work) for b in beats if isinstance(b, _Work))
 
 
@@ -435,6 +450,7 @@ def _trim_tempo(works: list[SideWork], budget_ms: int) -> list[SideWork]:
 
 def _lay_out(
     routine: Routine,
+    options: TimelineOptions,
     beats: list[_Beat],
     durations: DurationProvider,
     horizon: _Horizon | None = None,
@@ -455,7 +471,7 @@ def _lay_out(
         if isinstance(beat, _Countdown):
             if horizon is not None:
                 horizon.check(now, _countdown_texts(beat.ms))
-            cues.extend(_countdown(now, beat.ms, durations))
+            cues.extend(_countdown(now, beat.ms, durations, options.sentence_pause_ms))
             now += beat.ms
             previous = _Pause(0)
             continue
@@ -470,11 +486,14 @@ def _lay_out(
             if pending_step is not None:
                 starts.append((pending_step, now))
                 pending_step = None
-            if horizon is not None:
-                horizon.check(now, (beat.text,))
-            length = durations.speech_ms(beat.text)
-            cues.append(Cue(now, now + length, beat.kind, beat.step, beat.text))
-            now += length
+            for index, sentence in enumerate(wording.sentences(beat.text)):
+                if index:
+                    now += options.sentence_pause_ms
+                if horizon is not None:
+                    horizon.check(now, (sentence,))
+                length = durations.speech_ms(sentence)
+                cues.append(Cue(now, now + length, beat.kind, beat.step, sentence))
+                now += length
         else:
             length = _work_ms(beat.work)
             period = _period(beat.work, now, length)
@@ -513,16 +532,21 @@ def _countdown_texts(length_ms: int) -> tuple[str, ...]:
     """Everything :func:`_countdown` may say in a lead-in of ``length_ms``."""
     seconds = length_ms // 1000
     counts = (wording.count_word(left) for left in range(min(3, seconds), 0, -1))
-    return (wording.countdown(seconds), *counts)
+    return (*wording.sentences(wording.countdown(seconds)), *counts)
 
 
-def _countdown(start_ms: int, length_ms: int, durations: DurationProvider) -> list[Cue]:
+def _countdown(
+    start_ms: int, length_ms: int, durations: DurationProvider, pause_ms: int
+) -> list[Cue]:
     """The lead-in: what to do now, then "Three.", "Two.", "One." on the last seconds."""
     cues: list[Cue] = []
-    text = wording.countdown(length_ms // 1000)
-    speech = durations.speech_ms(text)
-    if speech <= length_ms:
-        cues.append(Cue(start_ms, start_ms + speech, CueKind.INTRO, None, text))
+    now = start_ms
+    for index, sentence in enumerate(wording.sentences(wording.countdown(length_ms // 1000))):
+        now += pause_ms if index else 0
+        cues.append(Cue(now, now + durations.speech_ms(sentence), CueKind.INTRO, None, sentence))
+        now = cues[-1].end_ms
+    if now > start_ms + length_ms:  # the announcement does not fit: only the count
+        cues = []
     for left in range(min(3, length_ms // 1000), 0, -1):
         begin = start_ms + length_ms - left * 1000
         word = wording.count_word(left)

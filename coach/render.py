@@ -36,6 +36,9 @@ PARALLEL_THRESHOLD = 8
 """Below this many clips to synthesize, a process pool costs more than it saves."""
 MAX_RENDER_ROUNDS = 4
 """Most batches of synthesis before the final compile (each round's new texts are few)."""
+WORKER_NICENESS = 5
+"""How much lower synthesis processes run (Unix ``nice``). Synthesis is background work: when
+the CPU is busy, a live session's timing in the main process must come first."""
 
 
 @dataclass(frozen=True)
@@ -466,6 +469,9 @@ def _worker_start(engine: str, settings: SpeechSettings, cache_root: os.PathLike
     global _WORKER
     from pathlib import Path
 
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(WORKER_NICENESS)
     _WORKER = ClipRenderer(get_engine(engine), settings, ClipCache(Path(cache_root)))
 
 

@@ -29,7 +29,12 @@ Slug = Annotated[
 Spoken = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS, strict=True),
-    Field(description="Spoken aloud. Short, calm, imperative sentences read best."),
+    Field(
+        description=(
+            "Spoken aloud. Short, calm, imperative sentences read best; each sentence is"
+            " said as a cue of its own, --sentence-pause apart."
+        )
+    ),
 ]
 LexiconWord = Annotated[
     str,

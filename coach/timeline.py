@@ -66,6 +66,8 @@ class TimelineOptions:
     """How much is said around the work."""
     countdown_s: int = 0
     """A spoken lead-in of this many seconds before anything else, to get oil on the hands."""
+    sentence_pause_ms: int = 500
+    """Silence between two sentences of one text (each sentence is a cue of its own)."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ Kept in one place so the voice of coach stays consistent: short, calm, imperativ
 
 from __future__ import annotations
 
+import re
+
 from coach.routine import Holds, Pressure, Strokes, Timed
 
 _ONES = (
@@ -115,3 +117,38 @@ def repeat_intro(title: str) -> str:
 def countdown(seconds: int) -> str:
     """Said at the start of a ``--countdown`` lead-in."""
     return f"Warm some oil in your hands. We begin in {seconds_words(seconds * 1000)}."
+
+
+_SENTENCE_END = re.compile("[.!?\u2026]+[\"'\u201d\u2019)\\]]*\\s+|[\u3002\uff01\uff1f]\\s*")
+"""A full stop, question or exclamation mark or ellipsis, closing quotes or brackets and the
+space after them; or a CJK full stop, exclamation or question mark (no space needed)."""
+_OPENERS = "\"'\u201c\u2018(["
+_ABBREVIATIONS = frozenset(
+    {"mr", "mrs", "ms", "dr", "st", "prof", "e.g", "i.e", "vs", "cf", "approx"}
+)
+"""Words whose full stop does not end a sentence."""
+
+
+def sentences(text: str) -> tuple[str, ...]:
+    """The sentences of ``text``, in order: what coach speaks as one clip each.
+
+    A sentence ends at a full stop, question or exclamation mark or ellipsis followed by space
+    and a word that does not start in lower case (so "e.g. the" or "slowly... then" stay
+    whole), except after a title or abbreviation such as "Dr." or "e.g."; and at a CJK full
+    stop, exclamation or question mark. A text with no such break is one sentence.
+    """
+    parts: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        rest = text[end.end() :].lstrip(_OPENERS)
+        if not rest:
+            break
+        if text[end.start()] in ".!?\u2026" and rest[0].islower():
+            continue
+        word = text[start : end.start()].rsplit(None, 1)[-1:] or [""]
+        if text[end.start()] == "." and word[0].lower().lstrip(_OPENERS) in _ABBREVIATIONS:
+            continue
+        parts.append(text[start : end.end()].strip())
+        start = end.end()
+    parts.append(text[start:].strip())
+    return tuple(part for part in parts if part)

@@ -210,6 +210,7 @@ def test_unknown_routine_name_lists_the_known_ones() -> None:
         (("--from", "11"), "--from must be a step number from 1 to 10"),
         (("--tempo", "0"), "--tempo must be from"),
         (("--reps", "50"), "--reps must be from"),
+        (("--sentence-pause", "-1"), "--sentence-pause must be from 0 to 3000 ms (got -1)"),
     ],
 )
 def test_impossible_options_get_one_clear_line(args: tuple[str, ...], expected: str) -> None:

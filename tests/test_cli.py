@@ -54,7 +54,14 @@ def test_show_options_change_the_timeline() -> None:
         runner.invoke(app, ["show", "lower-back", "--json", "--minutes", "30"]).stdout
     )
     later = json.loads(runner.invoke(app, ["show", "lower-back", "--json", "--from", "3"]).stdout)
+    paused = json.loads(
+        runner.invoke(app, ["show", "lower-back", "--json", "--sentence-pause", "1200"]).stdout
+    )
     assert slow["total_seconds"] > base["total_seconds"]
+    # the intro's two sentences are 0.5 s apart by default, 1.2 s when asked
+    for timeline, gap in ((base, 0.5), (paused, 1.2)):
+        first, second = timeline["cues"][:2]
+        assert second["start"] - first["end"] == pytest.approx(gap, abs=1e-9)
     assert abs(fitted["total_seconds"] - 1800) <= 36
     assert [s["number"] for s in later["steps"]] == [3, 4, 5]
 
@@ -97,7 +104,8 @@ def test_unicode_text_is_fine(write_routine: Callable[..., Path]) -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["title"] == "Massage du dos, doucement 🌿"
-    assert out["cues"][0]["text"] == "Détendez-vous. 背中をゆっくり。"
+    # one cue per sentence
+    assert [c["text"] for c in out["cues"][:2]] == ["Détendez-vous.", "背中をゆっくり。"]
 
 
 def test_schema_is_json_schema_and_matches_the_model() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from coach.compiler import GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
+from coach.compiler import GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
 from coach.durations import EstimatedDurations
 from coach.errors import OptionError
 from coach.loader import load_routine
@@ -280,6 +280,30 @@ def test_pauses_are_the_documented_ones(write_routine: Write, estimate: Estimate
     assert begin.start_ms - before.end_ms == SETTLE_MS
     intro = timeline.cues[:2]
     assert intro[1].start_ms - intro[0].end_ms == GAP_MS
+
+
+def test_each_sentence_is_a_cue_of_its_own(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    intro = "Lie down. Breathe out, slowly! Are you comfortable? Then we start."
+    glide = step("Glide", {"strokes": {"reps": 2, "seconds_per_rep": 5}})
+    glide["instruction"] = "Glide up the back. Keep off the spine."
+    path = write_routine(minimal_routine(intro=intro, sections=[{"title": "B", "steps": [glide]}]))
+    timeline = compile_routine(load_routine(path), TimelineOptions(), estimate)
+    said = [c for c in timeline.cues if c.kind is CueKind.INTRO]
+    assert [c.text for c in said[:4]] == [
+        "Lie down.",
+        "Breathe out, slowly!",
+        "Are you comfortable?",
+        "Then we start.",
+    ]
+    for cue in said[:4]:
+        assert cue.duration_ms == estimate.speech_ms(cue.text)
+    gaps = [b.start_ms - a.end_ms for a, b in itertools.pairwise(said)]
+    assert gaps == [SENTENCE_GAP_MS] * 3 + [GAP_MS]  # then "It takes about ..."
+    texts = [c.text for c in timeline.cues if c.step == 1]
+    first = texts.index("Glide up the back.")
+    assert texts[first + 1] == "Keep off the spine."
 
 
 @pytest.mark.parametrize("slug", ["lower-back", "upper-back", "full-back"])

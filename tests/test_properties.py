@@ -8,7 +8,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.compiler import GAP_MS, MOVE_MS, SETTLE_MS, TAIL_MS, compile_routine
+from coach.compiler import PAUSES_MS, TAIL_MS, compile_routine
 from coach.durations import EstimatedDurations
 from coach.loader import work_ms
 from coach.routine import (
@@ -124,7 +124,7 @@ def test_random_routines_compile_to_consistent_timelines(
     )
     silence = [b[0] - a[1] for a, b in itertools.pairwise(blocks)]
     assert blocks[0][0] == 0
-    assert all(gap in (0, GAP_MS, SETTLE_MS, MOVE_MS) for gap in silence), set(silence)
+    assert all(gap == 0 or gap in PAUSES_MS for gap in silence), set(silence)
     parts = sum(end - start for start, end in blocks) + sum(silence) + TAIL_MS
     assert timeline.total_ms == parts
 

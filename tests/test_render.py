@@ -131,6 +131,26 @@ def test_a_stream_speaks_in_the_order_of_the_session(lower_back: Routine) -> Non
     assert made[:20] == first_said[:20]
 
 
+def test_a_stream_can_speak_once_the_first_sentence_is_made(lower_back: Routine) -> None:
+    """A long first text does not hold up the start: its sentences are clips of their own."""
+    assert lower_back.intro is not None
+    first, second = lower_back.intro.split(". ", 1)
+    first += "."
+    held = threading.Event()
+    engine = StretchedEngine(gate={second: held})
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(engine), workers=1).start()
+    try:
+        state = stream.wait_first(30)
+        cues = state.rendered.timeline.speech_cues
+        assert cues[0].text == first
+        assert state.final_until_ms is not None and cues[0].start_ms < state.final_until_ms
+        assert second not in state.rendered.clips
+        assert engine.calls[0] == first
+    finally:
+        held.set()
+        stream.close()
+
+
 def test_a_cached_stream_is_final_at_once(lower_back: Routine, tmp_path: Path) -> None:
     # One worker: the stretched engine is not registered, so a process pool could not make it.
     options = TimelineOptions()

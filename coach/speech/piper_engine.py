@@ -14,8 +14,10 @@ Delivery is calm and reproducible:
 - phonemes last :data:`DEFAULT_LENGTH_SCALE` times the model's own length at the default rate,
   and ``rate_wpm`` scales that inversely (audible length grows a little less than the scale:
   Piper rounds every phoneme up to whole frames);
-- Piper synthesizes one sentence at a time and puts no pause between sentences: each
-  sentence's inner edges are trimmed and :data:`SENTENCE_PAUSE_MS` of silence goes between;
+- Piper synthesizes one sentence at a time and puts no pause between sentences. The compiler
+  already gives every sentence a cue of its own, ``--sentence-pause`` apart; should Piper find
+  more than one sentence in a text anyway, each sentence's inner edges are trimmed and
+  :data:`SENTENCE_PAUSE_MS` of silence goes between;
 - both noise scales are 0. Piper's noise comes from onnxruntime random operators that are seeded
   once per session and never reset, so any other value gives a different clip on every call;
   with 0 the same text gives the same samples in every run and every process.
