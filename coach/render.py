@@ -36,7 +36,7 @@ PARALLEL_THRESHOLD = 8
 """Below this many clips to synthesize, a process pool costs more than it saves."""
 MAX_RENDER_ROUNDS = 4
 """Most batches of synthesis before the final compile (each round's new texts are few)."""
-WORKER_NICENESS = 5
+WORKER_NICENESS = 10
 """How much lower synthesis processes run (Unix ``nice``). Synthesis is background work: when
 the CPU is busy, a live session's timing in the main process must come first."""
 

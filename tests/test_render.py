@@ -253,3 +253,15 @@ def test_next_to_a_step_not_laid_out_yet_goes_to_its_real_start(lower_back: Rout
     assert handed[1] == pytest.approx(handed[0])  # at once: no silence where a guess put it
     for when, cue in zip(handed[1:], played[1:], strict=True):
         assert when - handed[1] == pytest.approx((cue.start_ms - step_one.start_ms) / 1000)
+
+
+def test_synthesis_processes_run_below_the_session(tmp_path: Path) -> None:
+    """When both cores are busy, the live session's timing must win over synthesis."""
+    import os
+
+    from coach.render import WORKER_NICENESS, _synthesis_pool
+
+    renderer = _renderer(FakeEngine(), tmp_path)
+    with _synthesis_pool(renderer, 1) as pool:
+        niceness = pool.submit(os.nice, 0).result(timeout=60)
+    assert niceness == min(19, os.nice(0) + WORKER_NICENESS)
