@@ -29,6 +29,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from coach.speech.base import ms_to_samples
+
 Floats = npt.NDArray[np.float64]
 
 BLOCK_MS = 400
@@ -41,7 +43,7 @@ RELATIVE_GATE_LU = 10.0
 """Blocks this far below the loudness of the blocks above the absolute gate are dropped."""
 
 _OFFSET_DB = -0.691
-"""BS.1770's constant: it makes a 997 Hz sine at -3.01 dBFS (0 dBFS rms) read -3.01 LUFS."""
+"""BS.1770's constant: it makes a full-scale 997 Hz sine (rms -3.01 dBFS) read -3.01 LUFS."""
 
 # The analogue prototypes of the K-weighting filters (gain dB, Q, centre Hz), from De Man's fit
 # to the standard's 48 kHz coefficients (the constants pyloudnorm's "DeMan" class uses).
@@ -59,13 +61,12 @@ sample rate, far below a double's rounding, so the frequency-domain filter equal
 one."""
 
 
-def k_weighting(rate_hz: int) -> tuple[tuple[Floats, Floats], tuple[Floats, Floats]]:
-    """The two K-weighting biquads ``((b, a), (b, a))`` for ``rate_hz``, with ``a[0] == 1``."""
-    return _k_weighting(rate_hz)
-
-
 @functools.lru_cache(maxsize=8)
-def _k_weighting(rate_hz: int) -> tuple[tuple[Floats, Floats], tuple[Floats, Floats]]:
+def k_weighting(rate_hz: int) -> tuple[tuple[Floats, Floats], tuple[Floats, Floats]]:
+    """The two K-weighting biquads ``((b, a), (b, a))`` for ``rate_hz``, with ``a[0] == 1``.
+
+    Cached, so the arrays are read-only.
+    """
     k = math.tan(math.pi * _SHELF_HZ / rate_hz)
     vh = 10.0 ** (_SHELF_GAIN_DB / 20.0)
     vb = vh**_SHELF_VB_EXPONENT
@@ -83,6 +84,8 @@ def _k_weighting(rate_hz: int) -> tuple[tuple[Floats, Floats], tuple[Floats, Flo
         np.array([1.0, -2.0, 1.0]),
         np.array([1.0, 2.0 * (k * k - 1.0) / norm, (1.0 - k / _HIGH_PASS_Q + k * k) / norm]),
     )
+    for array in (*shelf, *high_pass):
+        array.flags.writeable = False
     return shelf, high_pass
 
 
@@ -119,7 +122,7 @@ def _k_response(rate_hz: int, fft_size: int) -> npt.NDArray[np.complex128]:
     """The K-weighting cascade's frequency response at the bins of a real FFT of ``fft_size``."""
     delay = np.exp(-2j * np.pi * np.arange(fft_size // 2 + 1) / fft_size)  # z^-1 at each bin
     response: npt.NDArray[np.complex128] = np.ones_like(delay)
-    for b, a in _k_weighting(rate_hz):
+    for b, a in k_weighting(rate_hz):
         response *= (b[0] + delay * (b[1] + delay * b[2])) / (a[0] + delay * (a[1] + delay * a[2]))
     response.flags.writeable = False
     return response
@@ -129,8 +132,8 @@ def integrated_loudness(samples: Floats, rate_hz: int) -> float:
     """Gated loudness of mono ``samples`` (full scale 1.0) in LUFS; ``-inf`` when all is silent."""
     if samples.size == 0 or not samples.any():
         return -math.inf
-    block = round(BLOCK_MS * rate_hz / 1000)
-    step = round(BLOCK_STEP_MS * rate_hz / 1000)
+    block = ms_to_samples(BLOCK_MS, rate_hz)
+    step = ms_to_samples(BLOCK_STEP_MS, rate_hz)
     if samples.size < block:
         block = samples.size
     powers = _block_powers(np.square(k_weighted(samples, rate_hz)), block, step)
