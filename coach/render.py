@@ -265,6 +265,10 @@ class TimelineStream:
             self._thread.start()
         return self
 
+    def sample_rate_hint(self) -> int | None:
+        """The rate the clips will have, if the engine can tell before making one."""
+        return self.renderer.engine.sample_rate_hz(self.renderer.settings)
+
     def add_listener(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (from the background thread) whenever the state changes or fails."""
         with self._lock:

@@ -26,7 +26,7 @@ from coach.routine import Routine
 from coach.speech.base import Clip, SpeechSettings
 from coach.speech.cache import ClipCache
 from coach.speech.fake import FakeEngine
-from coach.timeline import TimelineOptions
+from coach.timeline import CueKind, TimelineOptions
 
 
 class StretchedEngine(FakeEngine):
@@ -265,3 +265,53 @@ def test_synthesis_processes_run_below_the_session(tmp_path: Path) -> None:
     with _synthesis_pool(renderer, 1) as pool:
         niceness = pool.submit(os.nice, 0).result(timeout=60)
     assert niceness == min(19, os.nice(0) + WORKER_NICENESS)
+
+
+class PrerollSink(NullSink):
+    """A null sink that, like a sound device, wants each cue 300 ms early."""
+
+    lead_s = 0.3
+
+
+@pytest.mark.parametrize(("made_after_s", "first_heard_s"), [(1.0, 1.0), (0.1, 0.3)])
+def test_a_device_wakes_while_the_first_clip_is_made(
+    lower_back: Routine, made_after_s: float, first_heard_s: float
+) -> None:
+    """The sink opens at once and plays near-silent noise; that noise counts as the first
+    cue's pre-roll, so the first cue is heard as soon as it is made (but never before a full
+    pre-roll)."""
+    draft = render_timeline(lower_back, TimelineOptions(), _renderer(StretchedEngine()))
+    first = draft.timeline.speech_cues[0]
+    held = threading.Event()
+    engine = StretchedEngine(gate={first.text: held})
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(engine), workers=1).start()
+    clock = FakeClock(start=10.0)
+    sink = PrerollSink()
+    made: list[Session] = []
+    opening = threading.Thread(target=lambda: made.append(Session(stream, clock, sink)))
+    opening.start()
+    for _ in range(3000):  # until the sink is woken
+        if sink.played:
+            break
+        threading.Event().wait(0.01)
+    (handed, wake), *_ = sink.played
+    assert handed == 10.0 and wake.cue.kind is CueKind.TICK and wake.cue not in draft.timeline.cues
+    assert int(np.abs(wake.samples).max()) <= 40  # near-silent noise, not speech
+    clock.advance(made_after_s)
+    held.set()
+    opening.join(30)
+    session = made[0]
+    stops = sink.stops
+    thread = threading.Thread(target=session.run)
+    thread.start()
+    for _ in range(3000):
+        if len(sink.played) > 1:
+            break
+        threading.Event().wait(0.01)
+    session.command(Command.QUIT)
+    thread.join(30)
+    stream.close()
+    assert sink.stops > stops  # the waking noise ended before the first cue
+    handed, sound = sink.played[1]
+    assert sound.cue == first
+    assert sound.onset == pytest.approx(10.0 + first_heard_s, abs=1e-9)

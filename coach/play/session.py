@@ -32,8 +32,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from coach.play.base import AudioSink, Clock, Command, Sound
+from coach.play.sinks import preroll
 from coach.render import RenderedTimeline, StreamState, TimelineStream
-from coach.timeline import Cue, StepSpan
+from coach.speech.base import ms_to_samples
+from coach.timeline import Cue, CueKind, StepSpan
+
+WAKE_MS = 30_000
+"""Longest a sink with a pre-roll plays near-silent noise while a stream makes its first clip.
+The noise wakes the speaker meanwhile, so the first cue needs no pre-roll of its own after it."""
+_WAKE_CUE = Cue(0, WAKE_MS, CueKind.TICK, None, "")
+"""What the sink is told it plays while waking (it is not on the timeline)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,8 @@ class Onset:
     planned: float
     """Clock time the voice was due."""
     actual: float
-    """Clock time the voice was heard (handed to the sink, plus the sink's pre-roll)."""
+    """Clock time the voice was heard: its onset, or when it was handed to the sink if that was
+    later (a sink places a voice handed early at its onset, after as much pre-roll as fits)."""
 
     @property
     def late_ms(self) -> float:
@@ -125,12 +134,41 @@ class Session:
         self._sounding: Cue | None = None
         self._onsets: list[Onset] = []
         self._opened = False
+        self._awake_since: float | None = None
+        """When the sink started waking noise while the first clip was made (see WAKE_MS)."""
         if self._stream is None:
             assert isinstance(rendered, RenderedTimeline)
             self._take(StreamState(rendered, None))
         else:  # nothing can be shown or played before the first cue is known
-            self._take(self._stream.wait_first())
+            rate = self._wake_early(self._stream)
+            try:
+                self._take(self._stream.wait_first())
+            except BaseException:
+                self._close_early()
+                raise
+            if rate is not None and rate != self._rendered.sample_rate_hz:
+                self._close_early()  # the engine's hint was wrong: open() opens it afresh
             self._stream.add_listener(self._wake.set)
+
+    def _wake_early(self, stream: TimelineStream) -> int | None:
+        """Open a sink that has a pre-roll before the first clip exists, and start near-silent
+        noise on it; returns the rate it was opened at (``None``: not opened)."""
+        rate = stream.sample_rate_hint()
+        if rate is None or self.sink.lead_s <= 0:
+            return None
+        self.sink.open(rate, self.clock)
+        self._opened = True
+        self._awake_since = self.clock.now()
+        noise = preroll(ms_to_samples(WAKE_MS, rate))
+        self.sink.play(Sound(_WAKE_CUE, noise, self._awake_since))
+        return rate
+
+    def _close_early(self) -> None:
+        if self._opened:
+            self.sink.stop()
+            self.sink.close()
+        self._opened = False
+        self._awake_since = None
 
     @property
     def rendered(self) -> RenderedTimeline:
@@ -191,8 +229,11 @@ class Session:
         quit_ = False
         completed = False
         try:
+            awake_since, self._awake_since = self._awake_since, None
+            if awake_since is not None:
+                self.sink.stop()  # end the waking noise: the first cue's pre-roll follows on
             with self._lock:
-                self._anchor(start_ms)
+                self._anchor(start_ms, awake_since=awake_since)
             while True:
                 if self._handle_commands():
                     quit_ = True
@@ -251,7 +292,7 @@ class Session:
 
     def _play(self, cue: Cue, onset: float) -> None:
         clip = self._rendered.clip_for(cue.text)
-        heard = max(onset, self.clock.now() + self.sink.lead_s)
+        heard = max(onset, self.clock.now())
         self.sink.play(Sound(cue, clip.samples(), onset))
         record = Onset(cue, onset - self._behind_s, heard)
         with self._lock:
@@ -329,13 +370,20 @@ class Session:
 
     # --- time -------------------------------------------------------------------------------
 
-    def _anchor(self, position_ms: int, *, keep_behind: bool = False) -> None:
+    def _anchor(
+        self, position_ms: int, *, keep_behind: bool = False, awake_since: float | None = None
+    ) -> None:
         """Play ``position_ms`` as soon as the sink can (caller holds the lock).
 
         The sink's lead time is added so that a cue at ``position_ms`` still gets its full
-        pre-roll. A move by the user starts lateness afresh; going on after a stall does not.
+        pre-roll; noise the sink has been playing since ``awake_since`` counts towards it. A
+        move by the user starts lateness afresh; going on after a stall does not.
         """
-        self._anchor_clock = self.clock.now() + self.sink.lead_s
+        now = self.clock.now()
+        lead = self.sink.lead_s
+        if awake_since is not None and 0.0 <= now - awake_since < WAKE_MS / 1000:
+            lead = max(0.0, lead - (now - awake_since))
+        self._anchor_clock = now + lead
         self._anchor_ms = position_ms
         self._paused_at = None
         self._stalled_at = None

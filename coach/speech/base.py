@@ -140,6 +140,13 @@ class SpeechEngine(Protocol):
         """Speak ``text``: the raw clip as the engine made it, silence not trimmed."""
         ...
 
+    def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
+        """The sample rate its clips will have, if known without synthesizing (else ``None``).
+
+        Lets live play open the sound device while the first clip is still being made.
+        """
+        ...
+
 
 def _fake_engine() -> SpeechEngine:
     from coach.speech.fake import FakeEngine

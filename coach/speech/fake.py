@@ -47,6 +47,10 @@ class FakeEngine:
             Voice(id="fake-low", name="Fake buzz (low)", language="en", engine=self.name),
         )
 
+    def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
+        """Always :data:`SAMPLE_RATE_HZ`."""
+        return SAMPLE_RATE_HZ
+
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
         """The clip for ``text``: silence, exactly-estimated audible buzz, silence.
 

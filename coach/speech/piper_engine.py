@@ -175,6 +175,15 @@ class PiperEngine:
             raise EngineError("no Piper voice is installed", hint=INSTALL_HINT)
         return tuple(found)
 
+    def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
+        """The voice's rate from its config (``None`` if the voice cannot be found or read)."""
+        try:
+            config = json.loads(find_voice(settings.voice).config_path.read_text("utf-8"))
+            rate = int(config["audio"]["sample_rate"])
+        except (EngineError, OSError, ValueError, KeyError, TypeError):
+            return None
+        return rate if rate > 0 else None
+
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text``: sentences joined by the pause, outer silence untrimmed."""
         _require_piper()

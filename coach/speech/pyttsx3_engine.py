@@ -354,6 +354,10 @@ class Pyttsx3Engine:
                 return _espeak().voices()
             return self._driver().voices()
 
+    def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
+        """Not known before a clip is made (it depends on the platform's voice)."""
+        return None
+
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text``: the raw clip, silence untrimmed."""
         with _LOCK:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pexpect
 import pytest
 
@@ -140,9 +141,13 @@ def _record(
 def _check_recording(output: str, wav: Path, shown: dict) -> None:
     """Every onset in ``wav`` is where ``shown`` puts it, and the report says none was late."""
     samples, rate = decode(wav, rate=22050)
-    assert abs(len(samples) / rate - shown["total_seconds"]) < 0.5
-    # the recording starts at the first hand-over, one pre-roll before the first onset
-    origin_ms = 300
+    # The recording starts when the sink opens: one pre-roll (300 ms) before the first onset,
+    # or, when it could open while the first clip was made, as the first clip was begun.
+    first_ms = round(shown["cues"][0]["start"] * 1000)
+    origin_ms = onset_ms(samples, rate, 0) - first_ms
+    assert origin_ms >= 290  # the voice never starts before a full pre-roll of noise
+    assert np.abs(samples[: origin_ms * rate // 1000 - rate // 100]).max() <= 40  # only noise
+    assert abs(len(samples) / rate - origin_ms / 1000 + 0.3 - shown["total_seconds"]) < 0.5
     previous_end = -10.0
     checked = 0
     for cue in shown["cues"]:

@@ -184,6 +184,17 @@ def test_a_model_without_config_or_broken_is_an_engine_error(
     assert raised.value.__cause__ is None
 
 
+def test_the_rate_comes_from_the_voice_config_or_is_unknown(
+    engine: PiperEngine, tmp_path: Path
+) -> None:
+    assert engine.sample_rate_hz(SpeechSettings()) == 22050  # en_US-joe-medium
+    assert engine.sample_rate_hz(SpeechSettings(voice=str(tmp_path / "nowhere.onnx"))) is None
+    odd = tmp_path / "odd.onnx"
+    odd.write_bytes(b"not a model")
+    (tmp_path / "odd.onnx.json").write_text('{"audio": {}}', "utf-8")
+    assert engine.sample_rate_hz(SpeechSettings(voice=str(odd))) is None  # errors come later
+
+
 def test_unknown_voice_names_the_choices(engine: PiperEngine) -> None:
     with pytest.raises(EngineError) as raised:
         engine.synthesize(TEXT, SpeechSettings(voice="en_GB-nobody"))

@@ -47,6 +47,13 @@ def test_voices_belong_to_the_engine(engine: SpeechEngine) -> None:
     assert len(ids) == len(set(ids))
 
 
+def test_a_sample_rate_announced_in_advance_is_the_clips(engine: SpeechEngine) -> None:
+    settings = SpeechSettings()
+    announced = engine.sample_rate_hz(settings)
+    if announced is not None:  # live play opens the sound device at it before the first clip
+        assert engine.synthesize("Two.", settings).sample_rate_hz == announced
+
+
 @pytest.mark.parametrize("text", TEXTS)
 def test_clip_is_int16_mono_audible_and_plausibly_long(engine: SpeechEngine, text: str) -> None:
     settings = SpeechSettings()
