@@ -11,7 +11,7 @@ import pytest
 
 from coach.errors import EngineError
 from coach.loader import load_routine
-from coach.play.base import Command, Sound
+from coach.play.base import Clock, Command, Sound
 from coach.play.clock import FakeClock
 from coach.play.session import Session
 from coach.play.sinks import NullSink
@@ -315,3 +315,37 @@ def test_a_device_wakes_while_the_first_clip_is_made(
     handed, sound = sink.played[1]
     assert sound.cue == first
     assert sound.onset == pytest.approx(10.0 + first_heard_s, abs=1e-9)
+
+
+def test_a_wrong_rate_hint_reopens_the_sink_at_the_clips_rate(lower_back: Routine) -> None:
+    class Misleading(StretchedEngine):
+        def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
+            return 16000  # its clips are 22050 Hz
+
+    class Opening(PrerollSink):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rates: list[int] = []
+
+        def open(self, sample_rate_hz: int, clock: Clock) -> None:
+            super().open(sample_rate_hz, clock)
+            self.rates.append(sample_rate_hz)
+
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(Misleading())).start()
+    clock = FakeClock(start=5.0)
+    sink = Opening()
+    session = Session(stream, clock, sink)
+    assert sink.rates == [16000]
+    session.open()
+    assert sink.rates == [16000, 22050]
+    thread = threading.Thread(target=session.run)
+    thread.start()
+    for _ in range(3000):
+        if any(s.cue.kind is not CueKind.TICK for _t, s in sink.played):
+            break
+        threading.Event().wait(0.01)
+    session.command(Command.QUIT)
+    thread.join(30)
+    stream.close()
+    handed, first = next((t, s) for t, s in sink.played if s.cue.kind is not CueKind.TICK)
+    assert first.onset == pytest.approx(handed + 0.3, abs=1e-9)  # a full pre-roll of its own
