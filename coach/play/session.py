@@ -19,7 +19,9 @@ The timeline may still be arriving (a :class:`~coach.render.TimelineStream`, who
 synthesized while the session plays): the session then starts as soon as the first cue is
 final, plays every cue that is final, and if it reaches the point where the stream has not
 caught up yet it waits there, silent, and goes on when it has (a *stall*; the cues after it are
-reported late by the time waited).
+reported late by the time waited). While the first clip is made, a sink with a pre-roll is
+already opened (when the engine can tell the clips' sample rate) and plays near-silent noise;
+that noise counts as the first cue's pre-roll.
 """
 
 from __future__ import annotations
