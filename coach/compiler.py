@@ -486,14 +486,14 @@ def _lay_out(
             if pending_step is not None:
                 starts.append((pending_step, now))
                 pending_step = None
-            for index, sentence in enumerate(wording.sentences(beat.text)):
-                if index:
-                    now += options.sentence_pause_ms
-                if horizon is not None:
-                    horizon.check(now, (sentence,))
-                length = durations.speech_ms(sentence)
-                cues.append(Cue(now, now + length, beat.kind, beat.step, sentence))
-                now += length
+            said = _sentence_cues(
+                now, beat.kind, beat.step, beat.text, durations, options.sentence_pause_ms
+            )
+            if horizon is not None:
+                for cue in said:
+                    horizon.check(cue.start_ms, (cue.text,))
+            cues.extend(said)
+            now = said[-1].end_ms if said else now
         else:
             length = _work_ms(beat.work)
             period = _period(beat.work, now, length)
@@ -528,6 +528,22 @@ def _lay_out(
     )
 
 
+def _sentence_cues(
+    start_ms: int,
+    kind: CueKind,
+    step: int | None,
+    text: str,
+    durations: DurationProvider,
+    pause_ms: int,
+) -> list[Cue]:
+    """One cue per sentence of ``text``, the first at ``start_ms``, ``pause_ms`` apart."""
+    cues: list[Cue] = []
+    for sentence in wording.sentences(text):
+        begin = cues[-1].end_ms + pause_ms if cues else start_ms
+        cues.append(Cue(begin, begin + durations.speech_ms(sentence), kind, step, sentence))
+    return cues
+
+
 def _countdown_texts(length_ms: int) -> tuple[str, ...]:
     """Everything :func:`_countdown` may say in a lead-in of ``length_ms``."""
     seconds = length_ms // 1000
@@ -539,13 +555,9 @@ def _countdown(
     start_ms: int, length_ms: int, durations: DurationProvider, pause_ms: int
 ) -> list[Cue]:
     """The lead-in: what to do now, then "Three.", "Two.", "One." on the last seconds."""
-    cues: list[Cue] = []
-    now = start_ms
-    for index, sentence in enumerate(wording.sentences(wording.countdown(length_ms // 1000))):
-        now += pause_ms if index else 0
-        cues.append(Cue(now, now + durations.speech_ms(sentence), CueKind.INTRO, None, sentence))
-        now = cues[-1].end_ms
-    if now > start_ms + length_ms:  # the announcement does not fit: only the count
+    text = wording.countdown(length_ms // 1000)
+    cues = _sentence_cues(start_ms, CueKind.INTRO, None, text, durations, pause_ms)
+    if cues and cues[-1].end_ms > start_ms + length_ms:  # it does not fit: only the count
         cues = []
     for left in range(min(3, length_ms // 1000), 0, -1):
         begin = start_ms + length_ms - left * 1000

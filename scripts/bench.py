@@ -12,10 +12,11 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   runs the same encoder;
 - **naive**: the textbook pydub approach (``track += silence + clip`` for every cue, then
   ``export``), for comparison;
-- **live start**: ``coach play`` (keys on a pseudo-terminal, ``--sink null --report``), cold
-  and warm, quit with ``q`` after ``--live-seconds``: how long after launch the first cue was
-  heard (its 300 ms pre-roll included) and the worst lateness of the cues played by then (the
-  start is where speech is densest, so a stall in synthesis would show here).
+- **live start**: ``coach play`` (keys on a pseudo-terminal, ``--report``), cold and warm,
+  into the null sink (no pre-roll) and into a WAV sink that pre-rolls each cue 300 ms as a
+  sound device does, quit with ``q`` after ``--live-seconds``: how long after launch the first
+  cue was heard and the worst lateness of the cues played by then (the start is where speech
+  is densest, so a stall in synthesis would show here).
 
 Printed per engine and scenario: wall time, audio length, real-time factor (audio seconds per
 wall second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.

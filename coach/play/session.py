@@ -187,11 +187,10 @@ class Session:
         self._starts = [c.start_ms for c in self.cues]
         self.steps: tuple[StepSpan, ...] = timeline.steps
         self.total_ms = timeline.total_ms
-        self._final_until = state.final_until_ms
 
     def _refresh(self) -> None:
         """Take the stream's latest state, if the timeline is streaming in."""
-        if self._stream is None or self._final_until is None:
+        if self._stream is None or self._state.final_until_ms is None:
             return
         state = self._stream.state()
         if state is not None and state is not self._state:
@@ -258,7 +257,7 @@ class Session:
             paused = self._paused_at is not None
             stalled = self._stalled_at
             index = bisect.bisect_left(self._starts, self._next_ms)
-            final = self._final_until
+            final = self._state.final_until_ms
         if paused:
             self.clock.sleep_until(math.inf, self._wake)
             return False
@@ -339,7 +338,8 @@ class Session:
         step = self._jump_step(command, position)
         target = self._step_start(step)
         self._anchor(target)
-        if self._final_until is not None and target >= self._final_until:
+        final = self._state.final_until_ms
+        if final is not None and target >= final:
             # Where that step starts is not known yet: wait for it, then go to its real start.
             self._stalled_at = target
             self._stalled_since = self.clock.now()
