@@ -17,22 +17,27 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from coach import __version__, present
-from coach.compiler import SENTENCE_GAP_MS, compile_routine
-from coach.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM, EstimatedDurations
-from coach.encode import FORMATS, EncodeSettings
+from coach.doctor import doctor as run_doctor
 from coach.errors import CoachError, OptionError
-from coach.export import export_track
-from coach.lexicon import base_lexicon
-from coach.loader import available_routines, load_routine
+from coach.export.encode import FORMATS, EncodeSettings
+from coach.export.track import export_track
+from coach.ffmpeg import find_ffmpeg
 from coach.play.base import AudioSink
 from coach.render import ClipRenderer, RenderedTimeline, TimelineStream, render_timeline
-from coach.routine import Routine
-from coach.schema import routine_json_schema
+from coach.routine.lexicon import base_lexicon
+from coach.routine.loader import available_routines, load_routine
+from coach.routine.model import Routine
+from coach.routine.schema import routine_json_schema
 from coach.speech.base import DEFAULT_ENGINE, ENGINES, SpeechSettings, get_engine
 from coach.speech.cache import ClipCache, default_cache_dir
-from coach.speech.tools import doctor as run_doctor
-from coach.speech.tools import find_ffmpeg
-from coach.timeline import TimelineOptions, Verbosity, timeline_to_json
+from coach.timeline.compiler import SENTENCE_GAP_MS, compile_routine
+from coach.timeline.durations import (
+    DEFAULT_RATE_WPM,
+    MAX_RATE_WPM,
+    MIN_RATE_WPM,
+    EstimatedDurations,
+)
+from coach.timeline.model import TimelineOptions, Verbosity, timeline_to_json
 
 app = typer.Typer(
     name="coach",

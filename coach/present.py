@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from rich.table import Table
 from rich.text import Text
 
-from coach.loader import RoutineRef
 from coach.play.session import SessionReport
-from coach.timeline import CueKind, Timeline
+from coach.routine.loader import RoutineRef
+from coach.timeline.model import CueKind, Timeline
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from coach.compiler import compile_partial, compile_routine
-from coach.durations import EstimatedDurations
 from coach.errors import EngineError
-from coach.lexicon import Lexicon
-from coach.routine import Routine
+from coach.routine.lexicon import Lexicon
+from coach.routine.model import Routine
 from coach.speech.base import Clip, SpeechEngine, SpeechSettings, get_engine
 from coach.speech.cache import ClipCache, ClipKey
 from coach.speech.clips import PROCESSING_VERSION, render_clip
-from coach.timeline import Timeline, TimelineOptions
+from coach.timeline.compiler import compile_partial, compile_routine
+from coach.timeline.durations import EstimatedDurations
+from coach.timeline.model import Timeline, TimelineOptions
 
 Progress = Callable[[int, int], None]
 """Called with (clips done, clips in all) while speech is synthesized."""
@@ -232,7 +232,7 @@ class TimelineStream:
     order they are spoken (on a process per core when many are missing, results taken in
     order) and after each one publishes a new :class:`StreamState`. The layout only looks
     backwards, so the part before ``final_until_ms`` never changes (see
-    :func:`coach.compiler.compile_partial`); the finished stream equals
+    :func:`coach.timeline.compiler.compile_partial`); the finished stream equals
     :func:`render_timeline`. Listeners are called (from the background thread) after every
     publish and when the stream fails; :meth:`state` then re-raises the failure.
     """

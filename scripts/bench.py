@@ -43,12 +43,12 @@ from pathlib import Path
 NAIVE = r"""
 import json, sys, time
 from pydub import AudioSegment
-from coach.loader import load_routine
+from coach.routine.loader import load_routine
 from coach.render import ClipRenderer, render_timeline
 from coach.speech.base import SpeechSettings, get_engine
 from coach.speech.cache import ClipCache, default_cache_dir
-from coach.speech.tools import find_ffmpeg
-from coach.timeline import NON_SPEECH_KINDS, TimelineOptions
+from coach.ffmpeg import find_ffmpeg
+from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
 
 routine, engine, out = sys.argv[1:4]
 renderer = ClipRenderer(get_engine(engine), SpeechSettings(), ClipCache(default_cache_dir()))
@@ -124,7 +124,7 @@ def _piper_installed() -> bool:
 
 def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
     """Measure one engine and print its table."""
-    from coach.speech.tools import find_ffmpeg
+    from coach.ffmpeg import find_ffmpeg
 
     ffmpeg = find_ffmpeg()
     coach = [sys.executable, "-m", "coach"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from coach.durations import EstimatedDurations
+from coach.timeline.durations import EstimatedDurations
 
 MINIMAL: dict[str, Any] = {
     "format": 1,

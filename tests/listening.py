@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from coach.speech.tools import find_ffmpeg
+from coach.ffmpeg import find_ffmpeg
 
 MP3_FRAME_MS = 1152 * 1000 / 44_100
 """One MPEG-1 Layer III frame at 44.1 kHz."""

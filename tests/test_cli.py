@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.cli import app
-from coach.schema import routine_json_schema
+from coach.routine.schema import routine_json_schema
 from tests.conftest import minimal_routine
 
 runner = CliRunner()
@@ -121,7 +121,7 @@ def test_builtin_routines_validate_against_the_printed_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     import yaml
 
-    from coach.loader import builtin_dir
+    from coach.routine.loader import builtin_dir
 
     schema = routine_json_schema()
     for path in builtin_dir().glob("*.yaml"):

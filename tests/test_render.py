@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from coach.errors import EngineError
-from coach.loader import load_routine
 from coach.play.base import Clock, Command, Sound
 from coach.play.clock import FakeClock
 from coach.play.session import Session
@@ -22,11 +21,12 @@ from coach.render import (
     TimelineStream,
     render_timeline,
 )
-from coach.routine import Routine
+from coach.routine.loader import load_routine
+from coach.routine.model import Routine
 from coach.speech.base import Clip, SpeechSettings
 from coach.speech.cache import ClipCache
 from coach.speech.fake import FakeEngine
-from coach.timeline import CueKind, TimelineOptions
+from coach.timeline.model import CueKind, TimelineOptions
 
 
 class StretchedEngine(FakeEngine):

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from coach.timeline import Cue
+from coach.timeline.model import Cue
 
 Samples = npt.NDArray[np.int16]
 

@@ -37,7 +37,7 @@ from coach.play.base import AudioSink, Clock, Command, Sound
 from coach.play.sinks import preroll
 from coach.render import RenderedTimeline, StreamState, TimelineStream
 from coach.speech.base import ms_to_samples
-from coach.timeline import Cue, CueKind, StepSpan
+from coach.timeline.model import Cue, CueKind, StepSpan
 
 WAKE_MS = 30_000
 """Longest a sink with a pre-roll plays near-silent noise while a stream makes its first clip.

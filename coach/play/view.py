@@ -7,7 +7,7 @@ import bisect
 from coach.play.screen import ScreenState
 from coach.play.session import Snapshot
 from coach.render import RenderedTimeline
-from coach.timeline import CueKind
+from coach.timeline.model import CueKind
 
 _SHOWN_KINDS = frozenset(
     {CueKind.INSTRUCTION, CueKind.STEP, CueKind.SAFETY, CueKind.SWITCH_SIDE, CueKind.SECTION}

@@ -2,5 +2,5 @@
 
 Import the parts from their modules: :mod:`coach.speech.base` (voices, settings, clips, the engine
 registry), :mod:`coach.speech.clips` (:func:`~coach.speech.clips.render_clip` and processing),
-:mod:`coach.speech.cache`, :mod:`coach.speech.tools`. Engine libraries load only when used.
+:mod:`coach.speech.cache`, :mod:`coach.doctor`. Engine libraries load only when used.
 """

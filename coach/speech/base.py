@@ -13,8 +13,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from coach.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
 from coach.errors import EngineError, OptionError
+from coach.timeline.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
 
 SAMPLE_WIDTH_BYTES = 2
 """Bytes per sample of every clip: signed 16-bit little-endian."""

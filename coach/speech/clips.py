@@ -23,7 +23,6 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from coach.durations import DEFAULT_RATE_WPM, estimate_speech_ms
 from coach.errors import EngineError
 from coach.speech.base import (
     SAMPLE_WIDTH_BYTES,
@@ -35,6 +34,7 @@ from coach.speech.base import (
 )
 from coach.speech.cache import ClipCache, ClipKey
 from coach.speech.loudness import integrated_loudness, moving_average, moving_minimum
+from coach.timeline.durations import DEFAULT_RATE_WPM, estimate_speech_ms
 
 _LOG = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import hashlib
 
 import numpy as np
 
-from coach.durations import estimate_speech_ms
 from coach.errors import EngineError
 from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples
+from coach.timeline.durations import estimate_speech_ms
 
 SAMPLE_RATE_HZ = 22050
 """Sample rate of every fake clip (the same as eSpeak NG's)."""

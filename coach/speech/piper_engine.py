@@ -47,9 +47,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from coach.durations import DEFAULT_RATE_WPM
 from coach.errors import EngineError
 from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples
+from coach.timeline.durations import DEFAULT_RATE_WPM
 
 if TYPE_CHECKING:
     from piper import PiperVoice

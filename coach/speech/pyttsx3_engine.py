@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from coach.durations import estimate_speech_ms
 from coach.errors import EngineError
 from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings, Voice, ms_to_samples
+from coach.timeline.durations import estimate_speech_ms
 
 _LOG = logging.getLogger(__name__)
 
@@ -603,7 +603,7 @@ def decode_audio_file(path: Path, *, sample_rate_hz: int = 22050) -> Clip:
 
 
 def _convert_to_wav(source: Path, target: Path, sample_rate_hz: int) -> None:
-    from coach.speech.tools import find_ffmpeg
+    from coach.ffmpeg import find_ffmpeg
 
     command = [
         *(find_ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(source)),

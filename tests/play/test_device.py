@@ -26,7 +26,7 @@ from coach.play.device import (
     preroll_samples,
 )
 from coach.play.sinks import PREROLL_LEVEL
-from coach.timeline import Cue, CueKind
+from coach.timeline.model import Cue, CueKind
 
 RATE = 8000
 PERIOD = RATE * device.PERIOD_MS // 1000

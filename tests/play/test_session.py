@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from coach.loader import load_routine
 from coach.play.base import Clock, Command, Sound
 from coach.play.clock import FakeClock
 from coach.play.session import Onset, Session
 from coach.play.sinks import NullSink
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
+from coach.routine.loader import load_routine
 from coach.speech.base import SpeechSettings, get_engine
-from coach.timeline import NON_SPEECH_KINDS, TimelineOptions
+from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
 from tests.conftest import minimal_routine, step
 
 

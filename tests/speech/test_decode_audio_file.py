@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from coach.errors import EngineError
+from coach.ffmpeg import find_ffmpeg
 from coach.speech.pyttsx3_engine import decode_audio_file
-from coach.speech.tools import find_ffmpeg
 
 
 def _tone(rate: int = 22050, seconds: float = 0.5) -> np.ndarray:

@@ -99,7 +99,7 @@ def test_importing_the_speech_layer_loads_no_engine_library() -> None:
     code = (
         "import sys\n"
         "import coach.speech.base, coach.speech.cache, coach.speech.clips, coach.speech.fake\n"
-        "import coach.speech.pyttsx3_engine, coach.speech.tools\n"
+        "import coach.speech.pyttsx3_engine, coach.doctor\n"
         "from coach.speech.base import get_engine\n"
         "get_engine('pyttsx3')\n"
         "print(sorted(m for m in ('pyttsx3', 'espeakng_loader', 'imageio_ffmpeg', 'platformdirs',"

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 from speech_helpers import CountingEngine
 
-from coach.durations import estimate_speech_ms
 from coach.errors import EngineError
 from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples
 from coach.speech.clips import (
@@ -30,6 +29,7 @@ from coach.speech.clips import (
     verify_clip,
 )
 from coach.speech.fake import FakeEngine
+from coach.timeline.durations import estimate_speech_ms
 
 TEXT = "Slide your hands up to the waist."
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from speech_helpers import available_engine
 
-from coach.durations import estimate_speech_ms
 from coach.errors import EngineError
 from coach.speech.base import ENGINES, SpeechEngine, SpeechSettings, ms_to_samples
 from coach.speech.clips import (
@@ -16,6 +15,7 @@ from coach.speech.clips import (
     render_clip,
     verify_clip,
 )
+from coach.timeline.durations import estimate_speech_ms
 
 TEXTS = (
     "Slide your hands up to the waist.",

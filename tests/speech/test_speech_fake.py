@@ -4,7 +4,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coach.durations import estimate_speech_ms
 from coach.speech.base import SpeechSettings, ms_to_samples
 from coach.speech.clips import audible_span, process_clip, render_clip, trim_silence
 from coach.speech.fake import (
@@ -13,6 +12,7 @@ from coach.speech.fake import (
     TRAILING_SILENCE_MS,
     FakeEngine,
 )
+from coach.timeline.durations import estimate_speech_ms
 
 WORDS = st.lists(
     st.sampled_from(["Slide", "your", "hands", "up,", "slowly.", "Two.", "knead", "—", "now!"]),

@@ -20,8 +20,8 @@ import platformdirs
 from pydantic import TypeAdapter, ValidationError
 
 from coach.errors import RoutineError
-from coach.schema import LexiconWord, Spoken
-from coach.yamlfile import parse_yaml, read_text
+from coach.routine.schema import LexiconWord, Spoken
+from coach.routine.yamlfile import parse_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def user_lexicon_path() -> Path:
 
 def base_lexicon() -> Lexicon:
     """The built-in lexicon, then the user's (if the file exists)."""
-    builtin = Path(str(resources.files("coach") / "lexicon.yaml"))
+    builtin = Path(str(resources.files("coach.routine") / "lexicon.yaml"))
     lexicon = Lexicon().merged(read_lexicon_file(builtin))
     user = user_lexicon_path()
     if user.is_file():

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from coach.lexicon import Lexicon, base_lexicon
-from coach.loader import load_routine
 from coach.render import ClipRenderer, render_timeline
+from coach.routine.lexicon import Lexicon, base_lexicon
+from coach.routine.loader import load_routine
 from coach.speech.base import SpeechSettings, get_engine
 from coach.speech.cache import ClipCache
-from coach.timeline import TimelineOptions
+from coach.timeline.model import TimelineOptions
 from tests.conftest import minimal_routine, step
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import platformdirs
 from pydantic import BaseModel, ValidationError
 
-from coach import schema
 from coach.errors import RoutineError
-from coach.routine import (
+from coach.routine import schema
+from coach.routine.model import (
     Holds,
     Preparation,
     Pressure,
@@ -31,7 +31,7 @@ from coach.routine import (
     Timed,
     Work,
 )
-from coach.yamlfile import Path_, YamlDocument, parse_yaml, read_text
+from coach.routine.yamlfile import Path_, YamlDocument, parse_yaml, read_text
 
 MAX_SESSION_MS = 4 * 3600 * 1000
 """A routine's work may add up to four hours at most (``--minutes`` goes up to 240)."""
@@ -60,7 +60,7 @@ def user_routines_dir() -> Path:
 
 def builtin_dir() -> Path:
     """The folder of the routines shipped with coach."""
-    return Path(str(resources.files("coach") / "routines"))
+    return Path(str(resources.files("coach.routine") / "builtin"))
 
 
 def available_routines() -> tuple[RoutineRef, ...]:

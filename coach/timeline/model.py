@@ -1,8 +1,9 @@
 """The timeline: every cue coach says and every working period, with absolute times.
 
-A :class:`Timeline` is engine-independent data: :func:`coach.compiler.compile_routine` makes it
-from a routine, the options and a duration provider. ``coach show --json`` prints
-:func:`timeline_to_json`, which is a public contract documented in the README.
+A :class:`Timeline` is engine-independent data:
+:func:`coach.timeline.compiler.compile_routine` makes it from a routine, the options and a
+duration provider. ``coach show --json`` prints :func:`timeline_to_json`, which is a public
+contract documented in the README.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from coach.durations import DEFAULT_RATE_WPM
+from coach.timeline.durations import DEFAULT_RATE_WPM
 
 
 class CueKind(StrEnum):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from coach.compiler import compile_routine
-from coach.durations import EstimatedDurations
-from coach.loader import load_routine
-from coach.timeline import TimelineOptions, Verbosity, timeline_to_json
+from coach.routine.loader import load_routine
+from coach.timeline.compiler import compile_routine
+from coach.timeline.durations import EstimatedDurations
+from coach.timeline.model import TimelineOptions, Verbosity, timeline_to_json
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -3,13 +3,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from coach import doctor as doctor_module
+from coach.doctor import DoctorCheck, doctor
 from coach.errors import EngineError
-from coach.speech import tools
+from coach.ffmpeg import ffmpeg_version, find_ffmpeg
 from coach.speech.cache import ClipCache
-from coach.speech.tools import DoctorCheck, doctor, ffmpeg_version, find_ffmpeg
 
 
 def test_find_ffmpeg_returns_an_executable_that_runs() -> None:
@@ -34,8 +36,8 @@ def test_find_ffmpeg_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> No
     assert raised.value.hint == "pip install imageio-ffmpeg"
 
 
-def test_doctor_reports_every_check(tmp_path: object, cache: ClipCache) -> None:
-    checks = doctor(cache)
+def test_doctor_reports_every_check(tmp_path: Path) -> None:
+    checks = doctor(ClipCache(tmp_path / "clips"))
     assert [check.name for check in checks] == [
         "eSpeak NG",
         "pyttsx3",
@@ -61,7 +63,7 @@ def test_doctor_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> str:
         raise EngineError("ffmpeg not found", hint="pip install imageio-ffmpeg")
 
-    monkeypatch.setattr(tools, "find_ffmpeg", broken)
+    monkeypatch.setattr(doctor_module, "find_ffmpeg", broken)
     checks = {check.name: check for check in doctor()}
     assert not checks["ffmpeg"].ok
     assert checks["ffmpeg"].detail == "ffmpeg not found (pip install imageio-ffmpeg)"

@@ -1,4 +1,6 @@
-"""Outside tools the speech layer relies on, and a health check of all of them.
+"""``coach doctor``: a health check of the engines, voices, ffmpeg, the sound device and the cache.
+
+It sits above the speech and play layers because it inspects both.
 
 :func:`doctor` never raises: each check reports ``ok`` and a one-line ``detail`` saying what was
 found, or what is missing and how to get it.
@@ -7,57 +9,12 @@ found, or what is missing and how to get it.
 from __future__ import annotations
 
 import importlib
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from coach.errors import CoachError, EngineError
+from coach.ffmpeg import ffmpeg_version, find_ffmpeg
 from coach.speech.cache import ClipCache
-
-_FFMPEG_HINT = "pip install imageio-ffmpeg"
-
-
-def find_ffmpeg() -> str:
-    """Path of an ffmpeg executable: the system one on PATH, else imageio-ffmpeg's own."""
-    system = shutil.which("ffmpeg")
-    if system:
-        return system
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        raise EngineError(
-            "ffmpeg not found: none on PATH and imageio-ffmpeg is not installed",
-            hint=_FFMPEG_HINT,
-        ) from None
-    try:
-        return str(imageio_ffmpeg.get_ffmpeg_exe())
-    except RuntimeError as exc:
-        raise EngineError(
-            f"ffmpeg not found: none on PATH and imageio-ffmpeg has none ({exc})",
-            hint=_FFMPEG_HINT,
-        ) from None
-
-
-def ffmpeg_version(executable: str) -> str:
-    """First line of ``executable -version``, e.g. ``ffmpeg version 7.1 ...``."""
-    try:
-        result = subprocess.run(
-            [executable, "-hide_banner", "-version"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise EngineError(f"{executable} -version failed: {exc}", hint=_FFMPEG_HINT) from None
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        tail = result.stderr.strip()[-300:]
-        raise EngineError(
-            f"{executable} -version exited with {result.returncode}: {tail}", hint=_FFMPEG_HINT
-        )
-    return lines[0]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ Three stages:
    lasts the asked time; no working period goes below its minimum (half the authored
    repetitions or time, at least one repetition).
 3. **lay out**: beats get absolute times. Speech cues follow one another with a pause between;
-   a text of several sentences becomes one cue per sentence (:func:`coach.wording.sentences`),
+   a text of several sentences becomes one cue per sentence
+   (:func:`coach.timeline.wording.sentences`),
    ``--sentence-pause`` apart (:data:`SENTENCE_GAP_MS` by default), so that each sentence is a
    clip of its own: a live session can start speaking once the first sentence is made, and
    synced lyrics follow sentence by sentence. A working period starts when "Begin." ends and
@@ -23,11 +24,11 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from coach import wording
-from coach.durations import DurationProvider, EstimatedDurations
 from coach.errors import OptionError
-from coach.routine import Holds, Repeat, Routine, Sides, SideWork, Step, Strokes, Timed, Work
-from coach.timeline import (
+from coach.routine.model import Holds, Repeat, Routine, Sides, SideWork, Step, Strokes, Timed, Work
+from coach.timeline import wording
+from coach.timeline.durations import DurationProvider, EstimatedDurations
+from coach.timeline.model import (
     Cue,
     CueKind,
     StepSpan,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.wording import sentences
+from coach.timeline.wording import sentences
 
 
 @pytest.mark.parametrize(

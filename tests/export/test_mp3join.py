@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from coach.encode import (
+from coach.export.encode import (
     EncodeSettings,
     Placement,
     encode_side_by_side,
     ffmpeg_command,
     silent_stretches,
 )
-from coach.mp3join import (
+from coach.export.mp3join import (
     FRAME_SAMPLES,
     JoinError,
     Part,
@@ -30,10 +30,10 @@ from coach.mp3join import (
     plan_parts,
     read_info,
 )
-from coach.speech.tools import find_ffmpeg
-from coach.timeline import TimelineOptions
+from coach.ffmpeg import find_ffmpeg
+from coach.timeline.model import TimelineOptions
+from tests.export.test_export import SHORT, _check_listening, _export
 from tests.listening import decode
-from tests.test_export import SHORT, _check_listening, _export
 
 RATE = 22_050
 
@@ -172,7 +172,7 @@ def test_export_on_two_cores_listens_like_one(
         side_by_side.append(len(ranges))
         encode_side_by_side(placements, ranges, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("coach.export.encode_side_by_side", spy)
+    monkeypatch.setattr("coach.export.track.encode_side_by_side", spy)
     rendered, result, _ = _export(
         routine, tmp_path / "two", tmp_path / "cache", options=options, jobs=2
     )

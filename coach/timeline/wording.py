@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from coach.routine import Holds, Pressure, Strokes, Timed
+from coach.routine.model import Holds, Pressure, Strokes, Timed
 
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

@@ -18,16 +18,16 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from coach.compiler import GAP_MS
-from coach.encode import EncodeSettings
 from coach.errors import ExportError
-from coach.export import ExportResult, _inside, export_track, step_slug
-from coach.loader import load_routine
+from coach.export.encode import EncodeSettings
+from coach.export.track import ExportResult, _inside, export_track, step_slug
+from coach.ffmpeg import find_ffmpeg
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
+from coach.routine.loader import load_routine
 from coach.speech.base import SpeechSettings, get_engine
 from coach.speech.cache import ClipCache
-from coach.speech.tools import find_ffmpeg
-from coach.timeline import NON_SPEECH_KINDS, TimelineOptions
+from coach.timeline.compiler import GAP_MS
+from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
 from tests.conftest import minimal_routine, step
 from tests.listening import (
     MP3_FRAME_MS,
@@ -160,7 +160,7 @@ def test_show_json_prints_the_exported_timeline(short_routine: Path, tmp_path: P
         capture_output=True, text=True, check=True, env=env,
     )  # fmt: skip
     rendered, _, _ = _export(short_routine, tmp_path / "out", tmp_path / "xdg" / "coach" / "clips")
-    from coach.timeline import timeline_to_json
+    from coach.timeline.model import timeline_to_json
 
     assert json.loads(shown.stdout) == timeline_to_json(rendered.timeline)
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.atomic import AtomicFile, remove_stale_temporaries, write_text_atomic
-from coach.encode import (
+from coach.errors import ExportError
+from coach.export.encode import (
     EncodeSettings,
     Placement,
     encode_pcm,
@@ -37,12 +38,8 @@ from coach.encode import (
     mix_chunks,
     silent_stretches,
 )
-from coach.errors import ExportError
-from coach.mp3join import JoinError, Part, join_parts, plan_parts
-from coach.render import RenderedTimeline, default_jobs
-from coach.routine import Routine
-from coach.speech.base import ms_to_samples
-from coach.tags import (
+from coach.export.mp3join import JoinError, Part, join_parts, plan_parts
+from coach.export.tags import (
     Chapter,
     Lyric,
     TrackInfo,
@@ -51,7 +48,10 @@ from coach.tags import (
     m3u8_text,
     write_id3,
 )
-from coach.timeline import NON_SPEECH_KINDS
+from coach.render import RenderedTimeline, default_jobs
+from coach.routine.model import Routine
+from coach.speech.base import ms_to_samples
+from coach.timeline.model import NON_SPEECH_KINDS
 
 EncodeProgress = Callable[[int, int], None]
 """Called with (milliseconds encoded, milliseconds in all)."""
@@ -61,7 +61,7 @@ CHUNK_MS = 1000
 MIN_PART_MS = 60_000
 """An MP3 is encoded in parts on several cores only if each part gets at least this much."""
 JOIN_MARGIN_MS = 100
-"""Silence kept on each side of a join between parts (see :mod:`coach.mp3join`)."""
+"""Silence kept on each side of a join between parts (see :mod:`coach.export.mp3join`)."""
 
 _LOG = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def export_track(
     """Encode the session into ``out_dir`` and write its lyrics and playlist.
 
     An MP3 longer than two minutes is encoded in up to ``jobs`` parts at once (default:
-    :func:`coach.render.default_jobs`), joined without a gap (see :mod:`coach.mp3join`).
+    :func:`coach.render.default_jobs`), joined without a gap (see :mod:`coach.export.mp3join`).
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline

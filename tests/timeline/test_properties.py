@@ -8,10 +8,8 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.compiler import PAUSES_MS, TAIL_MS, compile_routine
-from coach.durations import EstimatedDurations
-from coach.loader import work_ms
-from coach.routine import (
+from coach.routine.loader import work_ms
+from coach.routine.model import (
     Holds,
     Pressure,
     Repeat,
@@ -23,7 +21,9 @@ from coach.routine import (
     Timed,
     Work,
 )
-from coach.timeline import OVERLAY_KINDS, TimelineOptions, Verbosity
+from coach.timeline.compiler import PAUSES_MS, TAIL_MS, compile_routine
+from coach.timeline.durations import EstimatedDurations
+from coach.timeline.model import OVERLAY_KINDS, TimelineOptions, Verbosity
 
 text = st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs", "Po")),

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from coach.compiler import GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
-from coach.durations import EstimatedDurations
 from coach.errors import OptionError
-from coach.loader import load_routine
-from coach.timeline import CueKind, Timeline, TimelineOptions, Verbosity
+from coach.routine.loader import load_routine
+from coach.timeline.compiler import GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
+from coach.timeline.durations import EstimatedDurations
+from coach.timeline.model import CueKind, Timeline, TimelineOptions, Verbosity
 from tests.conftest import minimal_routine, step
 
 Write = Callable[..., Path]
@@ -239,7 +239,7 @@ def test_summary_speaks_the_fitted_counts() -> None:
     work = timeline.steps[0].work[0]
     begin = next(c for c in timeline.cues if c.kind is CueKind.BEGIN and c.end_ms == work.start_ms)
     summary = [c for c in timeline.cues if c.end_ms <= begin.start_ms][-1]
-    from coach.wording import number_words
+    from coach.timeline.wording import number_words
 
     assert summary.text.lower().startswith(number_words(work.reps or 0))
 
@@ -308,7 +308,7 @@ def test_each_sentence_is_a_cue_of_its_own(
 
 @pytest.mark.parametrize("slug", ["lower-back", "upper-back", "full-back"])
 def test_the_intro_says_the_real_length(slug: str) -> None:
-    from coach.wording import number_words
+    from coach.timeline.wording import number_words
 
     timeline = compile_routine(load_routine(slug), TimelineOptions(), EstimatedDurations())
     minutes = round(timeline.total_ms / 60_000)

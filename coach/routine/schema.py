@@ -2,7 +2,7 @@
 
 These models are the public interface for routine authors: they validate what a file says and
 generate the JSON Schema printed by ``coach schema``. They describe the *file*; the loader turns a
-validated file into the frozen :mod:`coach.routine` model that the compiler uses.
+validated file into the frozen :mod:`coach.routine.model` model that the compiler uses.
 """
 
 from __future__ import annotations
