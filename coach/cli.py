@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from coach import __version__, present
 from coach.doctor import doctor as run_doctor
 from coach.errors import CoachError, OptionError
-from coach.export.encode import FORMATS, EncodeSettings
+from coach.export.encode import EncodeSettings
 from coach.export.track import export_track
 from coach.ffmpeg import find_ffmpeg
 from coach.play.base import AudioSink
@@ -49,15 +49,16 @@ app = typer.Typer(
 )
 
 RoutineArg = Annotated[
-    str, typer.Argument(help="A built-in routine (see `coach list`) or a path to a .yaml file.")
+    str,
+    typer.Argument(
+        metavar="ROUTINE",
+        help="A built-in or user routine by slug (see `coach list`), or a path to a .yaml file.",
+    ),
 ]
 RateOpt = Annotated[
     int,
     typer.Option(
-        "--rate",
-        min=MIN_RATE_WPM,
-        max=MAX_RATE_WPM,
-        help="Speaking rate in words per minute.",
+        "--rate", help=f"Speaking rate in words per minute ({MIN_RATE_WPM}-{MAX_RATE_WPM})."
     ),
 ]
 TempoOpt = Annotated[
@@ -98,6 +99,16 @@ VoiceOpt = Annotated[
 VolumeOpt = Annotated[
     float, typer.Option("--volume", help="Engine volume, 1.0 = normal (above 0, at most 2).")
 ]
+
+
+MAX_JOBS = 64
+MAX_PREROLL_MS = 2000
+
+
+def _check_whole(option: str, value: int, low: int, high: int) -> None:
+    """An integer option outside ``low``-``high`` is an :class:`OptionError` naming it."""
+    if not low <= value <= high:
+        raise OptionError(f"{option} must be a whole number from {low} to {high} (got {value})")
 
 
 def _options(
@@ -230,7 +241,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("audio_out"),
     fmt: Annotated[str, typer.Option("--format", help="mp3, wav or m4b.")] = "mp3",
     bitrate: Annotated[
-        int, typer.Option("--bitrate", min=32, max=320, help="Constant bitrate, kb/s.")
+        int, typer.Option("--bitrate", help="Constant bitrate, kb/s (32-320).")
     ] = 64,
     split: Annotated[
         bool, typer.Option("--split", help="Also write one track per step and a playlist.")
@@ -239,8 +250,6 @@ def export(
         int | None,
         typer.Option(
             "--jobs",
-            min=1,
-            max=64,
             help="Processes for synthesis and encoding at once (default: one per core, up to 4).",
         ),
     ] = None,
@@ -258,8 +267,9 @@ def export(
     volume: VolumeOpt = 1.0,
 ) -> None:
     """Export a routine as a track for a phone, with chapters, synced lyrics and a playlist."""
-    if fmt not in FORMATS:
-        raise OptionError(f"--format must be one of: {', '.join(FORMATS)} (got '{fmt}')")
+    encoding = EncodeSettings(fmt=fmt, bitrate_kbps=bitrate)
+    if jobs is not None:
+        _check_whole("--jobs", jobs, 1, MAX_JOBS)
     options = _options(
         rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
     )
@@ -271,7 +281,7 @@ def export(
             rendered,
             loaded,
             out,
-            EncodeSettings(fmt=fmt, bitrate_kbps=bitrate),
+            encoding,
             ffmpeg=ffmpeg,
             split=split,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
@@ -312,9 +322,7 @@ def play_command(
         int,
         typer.Option(
             "--preroll-ms",
-            min=0,
-            max=2000,
-            help="Near-silent lead before each cue so Bluetooth speakers wake up (0: off).",
+            help="Near-silent lead before each cue so Bluetooth speakers wake up (0-2000; 0: off).",
         ),
     ] = 300,
     rate: RateOpt = DEFAULT_RATE_WPM,
@@ -338,6 +346,7 @@ def play_command(
 
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
+    _check_whole("--preroll-ms", preroll_ms, 0, MAX_PREROLL_MS)
     options = _options(
         rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
     )
@@ -454,7 +463,7 @@ def cache_clear() -> None:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Routine files to check.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Routine files to check.")],
 ) -> None:
     """Check routine files; print one line per file, exit non-zero if any is invalid."""
     failed = 0
@@ -505,6 +514,59 @@ def _report(exc: CoachError) -> None:
     sys.stderr.write(f"error: {exc.message}{hint}\n")
 
 
+_PYDANTIC_PROBLEMS = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+}
+
+
+def usage_error_line(exc: Exception) -> str | None:
+    """The one-line message for a bad option, argument or command that the command-line parser
+    (typer, and click beneath it) refused, or None if ``exc`` is not such an error.
+
+    Typer raises click's ``UsageError`` family (from its vendored copy of click in recent
+    versions), so they are recognized by shape rather than by class: a ``format_message``
+    and an ``exit_code`` of 2.
+    """
+    if getattr(exc, "exit_code", None) != 2 or not callable(getattr(exc, "format_message", None)):
+        return None
+    message = str(exc.format_message()).strip().rstrip(".")  # type: ignore[attr-defined]
+    param = getattr(exc, "param", None)
+    opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")] if param else []
+    if param is not None and type(exc).__name__ == "BadParameter":
+        name = opts[0] if opts else str(getattr(param, "human_readable_name", "value"))
+        problem, value = _pydantic_problem(exc)
+        if problem is None:
+            problem = message.removeprefix("Value error, ")
+        message = f"{name} {problem}" if problem.startswith("must") else f"{name}: {problem}"
+        if value is not None and "(got " not in message and repr(value) not in message:
+            message += f" (got {value!r})"
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    command = getattr(ctx, "command_path", None) or "coach"
+    return f"error: {message} (hint: see `{command} --help`)"
+
+
+def _pydantic_problem(exc: Exception) -> tuple[str | None, object]:
+    """What typer's pydantic validation said, in plain words, and the value it refused."""
+    cause = exc.__cause__
+    errors = getattr(cause, "errors", None)
+    if not callable(errors):
+        return None, None
+    try:
+        first = errors()[0]
+    except (IndexError, TypeError):
+        return None, None
+    problem = _PYDANTIC_PROBLEMS.get(str(first.get("type")))
+    if problem is None and str(first.get("type")) == "value_error":
+        problem = str(first.get("msg", "")).removeprefix("Value error, ").rstrip(".")
+    return problem, first.get("input")
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -513,10 +575,20 @@ def main() -> None:
     """Entry point of the ``coach`` command."""
     signal.signal(signal.SIGTERM, _terminate)  # clean up like Ctrl-C: no partial files
     try:
-        app(prog_name="coach")
+        code = app(prog_name="coach", standalone_mode=False)
     except CoachError as exc:
         _report(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted: nothing was written\n")
         sys.exit(130)
+    except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # plain `coach`: the help, as before
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(2)
+        line = usage_error_line(exc)
+        if line is None:
+            raise
+        sys.stderr.write(line + "\n")
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

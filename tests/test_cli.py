@@ -168,7 +168,7 @@ def test_unknown_engine_is_one_clear_line() -> None:
         [sys.executable, "-m", "coach", "show", "lower-back", "--engine", "nope"],
         capture_output=True, text=True,
     )  # fmt: skip
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert result.stderr.strip() == (
         "error: unknown speech engine 'nope' (hint: choose one of: fake, piper, pyttsx3)"
     )

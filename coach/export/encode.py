@@ -19,13 +19,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from coach.errors import ExportError
+from coach.errors import ExportError, OptionError
 
 Samples = npt.NDArray[np.int16]
 
 OUTPUT_RATE_HZ = 44_100
 """Exported tracks are 44.1 kHz mono, what every phone plays without resampling."""
 FORMATS = ("mp3", "wav", "m4b")
+MIN_BITRATE_KBPS = 32
+MAX_BITRATE_KBPS = 320
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ class EncodeSettings:
     """Constant bitrate for mp3 and m4b."""
     output_rate_hz: int = OUTPUT_RATE_HZ
     """Sample rate of the encoded file."""
+
+    def __post_init__(self) -> None:
+        if self.fmt not in FORMATS:
+            raise OptionError(f"--format must be one of: {', '.join(FORMATS)} (got '{self.fmt}')")
+        if not MIN_BITRATE_KBPS <= self.bitrate_kbps <= MAX_BITRATE_KBPS:
+            raise OptionError(
+                f"--bitrate must be a whole number from {MIN_BITRATE_KBPS} to {MAX_BITRATE_KBPS} "
+                f"kb/s (got {self.bitrate_kbps})"
+            )
 
 
 def mix_chunks(

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from coach.errors import EngineError, OptionError
+from coach.errors import OptionError
 from coach.timeline.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
 
 SAMPLE_WIDTH_BYTES = 2
@@ -68,8 +68,8 @@ class SpeechSettings:
     def __post_init__(self) -> None:
         if not MIN_RATE_WPM <= self.rate_wpm <= MAX_RATE_WPM:
             raise OptionError(
-                f"speaking rate must be from {MIN_RATE_WPM} to {MAX_RATE_WPM} words per minute "
-                f"(got {self.rate_wpm})"
+                f"--rate must be a whole number from {MIN_RATE_WPM} to {MAX_RATE_WPM} words per "
+                f"minute (got {self.rate_wpm})"
             )
         if not 0.0 < self.volume <= MAX_VOLUME:
             raise OptionError(
@@ -182,7 +182,7 @@ def get_engine(name: str) -> SpeechEngine:
     try:
         factory = ENGINES[name]
     except KeyError:
-        raise EngineError(
+        raise OptionError(
             f"unknown speech engine '{name}'", hint=f"choose one of: {', '.join(sorted(ENGINES))}"
         ) from None
     return factory()

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coach.errors import EngineError, OptionError
+from coach.errors import OptionError
 from coach.speech.base import (
     DEFAULT_ENGINE,
     ENGINES,
@@ -84,7 +84,7 @@ def test_registry_lists_the_engines() -> None:
 
 
 def test_unknown_engine_names_the_choices() -> None:
-    with pytest.raises(EngineError) as raised:
+    with pytest.raises(OptionError) as raised:
         get_engine("x")
     assert raised.value.message == "unknown speech engine 'x'"
     assert raised.value.hint == "choose one of: fake, piper, pyttsx3"
