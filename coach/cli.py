@@ -10,26 +10,13 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from coach import __version__, present
-from coach.doctor import doctor as run_doctor
+from coach import __version__
 from coach.errors import CoachError, OptionError
-from coach.export.encode import EncodeSettings
-from coach.export.track import export_track
-from coach.ffmpeg import find_ffmpeg
-from coach.play.base import AudioSink
-from coach.render import ClipRenderer, RenderedTimeline, TimelineStream, render_timeline
-from coach.routine.lexicon import base_lexicon
-from coach.routine.loader import available_routines, load_routine
-from coach.routine.model import Routine
-from coach.routine.schema import routine_json_schema
-from coach.speech.base import DEFAULT_ENGINE, ENGINES, SpeechSettings, get_engine
-from coach.speech.cache import ClipCache, default_cache_dir
+from coach.speech.engines import DEFAULT_ENGINE, ENGINES, get_engine
 from coach.timeline.compiler import SENTENCE_GAP_MS, compile_routine
 from coach.timeline.durations import (
     DEFAULT_RATE_WPM,
@@ -38,6 +25,17 @@ from coach.timeline.durations import (
     EstimatedDurations,
 )
 from coach.timeline.model import TimelineOptions, Verbosity, timeline_to_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from coach.play.base import AudioSink
+    from coach.render import ClipRenderer, RenderedTimeline, TimelineStream
+    from coach.routine.model import Routine
+
+# Start-up is kept cheap (`coach --version` imports neither numpy, pydantic nor rich): what
+# only some commands need (rendering, export, live play, tables) is imported inside them.
 
 app = typer.Typer(
     name="coach",
@@ -149,6 +147,12 @@ def _renderer(
     routine_ref: str, options: TimelineOptions, engine: str, voice: str | None, volume: float
 ) -> tuple[Routine, ClipRenderer]:
     """Load the routine, and make a renderer for its clips with the engine and the cache."""
+    from coach.render import ClipRenderer
+    from coach.routine.lexicon import base_lexicon
+    from coach.routine.loader import load_routine
+    from coach.speech.base import SpeechSettings
+    from coach.speech.cache import ClipCache, default_cache_dir
+
     routine = load_routine(routine_ref)
     settings = SpeechSettings(voice=voice, rate_wpm=options.rate_wpm, volume=volume)
     lexicon = base_lexicon().merged(routine.lexicon)
@@ -158,6 +162,15 @@ def _renderer(
 
 def _progress() -> Progress:
     """Progress bars on stderr, only when it is a terminal (never in logs or pipes)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     console = Console(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
@@ -177,6 +190,8 @@ def _render(
     bar: Progress | None,
     jobs: int | None = None,
 ) -> RenderedTimeline:
+    from coach.render import render_timeline
+
     task = bar.add_task("Speaking", total=None) if bar is not None else None
 
     def advance(done: int, total: int) -> None:
@@ -189,6 +204,9 @@ def _render(
 @app.command("list")
 def list_routines() -> None:
     """List built-in and user routines with their step count and estimated length."""
+    from coach import present
+    from coach.routine.loader import available_routines, load_routine
+
     rows = []
     for ref in available_routines():
         try:
@@ -224,6 +242,8 @@ def show(
     Cue lengths are the real lengths of the engine's clips (synthesized once, then cached), so
     this is exactly the timeline that export and play use with the same options.
     """
+    from coach import present
+
     options = _options(
         rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
     )
@@ -267,6 +287,11 @@ def export(
     volume: VolumeOpt = 1.0,
 ) -> None:
     """Export a routine as a track for a phone, with chapters, synced lyrics and a playlist."""
+    from coach import present
+    from coach.export.encode import EncodeSettings
+    from coach.export.track import export_track
+    from coach.ffmpeg import find_ffmpeg
+
     encoding = EncodeSettings(fmt=fmt, bitrate_kbps=bitrate)
     if jobs is not None:
         _check_whole("--jobs", jobs, 1, MAX_JOBS)
@@ -340,9 +365,11 @@ def play_command(
 ) -> None:
     """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
     left/PgUp/p previous step, r repeat step, q/Esc quit."""
+    from coach import present
     from coach.play.clock import FakeClock, MonotonicClock, process_start
     from coach.play.live import play
     from coach.play.sinks import NullSink
+    from coach.render import TimelineStream
 
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
@@ -384,6 +411,8 @@ def _live_source(
 ) -> RenderedTimeline | TimelineStream:
     """What a live session plays: a stream of clips made while it talks, or, with
     ``--minutes`` (whose fit needs every clip's length first), the whole rendered timeline."""
+    from coach.render import TimelineStream
+
     if options.minutes is not None:
         return _prepare(routine_ref, options, engine, voice, volume)[2]
     routine, renderer = _renderer(routine_ref, options, engine, voice, volume)
@@ -418,6 +447,8 @@ def voices(
     ] = None,
 ) -> None:
     """List the voices of every available speech engine."""
+    from coach import present
+
     names = [engine] if engine else list(ENGINES)
     rows: list[tuple[str, str, str, str]] = []
     for name in names:
@@ -435,6 +466,10 @@ def voices(
 @app.command()
 def doctor() -> None:
     """Check speech engines, voices, ffmpeg, audio output and the cache, and say why not."""
+    from coach import present
+    from coach.doctor import doctor as run_doctor
+    from coach.speech.cache import ClipCache, default_cache_dir
+
     checks = run_doctor(ClipCache(default_cache_dir()))
     rows = [(c.name, "ok" if c.ok else "missing", c.detail) for c in checks]
     _out().print(present.plain_table(("check", "status", "detail"), rows))
@@ -450,6 +485,8 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("info")
 def cache_info() -> None:
     """Where the clip cache is, and how much it holds."""
+    from coach.speech.cache import ClipCache, default_cache_dir
+
     info = ClipCache(default_cache_dir()).info()
     typer.echo(f"{info.path}: {info.clips} clips, {info.bytes / 1_000_000:.1f} MB")
 
@@ -457,6 +494,8 @@ def cache_info() -> None:
 @cache_app.command("clear")
 def cache_clear() -> None:
     """Delete every cached clip."""
+    from coach.speech.cache import ClipCache, default_cache_dir
+
     removed = ClipCache(default_cache_dir()).clear()
     typer.echo(f"removed {removed} clips")
 
@@ -466,6 +505,9 @@ def validate(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Routine files to check.")],
 ) -> None:
     """Check routine files; print one line per file, exit non-zero if any is invalid."""
+    from coach import present
+    from coach.routine.loader import load_routine
+
     failed = 0
     for path in files:
         try:
@@ -485,6 +527,8 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of routine files (for editor autocompletion)."""
+    from coach.routine.schema import routine_json_schema
+
     sys.stdout.write(json.dumps(routine_json_schema(), indent=2) + "\n")
 
 
@@ -505,6 +549,8 @@ def _root(
 
 
 def _out() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False)
 
 

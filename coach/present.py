@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 
-from coach.play.session import SessionReport
-from coach.routine.loader import RoutineRef
 from coach.timeline.model import CueKind, Timeline
+
+if TYPE_CHECKING:
+    from coach.play.session import SessionReport
+    from coach.routine.loader import RoutineRef
 
 
 @dataclass(frozen=True)

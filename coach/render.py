@@ -20,9 +20,10 @@ from types import MappingProxyType
 from coach.errors import EngineError
 from coach.routine.lexicon import Lexicon
 from coach.routine.model import Routine
-from coach.speech.base import Clip, SpeechEngine, SpeechSettings, get_engine
+from coach.speech.base import Clip, SpeechEngine, SpeechSettings
 from coach.speech.cache import ClipCache, ClipKey
 from coach.speech.clips import PROCESSING_VERSION, render_clip
+from coach.speech.engines import get_engine
 from coach.timeline.compiler import compile_partial, compile_routine
 from coach.timeline.durations import EstimatedDurations
 from coach.timeline.model import Timeline, TimelineOptions

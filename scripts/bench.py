@@ -2,6 +2,7 @@
 """Measure export speed against a floor measured in the same run.
 
     python scripts/bench.py [--routine full-back] [--engines pyttsx3,piper] [--repeat 3]
+                            [--only startup,export,live]
 
 Scenarios, each run end to end as a user would (a fresh ``coach export`` process):
 
@@ -16,7 +17,10 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   into the null sink (no pre-roll) and into a WAV sink that pre-rolls each cue 300 ms as a
   sound device does, quit with ``q`` after ``--live-seconds``: how long after launch the first
   cue was heard and the worst lateness of the cues played by then (the start is where speech
-  is densest, so a stall in synthesis would show here).
+  is densest, so a stall in synthesis would show here);
+- **start-up**: ``coach --version``, ``coach list`` and ``coach show ROUTINE --json`` with a
+  warm cache, against the floor of a bare ``python -c pass`` (the interpreter's own start).
+  Target: ``--version`` under 0.3 s on an idle 2-core machine.
 
 Printed per engine and scenario: wall time, audio length, real-time factor (audio seconds per
 wall second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.
@@ -45,7 +49,8 @@ import json, sys, time
 from pydub import AudioSegment
 from coach.routine.loader import load_routine
 from coach.render import ClipRenderer, render_timeline
-from coach.speech.base import SpeechSettings, get_engine
+from coach.speech.base import SpeechSettings
+from coach.speech.engines import get_engine
 from coach.speech.cache import ClipCache, default_cache_dir
 from coach.ffmpeg import find_ffmpeg
 from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
@@ -107,13 +112,50 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--live-seconds", type=float, default=8.0)
+    parser.add_argument(
+        "--only",
+        default="startup,export,live",
+        help="comma-separated scenario groups to run: startup, export, live",
+    )
     args = parser.parse_args()
+    groups = set(args.only.split(","))
+    if unknown := groups - {"startup", "export", "live"}:
+        sys.exit(f"--only: unknown group(s) {', '.join(sorted(unknown))}")
+    if "startup" in groups:
+        bench_startup(args.routine, args.repeat)
     for engine in args.engines.split(","):
         if engine == "piper" and not _piper_installed():
             print("piper: skipped (install the neural extra: pip install -e '.[neural]')")
             continue
-        bench(args.routine, engine, args.repeat, naive=not args.skip_naive and engine == "pyttsx3")
-        bench_live(args.routine, engine, args.repeat, args.live_seconds)
+        if "export" in groups:
+            naive = not args.skip_naive and engine == "pyttsx3"
+            bench(args.routine, engine, args.repeat, naive=naive)
+        if "live" in groups:
+            bench_live(args.routine, engine, args.repeat, args.live_seconds)
+
+
+def bench_startup(routine: str, repeat: int) -> None:
+    """Time short commands from launch to exit, against a bare interpreter start."""
+    coach = [sys.executable, "-m", "coach"]
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "--version": [*coach, "--version"],
+        "list": [*coach, "list"],
+        "show --json": [*coach, "show", routine, "--json"],
+    }
+    with tempfile.TemporaryDirectory(prefix="coach-bench-startup-") as scratch:
+        env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / "cache")}
+        run(commands["show --json"], env)  # fill the cache: show of a cached routine
+        runs = {name: [run(command, env) for _ in range(max(repeat, 5))]
+                for name, command in commands.items()}  # fmt: skip
+    floor = statistics.median(r.wall_s for r in runs["python -c pass"])
+    print(f"start-up, median of {max(repeat, 5)} (show: {routine}, warm cache)")
+    print(f"{'command':16} {'wall s':>8} {'peak MB':>8} {'- floor s':>10}")
+    for name, measured in runs.items():
+        wall = statistics.median(r.wall_s for r in measured)
+        peak = max(r.peak_rss_mb for r in measured)
+        print(f"{name:16} {wall:8.3f} {peak:8.0f} {wall - floor:10.3f}")
+    print("target: --version under 0.3 s on an idle machine\n")
 
 
 def _piper_installed() -> bool:
@@ -230,7 +272,8 @@ def bench_live(routine: str, engine: str, repeat: int, seconds: float) -> None:
 
 _RATE = (
     "import json, sys\n"
-    "from coach.speech.base import SpeechSettings, get_engine\n"
+    "from coach.speech.base import SpeechSettings\n"
+    "from coach.speech.engines import get_engine\n"
     "clip = get_engine(sys.argv[1]).synthesize('Rate.', SpeechSettings())\n"
     "print(json.dumps(clip.sample_rate_hz))\n"
 )

@@ -1,4 +1,4 @@
-"""What every speech engine speaks in: voices, settings, clips, and the engine registry.
+"""What every speech engine speaks in: voices, settings and clips (the registry: ``engines``).
 
 A :class:`Clip` is signed 16-bit little-endian mono PCM at a known sample rate. Milliseconds and
 samples are converted in exactly one place, :func:`ms_to_samples` / :func:`samples_to_ms`.
@@ -6,7 +6,6 @@ samples are converted in exactly one place, :func:`ms_to_samples` / :func:`sampl
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -146,43 +145,3 @@ class SpeechEngine(Protocol):
         Lets live play open the sound device while the first clip is still being made.
         """
         ...
-
-
-def _fake_engine() -> SpeechEngine:
-    from coach.speech.fake import FakeEngine
-
-    return FakeEngine()
-
-
-def _piper_engine() -> SpeechEngine:
-    from coach.speech.piper_engine import PiperEngine
-
-    return PiperEngine()
-
-
-def _pyttsx3_engine() -> SpeechEngine:
-    from coach.speech.pyttsx3_engine import Pyttsx3Engine
-
-    return Pyttsx3Engine()
-
-
-DEFAULT_ENGINE = "pyttsx3"
-"""The engine used when none is chosen."""
-
-ENGINES: dict[str, Callable[[], SpeechEngine]] = {
-    "fake": _fake_engine,
-    "piper": _piper_engine,
-    "pyttsx3": _pyttsx3_engine,
-}
-"""Speech engines by name. Building one is cheap: libraries load on first use."""
-
-
-def get_engine(name: str) -> SpeechEngine:
-    """The speech engine registered as ``name``."""
-    try:
-        factory = ENGINES[name]
-    except KeyError:
-        raise OptionError(
-            f"unknown speech engine '{name}'", hint=f"choose one of: {', '.join(sorted(ENGINES))}"
-        ) from None
-    return factory()

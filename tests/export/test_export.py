@@ -24,8 +24,9 @@ from coach.export.track import ExportResult, _inside, export_track, step_slug
 from coach.ffmpeg import find_ffmpeg
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.routine.loader import load_routine
-from coach.speech.base import SpeechSettings, get_engine
+from coach.speech.base import SpeechSettings
 from coach.speech.cache import ClipCache
+from coach.speech.engines import get_engine
 from coach.timeline.compiler import GAP_MS
 from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
 from tests.conftest import minimal_routine, step

@@ -16,7 +16,8 @@ from coach.play.session import Onset, Session
 from coach.play.sinks import NullSink
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.routine.loader import load_routine
-from coach.speech.base import SpeechSettings, get_engine
+from coach.speech.base import SpeechSettings
+from coach.speech.engines import get_engine
 from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
 from tests.conftest import minimal_routine, step
 

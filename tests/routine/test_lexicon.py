@@ -12,8 +12,9 @@ import pytest
 from coach.render import ClipRenderer, render_timeline
 from coach.routine.lexicon import Lexicon, base_lexicon
 from coach.routine.loader import load_routine
-from coach.speech.base import SpeechSettings, get_engine
+from coach.speech.base import SpeechSettings
 from coach.speech.cache import ClipCache
+from coach.speech.engines import get_engine
 from coach.timeline.model import TimelineOptions
 from tests.conftest import minimal_routine, step
 

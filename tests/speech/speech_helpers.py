@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from coach.errors import EngineError
-from coach.speech.base import Clip, SpeechEngine, SpeechSettings, Voice, get_engine
+from coach.speech.base import Clip, SpeechEngine, SpeechSettings, Voice
+from coach.speech.engines import get_engine
 
 
 class CountingEngine:

@@ -16,7 +16,7 @@ from speech_helpers import CountingEngine, available_engine
 
 from coach.errors import EngineError
 from coach.speech import piper_engine
-from coach.speech.base import Clip, SpeechSettings, get_engine, samples_to_ms
+from coach.speech.base import Clip, SpeechSettings, samples_to_ms
 from coach.speech.cache import ClipCache
 from coach.speech.clips import (
     audible_span,
@@ -25,6 +25,7 @@ from coach.speech.clips import (
     render_clip,
     verify_clip,
 )
+from coach.speech.engines import get_engine
 from coach.speech.piper_engine import (
     INSTALL_HINT,
     SENTENCE_PAUSE_MS,
@@ -83,7 +84,8 @@ def test_the_same_text_gives_identical_samples(engine: PiperEngine, cue: Clip) -
 def test_another_process_makes_the_same_samples(cue: Clip) -> None:
     code = (
         "import hashlib\n"
-        "from coach.speech.base import SpeechSettings, get_engine\n"
+        "from coach.speech.base import SpeechSettings\n"
+        "from coach.speech.engines import get_engine\n"
         f"clip = get_engine('piper').synthesize({TEXT!r}, SpeechSettings())\n"
         "print(hashlib.sha256(clip.pcm).hexdigest())\n"
     )
@@ -249,7 +251,7 @@ def test_nothing_heavy_loads_until_speech_is_needed() -> None:
     code = (
         "import sys\n"
         "import coach.speech.piper_engine\n"
-        "from coach.speech.base import get_engine\n"
+        "from coach.speech.engines import get_engine\n"
         "engine = get_engine('piper')\n"
         "engine.version(); engine.voices()\n"
         "print(sorted(m for m in ('piper', 'onnxruntime') if m in sys.modules))\n"
@@ -265,7 +267,8 @@ def test_piper_survives_espeak_loaded_first() -> None:
     # and crash the process (see piper_engine._require_piper).
     available_engine("pyttsx3")
     code = (
-        "from coach.speech.base import SpeechSettings, get_engine\n"
+        "from coach.speech.base import SpeechSettings\n"
+        "from coach.speech.engines import get_engine\n"
         "get_engine('pyttsx3').synthesize('Hello.', SpeechSettings())\n"
         f"clip = get_engine('piper').synthesize({TEXT!r}, SpeechSettings())\n"
         "get_engine('pyttsx3').synthesize('Hello.', SpeechSettings())\n"

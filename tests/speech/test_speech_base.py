@@ -6,15 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coach.errors import OptionError
-from coach.speech.base import (
-    DEFAULT_ENGINE,
-    ENGINES,
-    Clip,
-    SpeechSettings,
-    get_engine,
-    ms_to_samples,
-    samples_to_ms,
-)
+from coach.speech.base import Clip, SpeechSettings, ms_to_samples, samples_to_ms
+from coach.speech.engines import DEFAULT_ENGINE, ENGINES, get_engine
 
 
 def test_ms_to_samples_known_values() -> None:
@@ -100,7 +93,7 @@ def test_importing_the_speech_layer_loads_no_engine_library() -> None:
         "import sys\n"
         "import coach.speech.base, coach.speech.cache, coach.speech.clips, coach.speech.fake\n"
         "import coach.speech.pyttsx3_engine, coach.doctor\n"
-        "from coach.speech.base import get_engine\n"
+        "from coach.speech.engines import get_engine\n"
         "get_engine('pyttsx3')\n"
         "print(sorted(m for m in ('pyttsx3', 'espeakng_loader', 'imageio_ffmpeg', 'platformdirs',"
         " 'pyloudnorm', 'scipy') if m in sys.modules))\n"

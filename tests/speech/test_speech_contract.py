@@ -6,7 +6,7 @@ import pytest
 from speech_helpers import available_engine
 
 from coach.errors import EngineError
-from coach.speech.base import ENGINES, SpeechEngine, SpeechSettings, ms_to_samples
+from coach.speech.base import SpeechEngine, SpeechSettings, ms_to_samples
 from coach.speech.clips import (
     MAX_LENGTH_RATIO,
     MIN_LENGTH_RATIO,
@@ -15,6 +15,7 @@ from coach.speech.clips import (
     render_clip,
     verify_clip,
 )
+from coach.speech.engines import ENGINES
 from coach.timeline.durations import estimate_speech_ms
 
 TEXTS = (
