@@ -11,6 +11,7 @@ import pytest
 
 from coach.errors import OptionError
 from coach.routine.loader import load_routine
+from coach.routine.model import Routine
 from coach.timeline.compiler import GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
 from coach.timeline.durations import EstimatedDurations
 from coach.timeline.model import CueKind, Timeline, TimelineOptions, Verbosity
@@ -219,17 +220,40 @@ def test_minutes_fits_the_session_within_two_percent(minutes: int, verbosity: Ve
 def test_minutes_never_goes_below_half_the_authored_work() -> None:
     routine = load_routine("full-back")
     normal = compile_routine(routine, TimelineOptions(), EstimatedDurations())
-    with pytest.raises(OptionError, match=r"needs at least (\d+\.\d) minutes") as caught:
-        compile_routine(routine, TimelineOptions(minutes=5), EstimatedDurations())
-    shortest = float(caught.value.message.split("at least ")[1].split()[0])
-    squeezed = compile_routine(
-        routine, TimelineOptions(minutes=shortest + 0.2), EstimatedDurations()
-    )
+    shortest = _least_minutes_said(routine, TimelineOptions(minutes=5))
+    squeezed = compile_routine(routine, TimelineOptions(minutes=shortest), EstimatedDurations())
     authored = [w for s in normal.steps for w in s.work]
     fitted = [w for s in squeezed.steps for w in s.work]
     for a, f in zip(authored, fitted, strict=True):
         if a.reps is not None:
             assert f.reps is not None and f.reps >= (a.reps + 1) // 2
+
+
+def _least_minutes_said(routine: Routine, options: TimelineOptions) -> float:
+    """The least --minutes that the error for ``options`` names, checked against its hint."""
+    with pytest.raises(OptionError, match=r"needs at least ([\d.]+) minutes") as caught:
+        compile_routine(routine, options, EstimatedDurations())
+    least = caught.value.message.split("at least ")[1].split()[0]
+    assert caught.value.hint is not None
+    assert caught.value.hint.startswith(f"use --minutes {least} or more")
+    return float(least)
+
+
+@pytest.mark.parametrize("slug", ["lower-back", "upper-back", "full-back"])
+@pytest.mark.parametrize("verbosity", [Verbosity.NORMAL, Verbosity.BRIEF])
+def test_too_few_minutes_names_the_least_that_fits(slug: str, verbosity: Verbosity) -> None:
+    """The minimum is rounded up to a tenth of a minute: asking it fits, a tenth less does not,
+    and asking just below it never names the asked value."""
+    routine = load_routine(slug)
+    least = _least_minutes_said(routine, TimelineOptions(minutes=1, verbosity=verbosity))
+    timeline = compile_routine(
+        routine, TimelineOptions(minutes=least, verbosity=verbosity), EstimatedDurations()
+    )
+    assert abs(timeline.total_ms - least * 60_000) <= 0.02 * least * 60_000
+    below = round(least - 0.1, 1)
+    assert (
+        _least_minutes_said(routine, TimelineOptions(minutes=below, verbosity=verbosity)) == least
+    )
 
 
 def test_summary_speaks_the_fitted_counts() -> None:
