@@ -309,7 +309,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
     number = 0
     last_section: str | None = None
     for section in routine.sections:
-        for index, step in enumerate(section.steps):
+        for step in section.steps:
             number += 1
             if number < first:
                 continue
@@ -324,8 +324,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
                 beats.append(_Pause(MOVE_MS))
             beats.append(_StepStart(number, step.title, section.title))
             if section.title != last_section:
-                say_title = len(routine.sections) > 1 or index > 0
-                if say_title:
+                if len(routine.sections) > 1:
                     beats.append(_Say(CueKind.SECTION, number, f"{section.title}."))
                 if section.intro:
                     beats.append(_Say(CueKind.SECTION, number, section.intro))

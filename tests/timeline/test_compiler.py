@@ -286,6 +286,27 @@ def test_from_starts_at_the_step_and_keeps_safety() -> None:
     assert not any(c.kind is CueKind.PREPARATION for c in timeline.cues)
 
 
+@pytest.mark.parametrize("start", [1, 2, 5])
+def test_a_single_section_routine_never_says_its_section_title(start: int) -> None:
+    """lower-back has one section ("Lower back"): its title is never spoken, wherever the
+    session starts."""
+    timeline = compile_routine(
+        load_routine("lower-back"), TimelineOptions(from_step=start), EstimatedDurations()
+    )
+    assert "Lower back." not in [c.text for c in timeline.cues]
+
+
+@pytest.mark.parametrize(("start", "title"), [(1, "Lower back."), (2, "Lower back."), (6, "")])
+def test_several_sections_say_the_title_of_each_section_played(start: int, title: str) -> None:
+    timeline = compile_routine(
+        load_routine("full-back"), TimelineOptions(from_step=start), EstimatedDurations()
+    )
+    upper = load_routine("upper-back").sections[0].title
+    said = _texts(timeline, CueKind.SECTION)
+    titles = [t for t in said if t in ("Lower back.", f"{upper}.")]
+    assert titles == [t for t in (title, f"{upper}.") if t]
+
+
 def test_speech_never_overlaps_and_the_parts_add_up() -> None:
     for slug in ("lower-back", "upper-back", "full-back"):
         timeline = compile_routine(load_routine(slug), TimelineOptions(), EstimatedDurations())
