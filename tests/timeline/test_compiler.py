@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,17 +116,81 @@ def test_holds_count_one_number_per_second(
 _WORDS = "One Two Three Four Five Six Seven Eight Nine Ten".split()
 
 
-def test_no_counts_says_hold_instead(write_routine: Write, estimate: EstimatedDurations) -> None:
+def _hold_cues(timeline: Timeline) -> list[tuple[int, str]]:
+    """(ms from the start of the work, text) of what is said from the summary of the first
+    step's work to its end; negative before the work starts."""
+    (work,) = timeline.steps[0].work
+    first = next(c for c in timeline.cues if c.step == 1 and c.text.startswith("Hold for"))
+    return [
+        (c.start_ms - work.start_ms, c.text)
+        for c in timeline.cues
+        if c.step == 1 and first.start_ms <= c.start_ms < work.end_ms
+    ]
+
+
+_NO_COUNTS = [
+    "Hold for a count of ten, three times.",
+    "Begin.",
+    "And release.",
+    "And again.",
+    "Hold.",
+    "And release.",
+    "And again.",
+    "Hold.",
+    "And release.",
+]
+"""Everything said around three holds of ten with --no-counts (normal verbosity)."""
+
+
+def test_no_counts_says_how_long_to_hold_and_when_without_numbers(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    """Eyes closed, no numbers: the summary says how long each hold is, "Hold." starts each
+    hold after the first ("Begin." starts that one), "And again." warns 1.5 s before when the
+    rest allows, and "And release." ends each hold on the second."""
     timeline = _compile(
         write_routine,
-        [step("Lift", {"holds": {"reps": 2, "count": 5, "rest_seconds": 3}})],
+        [step("Lift", {"holds": {"reps": 3, "count": 10, "rest_seconds": 4}})],
         estimate,
         counts=False,
     )
     assert not _texts(timeline, CueKind.COUNT)
-    assert "Hold." in _texts(timeline, CueKind.PROGRESS)
+    said = _hold_cues(timeline)
+    assert [text for _, text in said] == _NO_COUNTS
+    timed = [(ms, text) for ms, text in said if ms >= 0]
+    assert timed == [
+        (10_000, "And release."), (12_500, "And again."), (14_000, "Hold."),
+        (24_000, "And release."), (26_500, "And again."), (28_000, "Hold."),
+        (38_000, "And release."),
+    ]  # fmt: skip
     (work,) = timeline.steps[0].work
-    assert work.end_ms - work.start_ms == 2 * 8000
+    assert work.end_ms - work.start_ms == 3 * 14_000
+
+
+def test_no_counts_with_a_short_rest_has_no_warning(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    timeline = _compile(
+        write_routine,
+        [step("Lift", {"holds": {"reps": 2, "count": 5, "rest_seconds": 2}})],
+        estimate,
+        counts=False,
+        verbosity=Verbosity.BRIEF,
+    )
+    texts = [c.text for c in timeline.cues if c.step == 1]
+    assert "And again." not in texts and not any(t.startswith("Hold for") for t in texts)
+    assert texts[texts.index("Begin.") :] == ["Begin.", "And release.", "Hold.", "And release."]
+
+
+def test_the_readme_says_what_no_counts_says(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    readme = Path(__file__).parents[2] / "README.md"
+    row = next(
+        line for line in readme.read_text("utf-8").splitlines() if "`--counts/--no-counts`" in line
+    )
+    quoted = set(re.findall(r'"([^"]+)"', row))
+    assert set(_NO_COUNTS) <= quoted
 
 
 def test_sides_do_the_work_twice_with_a_spoken_switch(
