@@ -23,6 +23,7 @@ from coach.export.encode import EncodeSettings
 from coach.export.track import export_track
 from coach.ffmpeg import find_ffmpeg
 from coach.play.base import AudioSink
+from coach.play.session import Onset, SessionReport
 from coach.render import ClipRenderer, RenderedTimeline, TimelineStream, render_timeline
 from coach.routine.lexicon import base_lexicon
 from coach.routine.loader import available_routines, load_routine
@@ -354,29 +355,36 @@ def play_command(
     if dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]
         report = play(
-            rendered, FakeClock(), NullSink(), keys=False, screen=False,
-            on_cue=lambda o: typer.echo(
-                f"{present.clock(o.cue.start_ms):>7}  {o.cue.kind!s:12} {o.cue.text}"
-            ),
+            rendered, FakeClock(), NullSink(), keys=False, screen=False, on_cue=_echo_cue
         )  # fmt: skip
     else:
         audio = _live_sink(output, sink, preroll_ms)
-        screen = _out().is_terminal
+        screen = sink is None and _out().is_terminal
         source = _live_source(routine, options, engine, voice, volume)
         try:
             report = play(
                 source, MonotonicClock(), audio, keys=interactive, screen=screen,
-                quiet_screen=quiet_screen,
+                quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue,
             )  # fmt: skip
         finally:
             if isinstance(source, TimelineStream):
                 source.close()
     if show_report:
-        launched = None if dry_run else process_start()
-        line = None if launched is None else present.launch_line(report, launched)
-        if line is not None:
-            typer.echo(line)
-        _out().print(present.onset_report(report))
+        _print_report(report, None if dry_run else process_start())
+
+
+def _echo_cue(onset: Onset) -> None:
+    """One line for a cue as it is played: its time on the timeline, its kind, its text."""
+    typer.echo(f"{present.clock(onset.cue.start_ms):>7}  {onset.cue.kind!s:12} {onset.cue.text}")
+
+
+def _print_report(report: SessionReport, launched: float | None) -> None:
+    """``--report``: when the first cue was heard after ``launched`` (None: a simulated clock),
+    then every cue's planned and actual onset."""
+    line = None if launched is None else present.launch_line(report, launched)
+    if line is not None:
+        typer.echo(line)
+    _out().print(present.onset_report(report))
 
 
 def _live_source(
