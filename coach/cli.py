@@ -23,7 +23,7 @@ from coach.export.encode import EncodeSettings
 from coach.export.track import export_track
 from coach.ffmpeg import find_ffmpeg
 from coach.play.base import AudioSink
-from coach.play.session import Onset, SessionReport
+from coach.play.session import Onset, SessionInterrupted, SessionReport
 from coach.render import ClipRenderer, RenderedTimeline, TimelineStream, render_timeline
 from coach.routine.lexicon import base_lexicon
 from coach.routine.loader import available_routines, load_routine
@@ -366,6 +366,10 @@ def play_command(
                 source, MonotonicClock(), audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue,
             )  # fmt: skip
+        except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
+            if show_report:
+                _print_report(stopped.report, process_start())
+            raise
         finally:
             if isinstance(source, TimelineStream):
                 source.close()
