@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from coach.play.base import AudioSink
+    from coach.play.session import Onset, SessionReport
     from coach.render import ClipRenderer, RenderedTimeline, TimelineStream
     from coach.routine.model import Routine
 
@@ -365,9 +366,9 @@ def play_command(
 ) -> None:
     """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
     left/PgUp/p previous step, r repeat step, q/Esc quit."""
-    from coach import present
     from coach.play.clock import FakeClock, MonotonicClock, process_start
     from coach.play.live import play
+    from coach.play.session import SessionInterrupted
     from coach.play.sinks import NullSink
     from coach.render import TimelineStream
 
@@ -381,29 +382,44 @@ def play_command(
     if dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]
         report = play(
-            rendered, FakeClock(), NullSink(), keys=False, screen=False,
-            on_cue=lambda o: typer.echo(
-                f"{present.clock(o.cue.start_ms):>7}  {o.cue.kind!s:12} {o.cue.text}"
-            ),
+            rendered, FakeClock(), NullSink(), keys=False, screen=False, on_cue=_echo_cue
         )  # fmt: skip
     else:
         audio = _live_sink(output, sink, preroll_ms)
-        screen = _out().is_terminal
+        screen = sink is None and _out().is_terminal
         source = _live_source(routine, options, engine, voice, volume)
         try:
             report = play(
                 source, MonotonicClock(), audio, keys=interactive, screen=screen,
-                quiet_screen=quiet_screen,
+                quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue,
             )  # fmt: skip
+        except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
+            if show_report:
+                _print_report(stopped.report, process_start())
+            raise
         finally:
             if isinstance(source, TimelineStream):
                 source.close()
     if show_report:
-        launched = None if dry_run else process_start()
-        line = None if launched is None else present.launch_line(report, launched)
-        if line is not None:
-            typer.echo(line)
-        _out().print(present.onset_report(report))
+        _print_report(report, None if dry_run else process_start())
+
+
+def _echo_cue(onset: Onset) -> None:
+    """One line for a cue as it is played: its time on the timeline, its kind, its text."""
+    from coach import present
+
+    typer.echo(f"{present.clock(onset.cue.start_ms):>7}  {onset.cue.kind!s:12} {onset.cue.text}")
+
+
+def _print_report(report: SessionReport, launched: float | None) -> None:
+    """``--report``: when the first cue was heard after ``launched`` (None: a simulated clock),
+    then every cue's planned and actual onset."""
+    from coach import present
+
+    line = None if launched is None else present.launch_line(report, launched)
+    if line is not None:
+        typer.echo(line)
+    _out().print(present.onset_report(report))
 
 
 def _live_source(

@@ -13,7 +13,8 @@ Semantics (documented in the README):
 - **next** / **previous** / **repeat** jump to the start of the next / previous / current step
   (before step 1, "current" means the start of the session) and play on, also when paused.
   Next on the last step jumps to the closing words.
-- **quit** silences at once and ends the session.
+- **quit** silences at once and ends the session. Ctrl-C does too, and raises
+  :class:`SessionInterrupted`, which carries the report of the cues played so far.
 
 The timeline may still be arriving (a :class:`~coach.render.TimelineStream`, whose clips are
 synthesized while the session plays): the session then starts as soon as the first cue is
@@ -85,6 +86,15 @@ class SessionReport:
         if not lateness:
             return 0.0
         return lateness[max(0, math.ceil(0.95 * len(lateness)) - 1)]
+
+
+class SessionInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a session: the audio is silenced, and ``report`` says what was played."""
+
+    def __init__(self, report: SessionReport) -> None:
+        super().__init__()
+        self.report = report
+        """The cues played up to the interruption (``finished`` and ``quit`` are False)."""
 
 
 @dataclass(frozen=True)
@@ -243,6 +253,9 @@ class Session:
                 if self._step():
                     break
             completed = not quit_
+        except KeyboardInterrupt as interrupt:
+            report = SessionReport(tuple(self._onsets), finished=False, quit=False)
+            raise SessionInterrupted(report) from interrupt
         finally:
             with self._lock:
                 self._finished = True

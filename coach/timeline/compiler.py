@@ -61,6 +61,8 @@ MAX_COUNTDOWN_S = 600
 MAX_SENTENCE_PAUSE_MS = 3000
 FIT_TOLERANCE = 0.02
 """``--minutes`` fits the session within this fraction of the asked length."""
+_LEAST_MINUTES_TRIES = 20
+"""Tenths of a minute tried above the shortest session when ``--minutes`` is too short."""
 
 
 @dataclass(frozen=True)
@@ -139,20 +141,70 @@ def compile_partial(
         return _lay_out(routine, options, beats, durations, horizon), horizon.final_until_ms
     asked: list[str] = []
     durations = _Asked(durations, asked)
-    target_ms = round(options.minutes * 60_000)
-    beats = _plan(routine, options, round(options.minutes))
-    brief = options.verbosity is Verbosity.BRIEF
-    fitted = _fit(beats, target_ms, _fixed_ms(routine, options, beats, durations), routine, brief)
+    try:
+        timeline = _fitted(routine, options, options.minutes, durations)
+    except _TooShort as short:
+        least = _least_minutes(routine, options, durations, short.shortest_ms)
+        brief = options.verbosity is Verbosity.BRIEF
+        raise OptionError(
+            f"{routine.slug} needs at least {least:g} minutes with these options "
+            f"(asked for {options.minutes:g})",
+            hint=f"use --minutes {least:g} or more"
+            + ("" if brief else ", --verbosity brief")
+            + ", or start later with --from",
+        ) from None
+    return timeline, None if all(known(text) for text in asked) else 0
+
+
+class _TooShort(Exception):
+    """The asked ``--minutes`` is below the shortest session the routine allows."""
+
+    def __init__(self, shortest_ms: int) -> None:
+        super().__init__(shortest_ms)
+        self.shortest_ms = shortest_ms
+        """The session with every working period at its minimum, with the wording said then."""
+
+
+def _fitted(
+    routine: Routine, options: TimelineOptions, minutes: float, durations: DurationProvider
+) -> Timeline:
+    """The timeline fitted to ``minutes``; raises :class:`_TooShort` below the minimum."""
+    target_ms = round(minutes * 60_000)
+    beats = _plan(routine, options, round(minutes))
+    least = [replace(b, work=b.minimum) if isinstance(b, _Work) else b for b in beats]
+    shortest_ms = _lay_out(routine, options, least, durations).total_ms
+    if target_ms < shortest_ms:
+        raise _TooShort(shortest_ms)
+    fitted = _fit(beats, target_ms, _fixed_ms(routine, options, beats, durations))
     # Fitting changes the spoken summaries ("twelve strokes, ..."), hence the fixed speech
     # time, so fit once more with the fixed time measured on the fitted plan.
-    fitted = _fit(beats, target_ms, _fixed_ms(routine, options, fitted, durations), routine, brief)
+    fitted = _fit(beats, target_ms, _fixed_ms(routine, options, fitted, durations))
     timeline = _lay_out(routine, options, fitted, durations)
     if abs(timeline.total_ms - target_ms) > FIT_TOLERANCE * target_ms:
         raise OptionError(
-            f"cannot fit {routine.slug} into {options.minutes:g} minutes "
+            f"cannot fit {routine.slug} into {minutes:g} minutes "
             f"(closest is {timeline.total_ms / 60_000:.1f})"
         )
-    return timeline, None if all(known(text) for text in asked) else 0
+    return timeline
+
+
+def _least_minutes(
+    routine: Routine, options: TimelineOptions, durations: DurationProvider, shortest_ms: int
+) -> float:
+    """The least ``--minutes``, in tenths of a minute, that fits: the shortest session rounded
+    up, then checked, since the intro says the asked number of minutes and so its length
+    moves with it."""
+    tenths = math.ceil(shortest_ms / 6_000)
+    for _ in range(_LEAST_MINUTES_TRIES):
+        try:
+            _fitted(routine, options, tenths / 10, durations)
+        except _TooShort as short:
+            tenths = max(tenths + 1, math.ceil(short.shortest_ms / 6_000))
+        except OptionError:
+            tenths += 1
+        else:
+            break
+    return tenths / 10
 
 
 @functools.lru_cache(maxsize=16)
@@ -257,7 +309,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
     number = 0
     last_section: str | None = None
     for section in routine.sections:
-        for index, step in enumerate(section.steps):
+        for step in section.steps:
             number += 1
             if number < first:
                 continue
@@ -272,8 +324,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
                 beats.append(_Pause(MOVE_MS))
             beats.append(_StepStart(number, step.title, section.title))
             if section.title != last_section:
-                say_title = len(routine.sections) > 1 or index > 0
-                if say_title:
+                if len(routine.sections) > 1:
                     beats.append(_Say(CueKind.SECTION, number, f"{section.title}."))
                 if section.intro:
                     beats.append(_Say(CueKind.SECTION, number, section.intro))
@@ -383,22 +434,13 @@ def _fixed_ms(
     return total - sum(_work_ms(b.work) for b in beats if isinstance(b, _Work))
 
 
-def _fit(
-    beats: list[_Beat], target_ms: int, fixed_ms: int, routine: Routine, brief: bool
-) -> list[_Beat]:
-    """Scale the working periods so that ``fixed_ms`` plus the work is ``target_ms``."""
+def _fit(beats: list[_Beat], target_ms: int, fixed_ms: int) -> list[_Beat]:
+    """Scale the working periods so that ``fixed_ms`` plus the work is ``target_ms`` (at least
+    to their minimum: the caller has checked that the minimum fits)."""
     works = [b for b in beats if isinstance(b, _Work)]
     budget_ms = target_ms - fixed_ms
-    least_ms = sum(_work_ms(w.minimum) for w in works)
-    if budget_ms < least_ms:
-        shortest = (fixed_ms + least_ms) / 60_000
-        raise OptionError(
-            f"{routine.slug} needs at least {shortest:.1f} minutes with these options "
-            f"(asked for {target_ms / 60_000:g})",
-            hint=f"use --minutes {math.ceil(shortest)} or more"
-            + ("" if brief else ", --verbosity brief")
-            + ", or start later with --from",
-        )
+    if budget_ms <= sum(_work_ms(w.minimum) for w in works):
+        return [replace(b, work=b.minimum) if isinstance(b, _Work) else b for b in beats]
 
     def scaled(factor: float) -> list[SideWork]:
         return [_scale_to(w, factor) for w in works]

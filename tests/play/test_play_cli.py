@@ -213,6 +213,54 @@ def test_ctrl_c_stops_at_once_with_status_130(quick: Path, tmp_path: Path) -> No
     assert "Traceback" not in (child.before or "")
 
 
+_CUE_LINE = re.compile(r"^ *(\d+):(\d\d)  (\S+) +(.+?)\r?$", re.MULTILINE)
+"""A cue as a session without the screen prints it when it is played (as --dry-run does)."""
+
+
+def test_a_recording_in_a_terminal_prints_each_cue_instead_of_the_screen(
+    quick: Path, tmp_path: Path
+) -> None:
+    """With --sink the live screen is off, even in a terminal: each cue is printed as it is
+    recorded, and the keys still work."""
+    wav = tmp_path / "rec.wav"
+    child = _spawn(quick, tmp_path, "--sink", str(wav))
+    seen = child.expect([r"It takes about a minute\.\r?\n", "q quit"])
+    assert seen == 0, "the live screen was drawn: " + (child.before or "")
+    output = child.before + child.after
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    output += child.before or ""
+    assert "q quit" not in output and "Step 1 of 3" not in output
+    lines = _CUE_LINE.findall(output)
+    assert lines[0][2:] == ("intro", "This is the Quick routine.")
+    assert wav.exists()
+
+
+def test_ctrl_c_with_report_prints_the_cues_played_so_far(quick: Path, tmp_path: Path) -> None:
+    shown = _show(quick, _env(tmp_path), "--engine", "fake")
+    child = _spawn(quick, tmp_path, "--sink", "null", "--report")
+    child.expect(r"It takes about a minute\.\r?\n")  # the second cue was played
+    printed = _CUE_LINE.findall(child.before + child.after)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130 or child.signalstatus == signal.SIGINT
+    after = child.before or ""
+    assert "Traceback" not in after
+    printed += _CUE_LINE.findall(after.split("first cue heard")[0])
+    assert re.search(r"first cue heard \d+\.\d\d s after launch", after)
+    title = re.search(r"(\d+) cues: worst (-?[\d.]+) ms late", after)
+    assert title, after
+    played = int(title.group(1))
+    assert 2 <= played == len(printed) < len(shown["cues"])
+    rows = after.split(title.group(0))[1]
+    for cue in shown["cues"][:played]:
+        assert cue["text"] in rows
+    assert shown["cues"][played]["text"] not in rows
+
+
 def test_no_sound_device_is_one_clear_line(quick: Path, tmp_path: Path) -> None:
     from coach.play.device import has_sound_device
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from coach.errors import OptionError
 from coach.routine.loader import load_routine
+from coach.routine.model import Routine
 from coach.timeline.compiler import GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
 from coach.timeline.durations import EstimatedDurations
 from coach.timeline.model import CueKind, Timeline, TimelineOptions, Verbosity
@@ -114,17 +116,81 @@ def test_holds_count_one_number_per_second(
 _WORDS = "One Two Three Four Five Six Seven Eight Nine Ten".split()
 
 
-def test_no_counts_says_hold_instead(write_routine: Write, estimate: EstimatedDurations) -> None:
+def _hold_cues(timeline: Timeline) -> list[tuple[int, str]]:
+    """(ms from the start of the work, text) of what is said from the summary of the first
+    step's work to its end; negative before the work starts."""
+    (work,) = timeline.steps[0].work
+    first = next(c for c in timeline.cues if c.step == 1 and c.text.startswith("Hold for"))
+    return [
+        (c.start_ms - work.start_ms, c.text)
+        for c in timeline.cues
+        if c.step == 1 and first.start_ms <= c.start_ms < work.end_ms
+    ]
+
+
+_NO_COUNTS = [
+    "Hold for a count of ten, three times.",
+    "Begin.",
+    "And release.",
+    "And again.",
+    "Hold.",
+    "And release.",
+    "And again.",
+    "Hold.",
+    "And release.",
+]
+"""Everything said around three holds of ten with --no-counts (normal verbosity)."""
+
+
+def test_no_counts_says_how_long_to_hold_and_when_without_numbers(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    """Eyes closed, no numbers: the summary says how long each hold is, "Hold." starts each
+    hold after the first ("Begin." starts that one), "And again." warns 1.5 s before when the
+    rest allows, and "And release." ends each hold on the second."""
     timeline = _compile(
         write_routine,
-        [step("Lift", {"holds": {"reps": 2, "count": 5, "rest_seconds": 3}})],
+        [step("Lift", {"holds": {"reps": 3, "count": 10, "rest_seconds": 4}})],
         estimate,
         counts=False,
     )
     assert not _texts(timeline, CueKind.COUNT)
-    assert "Hold." in _texts(timeline, CueKind.PROGRESS)
+    said = _hold_cues(timeline)
+    assert [text for _, text in said] == _NO_COUNTS
+    timed = [(ms, text) for ms, text in said if ms >= 0]
+    assert timed == [
+        (10_000, "And release."), (12_500, "And again."), (14_000, "Hold."),
+        (24_000, "And release."), (26_500, "And again."), (28_000, "Hold."),
+        (38_000, "And release."),
+    ]  # fmt: skip
     (work,) = timeline.steps[0].work
-    assert work.end_ms - work.start_ms == 2 * 8000
+    assert work.end_ms - work.start_ms == 3 * 14_000
+
+
+def test_no_counts_with_a_short_rest_has_no_warning(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    timeline = _compile(
+        write_routine,
+        [step("Lift", {"holds": {"reps": 2, "count": 5, "rest_seconds": 2}})],
+        estimate,
+        counts=False,
+        verbosity=Verbosity.BRIEF,
+    )
+    texts = [c.text for c in timeline.cues if c.step == 1]
+    assert "And again." not in texts and not any(t.startswith("Hold for") for t in texts)
+    assert texts[texts.index("Begin.") :] == ["Begin.", "And release.", "Hold.", "And release."]
+
+
+def test_the_readme_says_what_no_counts_says(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    readme = Path(__file__).parents[2] / "README.md"
+    row = next(
+        line for line in readme.read_text("utf-8").splitlines() if "`--counts/--no-counts`" in line
+    )
+    quoted = set(re.findall(r'"([^"]+)"', row))
+    assert set(_NO_COUNTS) <= quoted
 
 
 def test_sides_do_the_work_twice_with_a_spoken_switch(
@@ -219,17 +285,40 @@ def test_minutes_fits_the_session_within_two_percent(minutes: int, verbosity: Ve
 def test_minutes_never_goes_below_half_the_authored_work() -> None:
     routine = load_routine("full-back")
     normal = compile_routine(routine, TimelineOptions(), EstimatedDurations())
-    with pytest.raises(OptionError, match=r"needs at least (\d+\.\d) minutes") as caught:
-        compile_routine(routine, TimelineOptions(minutes=5), EstimatedDurations())
-    shortest = float(caught.value.message.split("at least ")[1].split()[0])
-    squeezed = compile_routine(
-        routine, TimelineOptions(minutes=shortest + 0.2), EstimatedDurations()
-    )
+    shortest = _least_minutes_said(routine, TimelineOptions(minutes=5))
+    squeezed = compile_routine(routine, TimelineOptions(minutes=shortest), EstimatedDurations())
     authored = [w for s in normal.steps for w in s.work]
     fitted = [w for s in squeezed.steps for w in s.work]
     for a, f in zip(authored, fitted, strict=True):
         if a.reps is not None:
             assert f.reps is not None and f.reps >= (a.reps + 1) // 2
+
+
+def _least_minutes_said(routine: Routine, options: TimelineOptions) -> float:
+    """The least --minutes that the error for ``options`` names, checked against its hint."""
+    with pytest.raises(OptionError, match=r"needs at least ([\d.]+) minutes") as caught:
+        compile_routine(routine, options, EstimatedDurations())
+    least = caught.value.message.split("at least ")[1].split()[0]
+    assert caught.value.hint is not None
+    assert caught.value.hint.startswith(f"use --minutes {least} or more")
+    return float(least)
+
+
+@pytest.mark.parametrize("slug", ["lower-back", "upper-back", "full-back"])
+@pytest.mark.parametrize("verbosity", [Verbosity.NORMAL, Verbosity.BRIEF])
+def test_too_few_minutes_names_the_least_that_fits(slug: str, verbosity: Verbosity) -> None:
+    """The minimum is rounded up to a tenth of a minute: asking it fits, a tenth less does not,
+    and asking just below it never names the asked value."""
+    routine = load_routine(slug)
+    least = _least_minutes_said(routine, TimelineOptions(minutes=1, verbosity=verbosity))
+    timeline = compile_routine(
+        routine, TimelineOptions(minutes=least, verbosity=verbosity), EstimatedDurations()
+    )
+    assert abs(timeline.total_ms - least * 60_000) <= 0.02 * least * 60_000
+    below = round(least - 0.1, 1)
+    assert (
+        _least_minutes_said(routine, TimelineOptions(minutes=below, verbosity=verbosity)) == least
+    )
 
 
 def test_summary_speaks_the_fitted_counts() -> None:
@@ -260,6 +349,27 @@ def test_from_starts_at_the_step_and_keeps_safety() -> None:
     assert timeline.cues[0].text.startswith("Starting at step six:")
     assert any(c.kind is CueKind.SAFETY for c in timeline.cues)
     assert not any(c.kind is CueKind.PREPARATION for c in timeline.cues)
+
+
+@pytest.mark.parametrize("start", [1, 2, 5])
+def test_a_single_section_routine_never_says_its_section_title(start: int) -> None:
+    """lower-back has one section ("Lower back"): its title is never spoken, wherever the
+    session starts."""
+    timeline = compile_routine(
+        load_routine("lower-back"), TimelineOptions(from_step=start), EstimatedDurations()
+    )
+    assert "Lower back." not in [c.text for c in timeline.cues]
+
+
+@pytest.mark.parametrize(("start", "title"), [(1, "Lower back."), (2, "Lower back."), (6, "")])
+def test_several_sections_say_the_title_of_each_section_played(start: int, title: str) -> None:
+    timeline = compile_routine(
+        load_routine("full-back"), TimelineOptions(from_step=start), EstimatedDurations()
+    )
+    upper = load_routine("upper-back").sections[0].title
+    said = _texts(timeline, CueKind.SECTION)
+    titles = [t for t in said if t in ("Lower back.", f"{upper}.")]
+    assert titles == [t for t in (title, f"{upper}.") if t]
 
 
 def test_speech_never_overlaps_and_the_parts_add_up() -> None:
