@@ -6,6 +6,7 @@ routine (a ``*.yaml`` file in :func:`user_routines_dir`), or a path to a file.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -147,6 +148,9 @@ _FIELD_RULES = {
     "lexicon": "must map words (letters, hyphens, apostrophes) to the spelling to speak",
 }
 
+NUMERIC_FIELDS = ("format", "reps", "seconds_per_rep", "count", "rest_seconds", "seconds")
+"""Every field whose value is a number; a number written as text ("10") is refused."""
+
 _FIELDS_OF: dict[str, type[BaseModel]] = {
     "": schema.RoutineSpec,
     "sections": schema.SectionSpec,
@@ -206,6 +210,11 @@ def _translate(doc: YamlDocument, error: Any) -> RoutineError:
         full = (*path, field)
         return RoutineError(f"{doc.where(path)}: {_dotted(full)}: required field is missing")
     field = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
+    if field in NUMERIC_FIELDS and isinstance(got, str):
+        return RoutineError(
+            f"{doc.where(path)}: {_dotted(path)}: must be a number, not text ({_quoted(got)})",
+            hint="write the number as digits, without quotes",
+        )
     rule = _FIELD_RULES.get(field)
     if rule is None:
         rule = _generic_rule(kind, error)
@@ -232,6 +241,11 @@ def _generic_rule(kind: str, error: Any) -> str:
         return "must be a mapping of fields"
     msg = str(error.get("msg", "is not valid"))
     return msg[:1].lower() + msg[1:]
+
+
+def _quoted(text: str) -> str:
+    """``text`` in double quotes, as it would be written in YAML, shortened if long."""
+    return json.dumps(text if len(text) <= 40 else text[:37] + "...", ensure_ascii=False)
 
 
 def _shown(value: Any) -> str | None:
