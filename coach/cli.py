@@ -472,7 +472,7 @@ def validate(
             routine = load_routine(path)
             timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())
             typer.echo(
-                f"ok: {path}: {routine.slug}, {len(routine.steps)} steps, "
+                f"ok: {path}: {routine.slug}, {present.counted(len(routine.steps), 'step')}, "
                 f"about {present.minutes_text(timeline.total_ms)}"
             )
         except CoachError as exc:

@@ -35,6 +35,11 @@ def clock(ms: int) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` with its noun, singular for one: "1 step", "10 steps"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def minutes_text(ms: int) -> str:
     """A length for people: "14 min", "1 h 5 min"."""
     minutes = round(ms / 60_000)

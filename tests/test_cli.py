@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from coach.cli import app
 from coach.routine.schema import routine_json_schema
 from tests.conftest import minimal_routine
+from tests.conftest import step as make_step
 
 runner = CliRunner()
 
@@ -89,9 +90,20 @@ def test_validate_ok_and_failures(write_routine: Callable[..., Path]) -> None:
     bad = write_routine("format: 2\n", "bad.yaml")
     ok = runner.invoke(app, ["validate", str(good)])
     assert ok.exit_code == 0
-    assert ok.stdout.startswith(f"ok: {good}: tiny, 1 steps")
+    assert ok.stdout == f"ok: {good}: tiny, 1 step, about 1 min\n"
     both = runner.invoke(app, ["validate", str(good), str(bad)])
     assert both.exit_code == 2
+    two = write_routine(
+        minimal_routine(
+            sections=[
+                {"title": "Back", "steps": [make_step(t, {"timed": {"seconds": 10}}) for t in "AB"]}
+            ]
+        ),
+        "two.yaml",
+    )
+    assert runner.invoke(app, ["validate", str(two)]).stdout == (
+        f"ok: {two}: tiny, 2 steps, about 1 min\n"
+    )
 
 
 def test_unicode_text_is_fine(write_routine: Callable[..., Path]) -> None:

@@ -329,3 +329,25 @@ def test_a_quoted_step_number_in_repeat_is_an_id_not_a_number(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     assert "no earlier step has the id '1'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("format: 1\nslug: tiny\npreparation:\n\toil: Warm it.\n",
+         "bad.yaml:4: tabs are not allowed for indentation; use spaces"),
+        ("format: 1\nslug:\ttiny\n",
+         "bad.yaml:2: a tab (column 6) is not allowed here; use spaces"),
+    ],
+    ids=["indentation", "after a colon"],
+)  # fmt: skip
+def test_a_tab_is_named_in_plain_words(text: str, expected: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path}/{expected}\n"
