@@ -11,6 +11,7 @@ from rich.text import Text
 from coach.play.session import SessionReport
 from coach.routine.loader import RoutineRef
 from coach.timeline.model import CueKind, Timeline
+from coach.timeline.wording import whole_minutes
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ def counted(count: int, noun: str) -> str:
 
 
 def minutes_text(ms: int) -> str:
-    """A length for people: "14 min", "1 h 5 min"."""
-    minutes = round(ms / 60_000)
+    """A length for people: "14 min", "1 h 5 min" (to the nearest minute, as the intro says it)."""
+    minutes = whole_minutes(ms)
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest} min" if hours else f"{minutes} min"
 

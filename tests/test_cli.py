@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -204,3 +205,52 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     cleared = runner.invoke(app, ["cache", "clear"])
     assert cleared.stdout.strip() == f"removed {clips} clips"
     assert runner.invoke(app, ["cache", "info"]).stdout.split(": ")[1].startswith("0 clips")
+
+
+def test_one_rounding_rule_for_minutes_in_list_show_and_the_intro(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session of exactly 14 min 30 s is "15 min" wherever coach gives its length in minutes:
+    `coach list` and `coach validate` (the estimate), the intro's "about N minutes" (the estimate
+    too) and the header of `coach show` (the real clips: here the fake engine's)."""
+    from coach.routine.loader import load_routine
+    from coach.timeline.compiler import compile_routine
+    from coach.timeline.durations import EstimatedDurations
+    from coach.timeline.model import TimelineOptions
+
+    user = tmp_path / "mine"
+    user.mkdir()
+    monkeypatch.setenv("COACH_ROUTINES", str(user))
+    path = user / "tiny.yaml"
+
+    def write(seconds: float) -> None:
+        work = [make_step("Knead", {"timed": {"seconds": seconds}})]
+        path.write_text(json.dumps(minimal_routine(sections=[{"title": "B", "steps": work}])))
+
+    def estimated_ms(seconds: float) -> int:
+        write(seconds)
+        routine = load_routine(path)
+        return compile_routine(routine, TimelineOptions(), EstimatedDurations()).total_ms
+
+    def shown_ms(seconds: float) -> int:
+        write(seconds)
+        shown = runner.invoke(app, ["show", "tiny", "--json", "--engine", "fake"])
+        return round(json.loads(shown.stdout)["total_seconds"] * 1000)
+
+    def lasting(ms: int, measure: Callable[[float], int]) -> float:
+        seconds = 600.0
+        for _ in range(3):  # the intro's length depends on the number it says
+            seconds += (ms - measure(seconds)) / 1000
+        assert measure(seconds) == ms
+        return seconds
+
+    write(lasting(870_000, estimated_ms))
+    listed = runner.invoke(app, ["list"], env={"COLUMNS": "200"}).stdout
+    assert re.search(r"^tiny +Tiny routine +1 +15 min ", listed, re.MULTILINE), listed
+    validated = runner.invoke(app, ["validate", str(path)]).stdout
+    assert validated == f"ok: {path}: tiny, 1 step, about 15 min\n"
+    table = runner.invoke(app, ["show", "tiny", "--engine", "fake"], env={"COLUMNS": "200"})
+    assert "It takes about fifteen minutes." in table.stdout
+    write(lasting(870_000, shown_ms))
+    table = runner.invoke(app, ["show", "tiny", "--engine", "fake"], env={"COLUMNS": "200"})
+    assert table.stdout.startswith("Tiny routine (tiny), 15 min")

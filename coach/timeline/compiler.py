@@ -140,7 +140,7 @@ def compile_partial(
     asked: list[str] = []
     durations = _Asked(durations, asked)
     target_ms = round(options.minutes * 60_000)
-    beats = _plan(routine, options, round(options.minutes))
+    beats = _plan(routine, options, max(1, wording.whole_minutes(target_ms)))
     brief = options.verbosity is Verbosity.BRIEF
     fitted = _fit(beats, target_ms, _fixed_ms(routine, options, beats, durations), routine, brief)
     # Fitting changes the spoken summaries ("twelve strokes, ..."), hence the fixed speech
@@ -167,10 +167,10 @@ def _minutes_said(routine: Routine, options: TimelineOptions) -> int:
     """
     estimate = EstimatedDurations(options.rate_wpm)
     timeline = _lay_out(routine, options, _plan(routine, options, 0), estimate)
-    minutes = max(1, round(timeline.total_ms / 60_000))
+    minutes = max(1, wording.whole_minutes(timeline.total_ms))
     for _ in range(3):
         timeline = _lay_out(routine, options, _plan(routine, options, minutes), estimate)
-        settled = max(1, round(timeline.total_ms / 60_000))
+        settled = max(1, wording.whole_minutes(timeline.total_ms))
         if settled == minutes:
             break
         minutes = settled
