@@ -467,13 +467,16 @@ def validate(
 ) -> None:
     """Check routine files; print one line per file, exit non-zero if any is invalid."""
     failed = 0
+    clashes = {ref.path.resolve(): ref.clash for ref in available_routines() if ref.clash}
     for path in files:
         try:
             routine = load_routine(path)
             timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())
+            clash = clashes.get(path.resolve())
             typer.echo(
                 f"ok: {path}: {routine.slug}, {present.counted(len(routine.steps), 'step')}, "
                 f"about {present.minutes_text(timeline.total_ms)}"
+                + (f" (note: {clash})" if clash else "")
             )
         except CoachError as exc:
             failed += 1

@@ -56,7 +56,7 @@ def routine_table(rows: list[RoutineRow]) -> Table:
     for row in rows:
         table.add_row(
             Text(row.ref.slug),
-            Text(row.name),
+            Text(row.name if row.ref.clash is None else f"{row.name} ({row.ref.clash})"),
             "-" if row.steps is None else str(row.steps),
             "-" if row.total_ms is None else minutes_text(row.total_ms),
             Text("built-in" if row.ref.builtin else str(row.ref.path)),

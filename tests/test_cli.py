@@ -254,3 +254,79 @@ def test_one_rounding_rule_for_minutes_in_list_show_and_the_intro(
     write(lasting(870_000, shown_ms))
     table = runner.invoke(app, ["show", "tiny", "--engine", "fake"], env={"COLUMNS": "200"})
     assert table.stdout.startswith("Tiny routine (tiny), 15 min")
+
+
+def _user_routine(folder: Path, file: str, slug: str, name: str) -> Path:
+    path = folder / file
+    path.write_text(json.dumps(minimal_routine(slug=slug, name=name)), "utf-8")
+    return path
+
+
+def _list_rows() -> dict[str, str]:
+    """`coach list` by source file name (built-ins by slug)."""
+    result = runner.invoke(app, ["list"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines()[1:] if line.strip()]
+    sources = [row.split()[-1] for row in rows]
+    return {
+        row.split()[0] if source == "built-in" else Path(source).name: row
+        for row, source in zip(rows, sources, strict=True)
+    }
+
+
+def _shown_title(name: str) -> str:
+    result = runner.invoke(app, ["show", name, "--json", "--engine", "fake"])
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.stdout)["title"])
+
+
+def test_a_user_routine_is_called_by_its_slug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
+    _user_routine(tmp_path, "hands.yaml", "hand-massage", "Hand massage")
+    _user_routine(tmp_path, "feet.yml", "foot-rub", "Foot rub")
+    (tmp_path / "notes.txt").write_text("not a routine", "utf-8")
+    assert _shown_title("hand-massage") == "Hand massage"
+    assert _shown_title("foot-rub") == "Foot rub"
+    assert _shown_title("hands") == "Hand massage"  # the file name too, as no slug takes it
+    rows = _list_rows()
+    assert set(rows) == {"full-back", "lower-back", "upper-back", "hands.yaml", "feet.yml"}
+    assert rows["hands.yaml"].split()[:3] == ["hand-massage", "Hand", "massage"]
+    assert rows["feet.yml"].split()[:3] == ["foot-rub", "Foot", "rub"]
+
+
+def test_two_user_routines_with_one_slug_are_named_in_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_cli_errors import run_main
+
+    monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
+    one = _user_routine(tmp_path, "hands.yaml", "hand-massage", "Hands one")
+    two = _user_routine(tmp_path, "hands2.yml", "hand-massage", "Hands two")
+    code, out, err = run_main(["show", "hand-massage", "--engine", "fake"], monkeypatch, capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: 'hand-massage' is the slug of more than one user routine: {one} and {two} "
+        "(hint: give each file its own slug; `coach list` says what calls each meanwhile)\n"
+    )
+    rows = _list_rows()
+    assert "Hands one (hands2.yml has this slug too; use 'hands')" in rows["hands.yaml"]
+    assert "Hands two (hands.yaml has this slug too; use 'hands2')" in rows["hands2.yml"]
+    assert _shown_title("hands") == "Hands one"
+    assert _shown_title("hands2") == "Hands two"
+    validated = runner.invoke(app, ["validate", str(two)])
+    assert validated.stdout.endswith(" (note: hands.yaml has this slug too; use 'hands2')\n")
+
+
+def test_a_user_routine_with_a_built_in_slug_does_not_replace_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
+    _user_routine(tmp_path, "my-lower.yaml", "lower-back", "My lower back")
+    assert _shown_title("lower-back") == "Lower-back massage"
+    assert _shown_title("my-lower") == "My lower back"
+    assert (
+        "My lower back (the built-in lower-back has this slug; use 'my-lower')"
+        in (_list_rows()["my-lower.yaml"])
+    )
