@@ -52,7 +52,11 @@ RoutineArg = Annotated[
     str,
     typer.Argument(
         metavar="ROUTINE",
-        help="A built-in or user routine by slug (see `coach list`), or a path to a .yaml file.",
+        help=(
+            "A built-in or user routine by slug (see `coach list`), or a path to a .yaml file."
+            " User routines are the .yaml and .yml files in $COACH_ROUTINES, else in the user"
+            " config folder (~/.config/coach/routines on Linux)."
+        ),
     ),
 ]
 RateOpt = Annotated[

@@ -330,3 +330,12 @@ def test_a_user_routine_with_a_built_in_slug_does_not_replace_it(
         "My lower back (the built-in lower-back has this slug; use 'my-lower')"
         in (_list_rows()["my-lower.yaml"])
     )
+
+
+def test_routine_help_says_where_user_routines_live() -> None:
+    result = runner.invoke(app, ["show", "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    assert (
+        "User routines are the .yaml and .yml files in $COACH_ROUTINES, else in the user "
+        "config folder (~/.config/coach/routines on Linux)" in " ".join(result.stdout.split())
+    )
