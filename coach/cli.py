@@ -51,7 +51,11 @@ RoutineArg = Annotated[
     str,
     typer.Argument(
         metavar="ROUTINE",
-        help="A built-in or user routine by slug (see `coach list`), or a path to a .yaml file.",
+        help=(
+            "A built-in or user routine by slug (see `coach list`), or a path to a .yaml file."
+            " User routines are the .yaml and .yml files in $COACH_ROUTINES, else in the user"
+            " config folder (~/.config/coach/routines on Linux)."
+        ),
     ),
 ]
 RateOpt = Annotated[
@@ -522,16 +526,19 @@ def validate(
 ) -> None:
     """Check routine files; print one line per file, exit non-zero if any is invalid."""
     from coach import present
-    from coach.routine.loader import load_routine
+    from coach.routine.loader import available_routines, load_routine
 
     failed = 0
+    clashes = {ref.path.resolve(): ref.clash for ref in available_routines() if ref.clash}
     for path in files:
         try:
             routine = load_routine(path)
             timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())
+            clash = clashes.get(path.resolve())
             typer.echo(
-                f"ok: {path}: {routine.slug}, {len(routine.steps)} steps, "
+                f"ok: {path}: {routine.slug}, {present.counted(len(routine.steps), 'step')}, "
                 f"about {present.minutes_text(timeline.total_ms)}"
+                + (f" (note: {clash})" if clash else "")
             )
         except CoachError as exc:
             failed += 1

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.timeline.model import CueKind, Timeline
+from coach.timeline.wording import whole_minutes
 
 if TYPE_CHECKING:
     from coach.play.session import SessionReport
@@ -38,9 +39,14 @@ def clock(ms: int) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` with its noun, singular for one: "1 step", "10 steps"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def minutes_text(ms: int) -> str:
-    """A length for people: "14 min", "1 h 5 min"."""
-    minutes = round(ms / 60_000)
+    """A length for people: "14 min", "1 h 5 min" (to the nearest minute, as the intro says it)."""
+    minutes = whole_minutes(ms)
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest} min" if hours else f"{minutes} min"
 
@@ -53,7 +59,7 @@ def routine_table(rows: list[RoutineRow]) -> Table:
     for row in rows:
         table.add_row(
             Text(row.ref.slug),
-            Text(row.name),
+            Text(row.name if row.ref.clash is None else f"{row.name} ({row.ref.clash})"),
             "-" if row.steps is None else str(row.steps),
             "-" if row.total_ms is None else minutes_text(row.total_ms),
             Text("built-in" if row.ref.builtin else str(row.ref.path)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from coach.cli import app
 from coach.routine.schema import routine_json_schema
 from tests.conftest import minimal_routine
+from tests.conftest import step as make_step
 
 runner = CliRunner()
 
@@ -89,9 +91,20 @@ def test_validate_ok_and_failures(write_routine: Callable[..., Path]) -> None:
     bad = write_routine("format: 2\n", "bad.yaml")
     ok = runner.invoke(app, ["validate", str(good)])
     assert ok.exit_code == 0
-    assert ok.stdout.startswith(f"ok: {good}: tiny, 1 steps")
+    assert ok.stdout == f"ok: {good}: tiny, 1 step, about 1 min\n"
     both = runner.invoke(app, ["validate", str(good), str(bad)])
     assert both.exit_code == 2
+    two = write_routine(
+        minimal_routine(
+            sections=[
+                {"title": "Back", "steps": [make_step(t, {"timed": {"seconds": 10}}) for t in "AB"]}
+            ]
+        ),
+        "two.yaml",
+    )
+    assert runner.invoke(app, ["validate", str(two)]).stdout == (
+        f"ok: {two}: tiny, 2 steps, about 1 min\n"
+    )
 
 
 def test_unicode_text_is_fine(write_routine: Callable[..., Path]) -> None:
@@ -192,3 +205,137 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     cleared = runner.invoke(app, ["cache", "clear"])
     assert cleared.stdout.strip() == f"removed {clips} clips"
     assert runner.invoke(app, ["cache", "info"]).stdout.split(": ")[1].startswith("0 clips")
+
+
+def test_one_rounding_rule_for_minutes_in_list_show_and_the_intro(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session of exactly 14 min 30 s is "15 min" wherever coach gives its length in minutes:
+    `coach list` and `coach validate` (the estimate), the intro's "about N minutes" (the estimate
+    too) and the header of `coach show` (the real clips: here the fake engine's)."""
+    from coach.routine.loader import load_routine
+    from coach.timeline.compiler import compile_routine
+    from coach.timeline.durations import EstimatedDurations
+    from coach.timeline.model import TimelineOptions
+
+    user = tmp_path / "mine"
+    user.mkdir()
+    monkeypatch.setenv("COACH_ROUTINES", str(user))
+    path = user / "tiny.yaml"
+
+    def write(seconds: float) -> None:
+        work = [make_step("Knead", {"timed": {"seconds": seconds}})]
+        path.write_text(json.dumps(minimal_routine(sections=[{"title": "B", "steps": work}])))
+
+    def estimated_ms(seconds: float) -> int:
+        write(seconds)
+        routine = load_routine(path)
+        return compile_routine(routine, TimelineOptions(), EstimatedDurations()).total_ms
+
+    def shown_ms(seconds: float) -> int:
+        write(seconds)
+        shown = runner.invoke(app, ["show", "tiny", "--json", "--engine", "fake"])
+        return round(json.loads(shown.stdout)["total_seconds"] * 1000)
+
+    def lasting(ms: int, measure: Callable[[float], int]) -> float:
+        seconds = 600.0
+        for _ in range(3):  # the intro's length depends on the number it says
+            seconds += (ms - measure(seconds)) / 1000
+        assert measure(seconds) == ms
+        return seconds
+
+    write(lasting(870_000, estimated_ms))
+    listed = runner.invoke(app, ["list"], env={"COLUMNS": "200"}).stdout
+    assert re.search(r"^tiny +Tiny routine +1 +15 min ", listed, re.MULTILINE), listed
+    validated = runner.invoke(app, ["validate", str(path)]).stdout
+    assert validated == f"ok: {path}: tiny, 1 step, about 15 min\n"
+    table = runner.invoke(app, ["show", "tiny", "--engine", "fake"], env={"COLUMNS": "200"})
+    assert "It takes about fifteen minutes." in table.stdout
+    write(lasting(870_000, shown_ms))
+    table = runner.invoke(app, ["show", "tiny", "--engine", "fake"], env={"COLUMNS": "200"})
+    assert table.stdout.startswith("Tiny routine (tiny), 15 min")
+
+
+def _user_routine(folder: Path, file: str, slug: str, name: str) -> Path:
+    path = folder / file
+    path.write_text(json.dumps(minimal_routine(slug=slug, name=name)), "utf-8")
+    return path
+
+
+def _list_rows() -> dict[str, str]:
+    """`coach list` by source file name (built-ins by slug)."""
+    result = runner.invoke(app, ["list"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines()[1:] if line.strip()]
+    sources = [row.split()[-1] for row in rows]
+    return {
+        row.split()[0] if source == "built-in" else Path(source).name: row
+        for row, source in zip(rows, sources, strict=True)
+    }
+
+
+def _shown_title(name: str) -> str:
+    result = runner.invoke(app, ["show", name, "--json", "--engine", "fake"])
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.stdout)["title"])
+
+
+def test_a_user_routine_is_called_by_its_slug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
+    _user_routine(tmp_path, "hands.yaml", "hand-massage", "Hand massage")
+    _user_routine(tmp_path, "feet.yml", "foot-rub", "Foot rub")
+    (tmp_path / "notes.txt").write_text("not a routine", "utf-8")
+    assert _shown_title("hand-massage") == "Hand massage"
+    assert _shown_title("foot-rub") == "Foot rub"
+    assert _shown_title("hands") == "Hand massage"  # the file name too, as no slug takes it
+    rows = _list_rows()
+    assert set(rows) == {"full-back", "lower-back", "upper-back", "hands.yaml", "feet.yml"}
+    assert rows["hands.yaml"].split()[:3] == ["hand-massage", "Hand", "massage"]
+    assert rows["feet.yml"].split()[:3] == ["foot-rub", "Foot", "rub"]
+
+
+def test_two_user_routines_with_one_slug_are_named_in_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_cli_errors import run_main
+
+    monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
+    one = _user_routine(tmp_path, "hands.yaml", "hand-massage", "Hands one")
+    two = _user_routine(tmp_path, "hands2.yml", "hand-massage", "Hands two")
+    code, out, err = run_main(["show", "hand-massage", "--engine", "fake"], monkeypatch, capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: 'hand-massage' is the slug of more than one user routine: {one} and {two} "
+        "(hint: give each file its own slug; `coach list` says what calls each meanwhile)\n"
+    )
+    rows = _list_rows()
+    assert "Hands one (hands2.yml has this slug too; use 'hands')" in rows["hands.yaml"]
+    assert "Hands two (hands.yaml has this slug too; use 'hands2')" in rows["hands2.yml"]
+    assert _shown_title("hands") == "Hands one"
+    assert _shown_title("hands2") == "Hands two"
+    validated = runner.invoke(app, ["validate", str(two)])
+    assert validated.stdout.endswith(" (note: hands.yaml has this slug too; use 'hands2')\n")
+
+
+def test_a_user_routine_with_a_built_in_slug_does_not_replace_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
+    _user_routine(tmp_path, "my-lower.yaml", "lower-back", "My lower back")
+    assert _shown_title("lower-back") == "Lower-back massage"
+    assert _shown_title("my-lower") == "My lower back"
+    assert (
+        "My lower back (the built-in lower-back has this slug; use 'my-lower')"
+        in (_list_rows()["my-lower.yaml"])
+    )
+
+
+def test_routine_help_says_where_user_routines_live() -> None:
+    result = runner.invoke(app, ["show", "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    assert (
+        "User routines are the .yaml and .yml files in $COACH_ROUTINES, else in the user "
+        "config folder (~/.config/coach/routines on Linux)" in " ".join(result.stdout.split())
+    )

@@ -88,10 +88,17 @@ def user_lexicon_path() -> Path:
 
 
 def base_lexicon() -> Lexicon:
-    """The built-in lexicon, then the user's (if the file exists)."""
+    """The built-in lexicon, then the user's: the one ``$COACH_LEXICON`` names, which must
+    exist, else ``lexicon.yaml`` in the user config folder if it is there."""
     builtin = Path(str(resources.files("coach.routine") / "lexicon.yaml"))
     lexicon = Lexicon().merged(read_lexicon_file(builtin))
     user = user_lexicon_path()
+    if os.environ.get("COACH_LEXICON") and not user.is_file():
+        problem = "is a folder, not a lexicon file" if user.is_dir() else "no such file"
+        raise RoutineError(
+            f"COACH_LEXICON={user}: {problem}",
+            hint="point COACH_LEXICON at a lexicon YAML file, or unset it",
+        )
     if user.is_file():
         lexicon = lexicon.merged(read_lexicon_file(user))
     return lexicon

@@ -1,12 +1,18 @@
 """Finding and loading routines: built-in slugs, user routines and files.
 
 A routine reference on the command line is a built-in slug (``full-back``), the slug of a user
-routine (a ``*.yaml`` file in :func:`user_routines_dir`), or a path to a file.
+routine (a ``*.yaml`` or ``*.yml`` file in :func:`user_routines_dir`), or a path to a file. A user
+routine is also found by its file name without the suffix when no routine has that slug and no
+other file that name. Built-in slugs come first: a user routine with a built-in's slug, or with
+the same slug as another user file, is reached by its file name or path instead, and
+``coach list`` says so.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -36,6 +42,8 @@ from coach.routine.yamlfile import Path_, YamlDocument, parse_yaml, read_text
 MAX_SESSION_MS = 4 * 3600 * 1000
 """A routine's work may add up to four hours at most (``--minutes`` goes up to 240)."""
 MAX_INCLUDE_DEPTH = 8
+USER_SUFFIXES = (".yaml", ".yml")
+"""The files of the user routines folder that are routines."""
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,13 @@ class RoutineRef:
     """Where a routine lives."""
 
     slug: str
-    """The name to use on the command line."""
+    """Its slug (for a user file whose slug cannot be read, its file name without suffix)."""
     path: Path
     """The file."""
     builtin: bool
     """Shipped with coach."""
+    clash: str | None = None
+    """Why the slug does not reach this routine, and what does; None when it does."""
 
 
 def user_routines_dir() -> Path:
@@ -65,29 +75,88 @@ def builtin_dir() -> Path:
 
 def available_routines() -> tuple[RoutineRef, ...]:
     """Built-in routines, then user routines, each sorted by slug."""
-    refs = [RoutineRef(p.stem, p, True) for p in sorted(builtin_dir().glob("*.yaml"))]
-    user = user_routines_dir()
-    if user.is_dir():
-        builtin = {ref.slug for ref in refs}
-        for path in sorted(user.glob("*.y*ml")):
-            if path.stem not in builtin and path.suffix in (".yaml", ".yml"):
-                refs.append(RoutineRef(path.stem, path, False))
-    return tuple(refs)
+    builtin = _builtin_refs()
+    return (*builtin, *_user_refs({ref.slug for ref in builtin}))
+
+
+def _builtin_refs() -> tuple[RoutineRef, ...]:
+    return tuple(RoutineRef(p.stem, p, True) for p in sorted(builtin_dir().glob("*.yaml")))
+
+
+def _user_refs(builtin_slugs: set[str]) -> tuple[RoutineRef, ...]:
+    """The user routines, each with its slug read from the file and any clash of names."""
+    folder = user_routines_dir()
+    if not folder.is_dir():
+        return ()
+    paths = sorted(p for p in folder.iterdir() if p.suffix in USER_SUFFIXES)
+    slugs = {path: _slug_in(path) or path.stem for path in paths}
+    taken = builtin_slugs | set(slugs.values())
+    refs = []
+    for path, slug in slugs.items():
+        stem_free = path.stem not in taken and [p.stem for p in paths].count(path.stem) == 1
+        use = f"use '{path.stem}'" if stem_free else "use its path"
+        others = [p.name for p, other in slugs.items() if other == slug and p != path]
+        clash = None
+        if slug in builtin_slugs:
+            clash = f"the built-in {slug} has this slug; {use}"
+        elif others:
+            clash = f"{', '.join(others)} has this slug too; {use}"
+        refs.append(RoutineRef(slug, path, False, clash))
+    return tuple(sorted(refs, key=lambda ref: (ref.slug, ref.path.name)))
+
+
+def _slug_in(path: Path) -> str | None:
+    """The slug a routine file gives itself, or None if it cannot be read."""
+    try:
+        data = parse_yaml(read_text(path, str(path)), str(path)).data
+    except RoutineError:
+        return None
+    slug = data.get("slug") if isinstance(data, dict) else None
+    if isinstance(slug, str) and re.fullmatch(schema.SLUG_PATTERN, slug):
+        return slug
+    return None
+
+
+def _find(name: str) -> Path | None:
+    """The file of the routine called ``name``: by slug, built-ins first, else by file name."""
+    builtin = _builtin_refs()
+    for ref in builtin:
+        if ref.slug == name:
+            return ref.path
+    user = _user_refs({ref.slug for ref in builtin})
+    for matches, what, fix in (
+        (
+            [ref for ref in user if ref.slug == name],
+            "the slug of",
+            "give each file its own slug; `coach list` says what calls each meanwhile",
+        ),
+        (
+            [ref for ref in user if ref.path.stem == name],
+            "the file name of",
+            "give the path of the one you mean",
+        ),
+    ):
+        if len(matches) == 1:
+            return matches[0].path
+        if matches:
+            files = " and ".join(str(ref.path) for ref in matches)
+            raise RoutineError(f"'{name}' is {what} more than one user routine: {files}", fix)
+    return None
 
 
 def resolve_ref(name: str, relative_to: Path | None = None) -> Path:
-    """The file for a routine reference: a known slug or a path."""
-    looks_like_path = "/" in name or "\\" in name or name.endswith((".yaml", ".yml"))
+    """The file for a routine reference: a known slug, a user routine's file name, or a path."""
+    looks_like_path = "/" in name or "\\" in name or name.endswith(USER_SUFFIXES)
     if not looks_like_path:
-        for ref in available_routines():
-            if ref.slug == name:
-                return ref.path
+        found = _find(name)
+        if found is not None:
+            return found
     path = Path(name).expanduser()
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
     if path.exists() or looks_like_path:
         return path
-    known = ", ".join(ref.slug for ref in available_routines())
+    known = ", ".join(ref.slug for ref in available_routines() if ref.clash is None)
     raise RoutineError(
         f"no routine named '{name}': not a known routine and no such file",
         hint=f"choose one of: {known}, or give a path to a .yaml file",
@@ -146,6 +215,9 @@ _FIELD_RULES = {
     "format": "must be 1 (the only routine format so far)",
     "lexicon": "must map words (letters, hyphens, apostrophes) to the spelling to speak",
 }
+
+NUMERIC_FIELDS = ("format", "reps", "seconds_per_rep", "count", "rest_seconds", "seconds")
+"""Every field whose value is a number; a number written as text ("10") is refused."""
 
 _FIELDS_OF: dict[str, type[BaseModel]] = {
     "": schema.RoutineSpec,
@@ -206,6 +278,11 @@ def _translate(doc: YamlDocument, error: Any) -> RoutineError:
         full = (*path, field)
         return RoutineError(f"{doc.where(path)}: {_dotted(full)}: required field is missing")
     field = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
+    if field in NUMERIC_FIELDS and isinstance(got, str):
+        return RoutineError(
+            f"{doc.where(path)}: {_dotted(path)}: must be a number, not text ({_quoted(got)})",
+            hint="write the number as digits, without quotes",
+        )
     rule = _FIELD_RULES.get(field)
     if rule is None:
         rule = _generic_rule(kind, error)
@@ -232,6 +309,11 @@ def _generic_rule(kind: str, error: Any) -> str:
         return "must be a mapping of fields"
     msg = str(error.get("msg", "is not valid"))
     return msg[:1].lower() + msg[1:]
+
+
+def _quoted(text: str) -> str:
+    """``text`` in double quotes, as it would be written in YAML, shortened if long."""
+    return json.dumps(text if len(text) <= 40 else text[:37] + "...", ensure_ascii=False)
 
 
 def _shown(value: Any) -> str | None:

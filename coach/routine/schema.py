@@ -73,7 +73,11 @@ class HoldsSpec(_Strict):
         strict=True, ge=1, le=MAX_HOLD_COUNT, description="Hold for a count of this many."
     )
     rest_seconds: float = Field(
-        default=4, ge=0, le=MAX_REST_SECONDS, description="Rest after each hold, in seconds."
+        default=4,
+        strict=True,
+        ge=0,
+        le=MAX_REST_SECONDS,
+        description="Rest after each hold, in seconds.",
     )
     say: Spoken | None = Field(default=None, description="Spoken just before 'Begin'.")
 

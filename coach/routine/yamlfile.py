@@ -138,6 +138,9 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
+        tab = _tab_problem(text, exc)
+        if tab is not None:
+            raise RoutineError(f"{where}: {tab}") from None
         what = exc.problem or exc.context or "not valid YAML"
         raise RoutineError(f"{where}: YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:
@@ -147,6 +150,18 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(data=data, lines=lines, source=source)
+
+
+def _tab_problem(text: str, exc: yaml.MarkedYAMLError) -> str | None:
+    """Plain words for PyYAML's "found character '\\t' that cannot start any token"."""
+    mark = exc.problem_mark
+    if mark is None or "'\\t'" not in (exc.problem or ""):
+        return None
+    lines = text.splitlines()
+    before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
+    if before.strip(" \t") == "":
+        return "tabs are not allowed for indentation; use spaces"
+    return f"a tab (column {mark.column + 1}) is not allowed here; use spaces"
 
 
 _PLAIN_TAGS: dict[type[Node], str] = {

@@ -170,7 +170,7 @@ def _fitted(
 ) -> Timeline:
     """The timeline fitted to ``minutes``; raises :class:`_TooShort` below the minimum."""
     target_ms = round(minutes * 60_000)
-    beats = _plan(routine, options, round(minutes))
+    beats = _plan(routine, options, max(1, wording.whole_minutes(target_ms)))
     least = [replace(b, work=b.minimum) if isinstance(b, _Work) else b for b in beats]
     shortest_ms = _lay_out(routine, options, least, durations).total_ms
     if target_ms < shortest_ms:
@@ -219,10 +219,10 @@ def _minutes_said(routine: Routine, options: TimelineOptions) -> int:
     """
     estimate = EstimatedDurations(options.rate_wpm)
     timeline = _lay_out(routine, options, _plan(routine, options, 0), estimate)
-    minutes = max(1, round(timeline.total_ms / 60_000))
+    minutes = max(1, wording.whole_minutes(timeline.total_ms))
     for _ in range(3):
         timeline = _lay_out(routine, options, _plan(routine, options, minutes), estimate)
-        settled = max(1, round(timeline.total_ms / 60_000))
+        settled = max(1, wording.whole_minutes(timeline.total_ms))
         if settled == minutes:
             break
         minutes = settled

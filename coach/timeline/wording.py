@@ -92,6 +92,12 @@ def count_word(n: int) -> str:
     return capitalized(number_words(n)) + "."
 
 
+def whole_minutes(ms: int) -> int:
+    """A length in whole minutes, rounded to the nearest (a half minute rounds up): the one rule
+    for every length coach says or shows in minutes."""
+    return (ms + 30_000) // 60_000
+
+
 def intro_length(minutes: int) -> str:
     """How long the session lasts, said in the intro."""
     if minutes <= 1:

@@ -99,7 +99,10 @@ CASES: dict[str, tuple[Make, tuple[str, ...]]] = {
         ("bad.yaml:", "work[0].strokes.reps", "got -3"),
     ),
     "fractional reps": (_work({"strokes": {"reps": 2.5, **STRK}}), ("reps", "got 2.5")),
-    "text reps": (_work({"strokes": {"reps": "ten", **STRK}}), ("reps", "whole number")),
+    "text reps": (
+        _work({"strokes": {"reps": "ten", **STRK}}),
+        ('strokes.reps: must be a number, not text ("ten")',),
+    ),
     "billion reps": (_work({"strokes": {"reps": 10**9, **STRK}}), ("reps", "got 1000000000")),
     "thirty hours": (
         _routine(
@@ -219,3 +222,132 @@ def test_impossible_options_get_one_clear_line(args: tuple[str, ...], expected: 
     assert "Traceback" not in result.stderr
     assert expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _numeric_fields() -> set[tuple[str, str]]:
+    """(model, field) for every field of the routine schema that holds a number."""
+    from typing import Literal, get_args, get_origin
+
+    from pydantic import BaseModel
+
+    from coach.routine import schema
+
+    def numeric(annotation: object) -> bool:
+        if annotation in (int, float):
+            return True
+        if get_origin(annotation) is Literal:
+            return any(isinstance(v, int | float) for v in get_args(annotation))
+        return any(numeric(a) for a in get_args(annotation))
+
+    found = set()
+    for name in dir(schema):
+        model = getattr(schema, name)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            found |= {
+                (model.__name__, field)
+                for field, info in model.model_fields.items()
+                if numeric(info.annotation)
+            }
+    return found
+
+
+_WORK_YAML = """\
+format: {format}
+slug: tiny
+name: Tiny
+description: A routine for tests.
+sections:
+  - title: Back
+    steps:
+      - title: Glide
+        instruction: Slide your hands up the back.
+        pressure: light
+        work:
+          - {work}
+"""
+
+# (model, field) -> (format, work item, line of the field)
+NUMBERS_AS_TEXT = {
+    ("RoutineSpec", "format"): ('"1"', "timed: {seconds: 60}", 1, "format"),
+    ("StrokesSpec", "reps"): (
+        "1", 'strokes: {reps: "10", seconds_per_rep: 5}', 12,
+        "sections[0].steps[0].work[0].strokes.reps",
+    ),
+    ("StrokesSpec", "seconds_per_rep"): (
+        "1", 'strokes: {reps: 10, seconds_per_rep: "5"}', 12,
+        "sections[0].steps[0].work[0].strokes.seconds_per_rep",
+    ),
+    ("HoldsSpec", "reps"): (
+        "1", 'holds: {reps: "3", count: 10}', 12, "sections[0].steps[0].work[0].holds.reps"
+    ),
+    ("HoldsSpec", "count"): (
+        "1", 'holds: {reps: 3, count: "10"}', 12, "sections[0].steps[0].work[0].holds.count"
+    ),
+    ("HoldsSpec", "rest_seconds"): (
+        "1", 'holds: {reps: 3, count: 10, rest_seconds: "4"}', 12,
+        "sections[0].steps[0].work[0].holds.rest_seconds",
+    ),
+    ("TimedSpec", "seconds"): (
+        "1", 'timed: {seconds: "60"}', 12, "sections[0].steps[0].work[0].timed.seconds"
+    ),
+    ("RepeatItem", "repeat"): ("1", "timed: {seconds: 60}", 0, ""),  # see the test below
+}  # fmt: skip
+
+
+def test_every_numeric_field_is_covered() -> None:
+    assert set(NUMBERS_AS_TEXT) == _numeric_fields()
+
+
+@pytest.mark.parametrize(
+    "key", sorted(k for k in NUMBERS_AS_TEXT if k[1] != "repeat"), ids="-".join
+)
+def test_a_number_written_as_text_is_refused_as_text(key: tuple[str, str], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    fmt, work, line, where = NUMBERS_AS_TEXT[key]
+    path = tmp_path / "bad.yaml"
+    path.write_text(_WORK_YAML.format(format=fmt, work=work), "utf-8")
+    text = fmt.strip('"') if key[1] == "format" else work.split('"')[1]
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f'error: {path}:{line}: {where}: must be a number, not text ("{text}") '
+        "(hint: write the number as digits, without quotes)\n"
+    )
+
+
+def test_a_quoted_step_number_in_repeat_is_an_id_not_a_number(tmp_path: Path) -> None:
+    """``repeat`` takes a number or an id; "1" in quotes is the id '1', which says so."""
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(_WORK_YAML.format(format=1, work='repeat: "1"'), "utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "no earlier step has the id '1'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("format: 1\nslug: tiny\npreparation:\n\toil: Warm it.\n",
+         "bad.yaml:4: tabs are not allowed for indentation; use spaces"),
+        ("format: 1\nslug:\ttiny\n",
+         "bad.yaml:2: a tab (column 6) is not allowed here; use spaces"),
+    ],
+    ids=["indentation", "after a colon"],
+)  # fmt: skip
+def test_a_tab_is_named_in_plain_words(text: str, expected: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path}/{expected}\n"

@@ -101,3 +101,25 @@ def test_bad_routine_lexicon_is_one_clear_line(write_routine: Callable[..., Path
     )
     assert result.returncode != 0
     assert "lexicon" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_missing_coach_lexicon_file_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nowhere" / "lexicon.yaml"
+    monkeypatch.setenv("COACH_LEXICON", str(missing))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "show", "lower-back", "--engine", "fake"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: COACH_LEXICON={missing}: no such file "
+        "(hint: point COACH_LEXICON at a lexicon YAML file, or unset it)\n"
+    )
+
+
+def test_no_user_lexicon_in_the_config_folder_is_fine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COACH_LEXICON", raising=False)
+    assert base_lexicon().apply("the sacrum") == "the SAY-krum"
