@@ -76,6 +76,23 @@ def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
     return [(float(a), float(b), title.strip()) for a, b, title in chapters]
 
 
+def id3_frames(path: Path) -> list[tuple[str, bytes]]:
+    """(frame id, body) of each top-level frame of an ID3v2.3 tag, in the order of the file."""
+    data = path.read_bytes()
+    assert data[:3] == b"ID3" and data[3] == 3, "not an ID3v2.3 tag"
+    size = 0
+    for byte in data[6:10]:  # the tag size is "syncsafe": 7 bits a byte
+        size = size << 7 | byte
+    frames = []
+    position = 10
+    while position + 10 <= 10 + size and data[position] != 0:
+        frame_id = data[position : position + 4].decode("ascii")
+        length = int.from_bytes(data[position + 4 : position + 8], "big")  # plain in v2.3
+        frames.append((frame_id, data[position + 10 : position + 10 + length]))
+        position += 10 + length
+    return frames
+
+
 def parse_lrc(text: str) -> list[tuple[int, str]]:
     """(ms, text) of each timed line of an LRC file."""
     lines = []

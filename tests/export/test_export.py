@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
+from mutagen.mp4 import MP4
 
 from coach.errors import ExportError
 from coach.export.encode import EncodeSettings
@@ -33,6 +34,7 @@ from tests.listening import (
     MP3_FRAME_MS,
     decode,
     ffmpeg_chapters,
+    id3_frames,
     loudness,
     onset_ms,
     parse_lrc,
@@ -140,6 +142,23 @@ def test_tags_chapters_and_synced_lyrics_read_back(short_routine: Path, tmp_path
     assert playlist[0] == "#EXTM3U" and playlist[-1] == "short.mp3"
 
 
+def test_chapters_are_in_time_order_in_the_file(short_routine: Path, tmp_path: Path) -> None:
+    # "Glide" (step 1) has the longest title: mutagen alone writes CHAP frames shortest first
+    rendered, result, _ = _export(short_routine, tmp_path / "out", tmp_path / "cache")
+    steps = rendered.timeline.steps
+    ids = [f"step{s.number:02}" for s in steps]
+    frames = id3_frames(result.track)
+    chaps = [body.split(b"\0", 1)[0].decode() for frame_id, body in frames if frame_id == "CHAP"]
+    assert chaps == ids
+    (toc,) = [body for frame_id, body in frames if frame_id == "CTOC"]
+    toc_id, rest = toc.split(b"\0", 1)
+    assert toc_id == b"toc" and rest[1] == len(ids)  # flags, entry count, then the children
+    assert [c.decode() for c in rest[2:].split(b"\0")[: len(ids)]] == ids
+    starts = [start for start, _end, _title in ffmpeg_chapters(result.track)]
+    assert starts == sorted(starts)
+    assert [title for _s, _e, title in ffmpeg_chapters(result.track)] == [s.title for s in steps]
+
+
 def test_second_export_synthesizes_nothing(short_routine: Path, tmp_path: Path) -> None:
     _, _, first = _export(short_routine, tmp_path / "a", tmp_path / "cache")
     _, second_result, second = _export(short_routine, tmp_path / "b", tmp_path / "cache")
@@ -202,6 +221,13 @@ def test_m4b_has_one_chapter_per_step(short_routine: Path, tmp_path: Path) -> No
     assert [title for _s, _e, title in chapters] == [s.title for s in rendered.timeline.steps]
     for (start, _end, _title), span in zip(chapters, rendered.timeline.steps, strict=True):
         assert start == pytest.approx(span.start_ms / 1000, abs=0.05)
+    # the Nero chapter list (chpl), read in the order it is stored in the file
+    stored = MP4(result.track).chapters
+    assert [c.title for c in stored] == [
+        "Introduction",
+        *(s.title for s in rendered.timeline.steps),
+    ]
+    assert [c.start for c in stored] == sorted(c.start for c in stored)
 
 
 def test_file_names_cannot_escape_the_output_folder(tmp_path: Path) -> None:
