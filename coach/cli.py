@@ -287,12 +287,12 @@ def export(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             jobs=jobs,
         )
-    extra = ", ".join(p.name for p in result.files[1:3])
-    more = len(result.files) - 3
+    extra = ", ".join(p.name for p in result.files[1:3])  # the lyrics and the playlist
+    steps = result.step_tracks
     typer.echo(
         f"wrote {result.track} ({present.clock(result.duration_ms)}, "
         f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
-        + (f" and {more} step tracks" if more > 0 else "")
+        + (f" and {len(steps)} step tracks in {steps[0].parent}" if steps else "")
         + f"; {renderer.synthesized} clips synthesized"
     )
 

@@ -73,7 +73,9 @@ class ExportResult:
     track: Path
     """The whole-session track."""
     files: tuple[Path, ...]
-    """Every file written, the track first."""
+    """Every file written: the track, its ``.lrc``, the playlist, then the step tracks' files."""
+    step_tracks: tuple[Path, ...]
+    """With ``split``, the per-step tracks (the introduction first); otherwise empty."""
     duration_ms: int
     """Length of the session."""
     size_bytes: int
@@ -196,9 +198,15 @@ def export_track(
             handle.commit()
         for path, text in texts:
             write_text_atomic(path, text)
-    files = tuple(target for _h, target in pending) + tuple(path for path, _t in texts)
+    step_tracks = tuple(target for _h, target in pending[1:])
+    step_lyrics = tuple(path for path, _t in texts[1:-1])
+    files = (track_path, texts[0][0], texts[-1][0], *step_tracks, *step_lyrics)
     return ExportResult(
-        track=track_path, files=files, duration_ms=timeline.total_ms, size_bytes=size
+        track=track_path,
+        files=files,
+        step_tracks=step_tracks,
+        duration_ms=timeline.total_ms,
+        size_bytes=size,
     )
 
 

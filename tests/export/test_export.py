@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import resource
 import shutil
 import signal
@@ -201,6 +202,26 @@ def test_split_tracks_and_playlist(short_routine: Path, tmp_path: Path) -> None:
         total_ms += len(samples) * 1000 / rate
     assert abs(total_ms - rendered.timeline.total_ms) <= len(names) * MP3_FRAME_MS
     assert result.track.exists()
+    assert [p.name for p in result.step_tracks] == names
+    assert [p.name for p in result.files[:3]] == ["short.mp3", "short.lrc", "short.m3u8"]
+    assert all(p.exists() for p in result.files) and len(result.files) == 3 + 2 * len(names)
+
+
+def test_split_summary_counts_the_step_tracks(short_routine: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "coach", "export", str(short_routine), "--engine", "fake",
+         "--split", "--out", str(out)],
+        capture_output=True, text=True, env=_env(tmp_path), timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    tracks = sorted((out / "short").glob("*.mp3"))
+    assert len(tracks) == 4  # the introduction and three steps; each also has an .lrc
+    assert re.fullmatch(
+        rf"wrote {re.escape(str(out / 'short.mp3'))} \(\d+:\d\d, \d+\.\d MB\) with short\.lrc, "
+        rf"short\.m3u8 and 4 step tracks in {re.escape(str(out / 'short'))}; \d+ clips synthesized",
+        run.stdout.strip(),
+    ), run.stdout
 
 
 def test_wav_is_sample_accurate(short_routine: Path, tmp_path: Path) -> None:
