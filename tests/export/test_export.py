@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -367,6 +368,44 @@ def test_interrupted_export_leaves_no_partial_file(
         assert code == 130, err
     assert {p.name: _digest(p) for p in out.iterdir() if p.is_file()} == good
     assert not (out / "full-back").exists() or not any((out / "full-back").iterdir())
+
+
+def _open_files_under(pid: int, folder: Path) -> list[str]:
+    """Files ``pid`` has open in ``folder`` (an unnamed O_TMPFILE file: "#inode (deleted)")."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # fds come and go while we look
+            link = os.readlink(fd)
+            if link.startswith(f"{folder}/"):
+                found.append(link)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
+def test_kill_9_leaves_no_new_output_folder(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    out = exports / "new" / "out"  # neither folder exists yet
+    slow = _coach(
+        "export", "full-back", "--engine", "fake", "--out", str(out), "--minutes", "120",
+        "--split", env=_env(tmp_path),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not _open_files_under(slow.pid, exports):  # wait until the track is being written
+        assert slow.poll() is None, slow.stderr.read() if slow.stderr else ""
+        assert time.monotonic() < deadline, "the export never started writing"
+        time.sleep(0.05)
+    writing = _open_files_under(slow.pid, exports)
+    slow.kill()  # SIGKILL: no cleanup can run
+    assert slow.wait(timeout=60) == -signal.SIGKILL
+    assert list(exports.iterdir()) == [], writing
+
+
+def test_out_inside_a_file_is_refused_before_encoding(short_routine: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a folder")
+    with pytest.raises(ExportError, match=r"notes\.txt is not a folder"):
+        _export(short_routine, tmp_path / "notes.txt" / "out", tmp_path / "cache")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "notes.txt", "short.yaml"]
 
 
 def test_full_disk_keeps_the_good_file(good_export: Path, tmp_path: Path) -> None:
