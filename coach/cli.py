@@ -241,7 +241,12 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("audio_out"),
     fmt: Annotated[str, typer.Option("--format", help="mp3, wav or m4b.")] = "mp3",
     bitrate: Annotated[
-        int, typer.Option("--bitrate", help="Constant bitrate, kb/s (32-320).")
+        int,
+        typer.Option(
+            "--bitrate",
+            help="MP3: constant bitrate, kb/s (32-320); m4b: AAC's rate while the voice speaks "
+            "(pauses take almost none, so the file averages less).",
+        ),
     ] = 64,
     split: Annotated[
         bool, typer.Option("--split", help="Also write one track per step and a playlist.")

@@ -93,6 +93,19 @@ def id3_frames(path: Path) -> list[tuple[str, bytes]]:
     return frames
 
 
+def stretch_kbps(path: Path, start_s: float, end_s: float) -> float:
+    """The bitrate of the audio stream of ``path`` between two times, from its packets' sizes."""
+    result = subprocess.run(
+        [find_ffmpeg(), "-v", "error", "-ss", str(start_s), "-to", str(end_s), "-i", str(path),
+         "-map", "0:a", "-c", "copy", "-f", "adts", "pipe:1"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    frames = result.stdout.count(b"\xff\xf1")  # ADTS sync words: about one 1024-sample frame each
+    assert frames > 0
+    adts_header_bytes = 7 * frames
+    return (len(result.stdout) - adts_header_bytes) * 8 / (end_s - start_s) / 1000
+
+
 def parse_lrc(text: str) -> list[tuple[int, str]]:
     """(ms, text) of each timed line of an LRC file."""
     lines = []

@@ -40,6 +40,7 @@ from tests.listening import (
     loudness,
     onset_ms,
     parse_lrc,
+    stretch_kbps,
 )
 
 SHORT = minimal_routine(
@@ -77,7 +78,7 @@ def _export(
         get_engine(engine), SpeechSettings(rate_wpm=options.rate_wpm), ClipCache(cache)
     )
     rendered = render_timeline(routine, options, renderer)
-    settings = EncodeSettings(fmt=kwargs.pop("fmt", "mp3"))
+    settings = EncodeSettings(fmt=kwargs.pop("fmt", "mp3"), bitrate_kbps=kwargs.pop("kbps", 64))
     result = export_track(rendered, routine, out, settings, ffmpeg=find_ffmpeg(), **kwargs)
     return rendered, result, renderer
 
@@ -250,6 +251,30 @@ def test_m4b_has_one_chapter_per_step(short_routine: Path, tmp_path: Path) -> No
         *(s.title for s in rendered.timeline.steps),
     ]
     assert [c.start for c in stored] == sorted(c.start for c in stored)
+
+
+def test_m4b_bitrate_is_the_rate_while_the_voice_speaks(
+    short_routine: Path, tmp_path: Path
+) -> None:
+    # AAC has no constant bitrate: pauses take almost nothing, speech about what was asked
+    averages = []
+    for kbps in (32, 128):
+        rendered, result, _ = _export(
+            short_routine, tmp_path / f"out{kbps}", tmp_path / "cache", fmt="m4b", kbps=kbps
+        )
+        first = rendered.timeline.cues[0]
+        speaking = stretch_kbps(result.track, 0, first.end_ms / 1000)
+        assert 0.75 * kbps <= speaking <= 1.5 * kbps, (kbps, speaking)
+        average = MP4(result.track).info.bitrate / 1000
+        assert average < 0.8 * kbps, (kbps, average)
+        averages.append(average)
+    assert averages[1] > 2 * averages[0]
+    shown = subprocess.run(
+        [sys.executable, "-m", "coach", "export", "--help"], capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    help_text = " ".join(shown.stdout.split())  # the help is wrapped to the terminal
+    assert "MP3: constant bitrate, kb/s (32-320); m4b: AAC's rate while the voice" in help_text
 
 
 def test_file_names_cannot_escape_the_output_folder(tmp_path: Path) -> None:
