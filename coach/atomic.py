@@ -9,6 +9,10 @@ temporary file is used and removed on any exception, Ctrl-C or SIGTERM; only SIG
 one behind there, and :func:`remove_stale_temporaries` clears those on the next export.
 
 Other programs (ffmpeg, mutagen) reach the file through :attr:`AtomicFile.path`.
+
+The file may be written in another folder than its destination's (``scratch``, on the same
+filesystem): then the destination folder need not exist until :meth:`AtomicFile.commit`, which
+creates it: an export into a new folder creates it only when its files are put in place.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ _AT_SYMLINK_FOLLOW = 0x400
 class AtomicFile:
     """A file being written that becomes ``target`` only on :meth:`commit`."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, scratch: Path | None = None) -> None:
         self.target = target
+        self.scratch = target.parent if scratch is None else scratch
+        """The folder the file is written in until it is committed."""
         self.fd: int | None = None
         self._named: Path | None = None
-        folder = target.parent
+        folder = self.scratch
         tmpfile_flag = getattr(os, "O_TMPFILE", 0)
         if tmpfile_flag and sys.platform.startswith("linux"):
             with contextlib.suppress(OSError):
@@ -66,9 +72,13 @@ class AtomicFile:
         return os.fstat(self.fd).st_size
 
     def commit(self) -> None:
-        """Flush to disk and put the file in place under its final name."""
+        """Flush to disk and put the file in place under its final name (creating its folder)."""
         assert self.fd is not None
         os.fsync(self.fd)
+        folder = self.target.parent
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            _fsync_folder(folder.parent)
         if self._named is not None:
             os.chmod(self._named, 0o644)
             os.replace(self._named, self.target)

@@ -266,7 +266,12 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("audio_out"),
     fmt: Annotated[str, typer.Option("--format", help="mp3, wav or m4b.")] = "mp3",
     bitrate: Annotated[
-        int, typer.Option("--bitrate", help="Constant bitrate, kb/s (32-320).")
+        int,
+        typer.Option(
+            "--bitrate",
+            help="MP3: constant bitrate, kb/s (32-320); m4b: AAC's rate while the voice speaks "
+            "(pauses take almost none, so the file averages less).",
+        ),
     ] = 64,
     split: Annotated[
         bool, typer.Option("--split", help="Also write one track per step and a playlist.")
@@ -317,12 +322,12 @@ def export(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             jobs=jobs,
         )
-    extra = ", ".join(p.name for p in result.files[1:3])
-    more = len(result.files) - 3
+    extra = ", ".join(p.name for p in result.files[1:3])  # the lyrics and the playlist
+    steps = result.step_tracks
     typer.echo(
         f"wrote {result.track} ({present.clock(result.duration_ms)}, "
         f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
-        + (f" and {more} step tracks" if more > 0 else "")
+        + (f" and {len(steps)} step tracks in {steps[0].parent}" if steps else "")
         + f"; {renderer.synthesized} clips synthesized"
     )
 

@@ -11,6 +11,9 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
 - **floor**: bare ffmpeg encoding a WAV of the same audio (same sample rate in, same
   settings out: 44.1 kHz mono, 64 kb/s CBR MP3). coach cannot be faster than this, since it
   runs the same encoder;
+- **m4b warm** and **m4b floor**: the warm export as an m4b audiobook, and bare ffmpeg encoding
+  the same WAV to AAC with the same settings (64 kb/s, ``-aac_coder`` as coach uses it); the
+  m4b rows' ratio is to this floor, and the line below the table compares m4b with MP3;
 - **naive**: the textbook pydub approach (``track += silence + clip`` for every cue, then
   ``export``), for comparison;
 - **live start**: ``coach play`` (keys on a pseudo-terminal, ``--report``), cold and warm,
@@ -170,7 +173,11 @@ def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
 
     ffmpeg = find_ffmpeg()
     coach = [sys.executable, "-m", "coach"]
-    results: dict[str, list[Run]] = {"cold": [], "warm": [], "floor": [], "naive": []}
+    from coach.export.encode import AAC_CODER
+
+    results: dict[str, list[Run]] = {
+        "cold": [], "warm": [], "floor": [], "m4b warm": [], "m4b floor": [], "naive": []
+    }  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="coach-bench-") as scratch:
         root = Path(scratch)
         audio_s = 0.0
@@ -203,11 +210,18 @@ def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
                      str(wav), "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "64k",
                      "-write_xing", "1", "-f", "mp3", str(root / "floor.mp3")]  # fmt: skip
             results["floor"].append(run(floor, env))
+            results["m4b warm"].append(run([*export, "--format", "m4b"], env))
+            m4b_floor = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i",
+                         str(wav), "-ac", "1", "-ar", "44100", "-c:a", "aac", "-aac_coder",
+                         AAC_CODER, "-b:a", "64k", "-f", "ipod",
+                         str(root / "floor.m4b")]  # fmt: skip
+            results["m4b floor"].append(run(m4b_floor, env))
             if naive and attempt == 0:
                 script = [sys.executable, "-c", NAIVE, routine, engine, str(root / "naive.mp3")]
                 results["naive"].append(run(script, env))
 
     floor_s = statistics.median(r.wall_s for r in results["floor"])
+    m4b_floor_s = statistics.median(r.wall_s for r in results["m4b floor"])
     print(f"routine {routine}, engine {engine}, audio {audio_s / 60:.1f} min, "
           f"median of {repeat} (naive: 1 run), {os.cpu_count()} cores")  # fmt: skip
     print(f"{'scenario':10} {'wall s':>8} {'x realtime':>11} {'peak MB':>8} {'/ floor':>8}")
@@ -216,8 +230,12 @@ def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
             continue
         wall = statistics.median(r.wall_s for r in runs)
         peak = max(r.peak_rss_mb for r in runs)
-        print(f"{name:10} {wall:8.2f} {audio_s / wall:11.0f} {peak:8.0f} {wall / floor_s:8.2f}")
-    print("targets: cold <= 1.30 x floor, warm <= 1.10 x floor\n")
+        ratio = wall / (m4b_floor_s if name.startswith("m4b") else floor_s)
+        print(f"{name:10} {wall:8.2f} {audio_s / wall:11.0f} {peak:8.0f} {ratio:8.2f}")
+    m4b_s = statistics.median(r.wall_s for r in results["m4b warm"])
+    warm_s = statistics.median(r.wall_s for r in results["warm"])
+    print(f"m4b warm / mp3 warm: {m4b_s / warm_s:.2f}")
+    print("targets: cold <= 1.30 x floor, warm <= 1.10 x floor, m4b warm <= 1.10 x m4b floor\n")
 
 
 def live_start(

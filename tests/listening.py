@@ -76,6 +76,36 @@ def ffmpeg_chapters(path: Path) -> list[tuple[float, float, str]]:
     return [(float(a), float(b), title.strip()) for a, b, title in chapters]
 
 
+def id3_frames(path: Path) -> list[tuple[str, bytes]]:
+    """(frame id, body) of each top-level frame of an ID3v2.3 tag, in the order of the file."""
+    data = path.read_bytes()
+    assert data[:3] == b"ID3" and data[3] == 3, "not an ID3v2.3 tag"
+    size = 0
+    for byte in data[6:10]:  # the tag size is "syncsafe": 7 bits a byte
+        size = size << 7 | byte
+    frames = []
+    position = 10
+    while position + 10 <= 10 + size and data[position] != 0:
+        frame_id = data[position : position + 4].decode("ascii")
+        length = int.from_bytes(data[position + 4 : position + 8], "big")  # plain in v2.3
+        frames.append((frame_id, data[position + 10 : position + 10 + length]))
+        position += 10 + length
+    return frames
+
+
+def stretch_kbps(path: Path, start_s: float, end_s: float) -> float:
+    """The bitrate of the audio stream of ``path`` between two times, from its packets' sizes."""
+    result = subprocess.run(
+        [find_ffmpeg(), "-v", "error", "-ss", str(start_s), "-to", str(end_s), "-i", str(path),
+         "-map", "0:a", "-c", "copy", "-f", "adts", "pipe:1"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    frames = result.stdout.count(b"\xff\xf1")  # ADTS sync words: about one 1024-sample frame each
+    assert frames > 0
+    adts_header_bytes = 7 * frames
+    return (len(result.stdout) - adts_header_bytes) * 8 / (end_s - start_s) / 1000
+
+
 def parse_lrc(text: str) -> list[tuple[int, str]]:
     """(ms, text) of each timed line of an LRC file."""
     lines = []

@@ -3,11 +3,13 @@
 ID3v2.3 is written (not 2.4) because more phones, car stereos and desktop players read it;
 chapters follow the ID3 chapter frame addendum (one CTOC listing one CHAP per step) and lyrics
 are a SYLT frame with millisecond timestamps, mirrored by an ``.lrc`` file beside the track.
+Frames are written in the order they are added, so chapters are in the file in time order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mutagen.id3 import (
     CHAP,
@@ -26,6 +28,7 @@ from mutagen.id3 import (
     CTOCFlags,
     Encoding,
 )
+from mutagen.id3._tags import save_frame
 
 ARTIST = "coach"
 GENRE = "Spoken Word"
@@ -81,11 +84,22 @@ class TrackInfo:
     """ISO 639-2 code of the spoken language."""
 
 
+class _InOrderID3(ID3):
+    """An ID3 tag whose frames are written in the order they were added.
+
+    mutagen sorts frames by size before writing (quodlibet/mutagen#506), so CHAP frames land in
+    the file shortest title first; players and ffmpeg list chapters in file order.
+    """
+
+    def _write(self, config: Any) -> bytearray:
+        return bytearray().join(save_frame(frame, config=config) for frame in self.values())
+
+
 def write_id3(
     path: str, info: TrackInfo, chapters: tuple[Chapter, ...], lyrics: tuple[Lyric, ...]
 ) -> None:
-    """Write ID3v2.3 tags, chapters and synced lyrics to the MP3 at ``path``."""
-    tags = ID3()
+    """Write ID3v2.3 tags, chapters (in time order) and synced lyrics to the MP3 at ``path``."""
+    tags = _InOrderID3()
     utf16 = Encoding.UTF16  # ID3v2.3 has no UTF-8; UTF-16 carries accents, CJK and emoji
     tags.add(TIT2(encoding=utf16, text=info.title))
     tags.add(TPE1(encoding=utf16, text=info.artist))
@@ -96,6 +110,7 @@ def write_id3(
     tags.add(TLEN(encoding=utf16, text=str(info.duration_ms)))
     tags.add(COMM(encoding=utf16, lang=info.language, desc="", text=info.comment))
     if chapters:
+        chapters = tuple(sorted(chapters, key=lambda c: (c.start_ms, c.end_ms)))
         tags.add(
             CTOC(
                 element_id="toc",

@@ -10,7 +10,9 @@
   last step), each self-contained with its own tags, track number and ``.lrc``.
 
 Every file is written atomically (see :mod:`coach.atomic`), and all of them are put in place
-together only once every one is complete: an interrupted export changes nothing.
+together only once every one is complete: an interrupted export changes nothing. Missing
+folders (``out_dir``, the split folder) are created only then: until that moment the files are
+written in the nearest existing folder, unnamed on Linux, so even ``kill -9`` leaves no trace.
 """
 
 from __future__ import annotations
@@ -73,7 +75,9 @@ class ExportResult:
     track: Path
     """The whole-session track."""
     files: tuple[Path, ...]
-    """Every file written, the track first."""
+    """Every file written: the track, its ``.lrc``, the playlist, then the step tracks' files."""
+    step_tracks: tuple[Path, ...]
+    """With ``split``, the per-step tracks (the introduction first); otherwise empty."""
     duration_ms: int
     """Length of the session."""
     size_bytes: int
@@ -117,13 +121,8 @@ def export_track(
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create the output folder {out_dir}: {exc.strerror}") from None
-    if not out_dir.is_dir():
-        raise ExportError(f"{out_dir} is not a folder")
-    remove_stale_temporaries(out_dir)
+    scratch = _scratch_folder(out_dir)
+    remove_stale_temporaries(scratch)
     ext = settings.fmt
     whole = _Segment(
         routine.slug,
@@ -153,7 +152,7 @@ def export_track(
         texts: list[tuple[Path, str]] = []
 
         def encode(segment: _Segment, target: Path, track: int, total: int) -> None:
-            handle = AtomicFile(target)
+            handle = AtomicFile(target, scratch)
             stack.callback(handle.discard)  # a no-op once committed
             info = TrackInfo(
                 title=segment.title,
@@ -174,7 +173,6 @@ def export_track(
         encode(whole, track_path, 1, 1)
         playlist: list[tuple[str, int, str]] = []
         if segments:
-            split_dir.mkdir(exist_ok=True)
             for number, segment in enumerate(segments, start=1):
                 target = _inside(split_dir, f"{segment.name}.{ext}")
                 encode(segment, target, number, len(segments))
@@ -191,15 +189,40 @@ def export_track(
             (_inside(out_dir, f"{routine.slug}.m3u8"), m3u8_text(timeline.title, tuple(playlist)))
         )
         size = pending[0][0].size()
-        # Everything is complete: put it all in place.
-        for handle, _target in pending:
-            handle.commit()
-        for path, text in texts:
-            write_text_atomic(path, text)
-    files = tuple(target for _h, target in pending) + tuple(path for path, _t in texts)
+        # Everything is complete: put it all in place (creating the folders only now).
+        try:
+            for handle, _target in pending:
+                handle.commit()
+            for path, text in texts:
+                write_text_atomic(path, text)
+        except OSError as exc:
+            raise ExportError(f"cannot put the files in place in {out_dir}: {exc}") from None
+    step_tracks = tuple(target for _h, target in pending[1:])
+    step_lyrics = tuple(path for path, _t in texts[1:-1])
+    files = (track_path, texts[0][0], texts[-1][0], *step_tracks, *step_lyrics)
     return ExportResult(
-        track=track_path, files=files, duration_ms=timeline.total_ms, size_bytes=size
+        track=track_path,
+        files=files,
+        step_tracks=step_tracks,
+        duration_ms=timeline.total_ms,
+        size_bytes=size,
     )
+
+
+def _scratch_folder(out_dir: Path) -> Path:
+    """Where the files are written until they are complete: ``out_dir`` or, while it does not
+    exist, its nearest existing parent (created folders appear only with the files in them)."""
+    folder = out_dir
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ExportError(f"{folder} is not a folder", hint=f"choose another --out than {out_dir}")
+    try:  # fail now, not after encoding
+        AtomicFile(out_dir / "probe", folder).discard()
+    except OSError as exc:
+        verb = "write in" if folder == out_dir else "create"
+        raise ExportError(f"cannot {verb} the output folder {out_dir}: {exc.strerror}") from None
+    return folder
 
 
 def _inside(folder: Path, name: str) -> Path:
@@ -274,7 +297,8 @@ def _encode_parts(
     with ExitStack() as scratch:
         files = []
         for index in range(len(parts)):
-            part_file = AtomicFile(handle.target.with_name(f"{handle.target.name}.part{index}"))
+            part_name = handle.target.with_name(f"{handle.target.name}.part{index}")
+            part_file = AtomicFile(part_name, handle.scratch)
             scratch.callback(part_file.discard)
             files.append(part_file)
         commands = [(ffmpeg_command(ffmpeg, rate, f.path, settings), f.pass_fds) for f in files]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import resource
 import shutil
 import signal
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
+from mutagen.mp4 import MP4
 
 from coach.errors import ExportError
 from coach.export.encode import EncodeSettings
@@ -34,9 +37,11 @@ from tests.listening import (
     MP3_FRAME_MS,
     decode,
     ffmpeg_chapters,
+    id3_frames,
     loudness,
     onset_ms,
     parse_lrc,
+    stretch_kbps,
 )
 
 SHORT = minimal_routine(
@@ -74,7 +79,7 @@ def _export(
         get_engine(engine), SpeechSettings(rate_wpm=options.rate_wpm), ClipCache(cache)
     )
     rendered = render_timeline(routine, options, renderer)
-    settings = EncodeSettings(fmt=kwargs.pop("fmt", "mp3"))
+    settings = EncodeSettings(fmt=kwargs.pop("fmt", "mp3"), bitrate_kbps=kwargs.pop("kbps", 64))
     result = export_track(rendered, routine, out, settings, ffmpeg=find_ffmpeg(), **kwargs)
     return rendered, result, renderer
 
@@ -141,6 +146,23 @@ def test_tags_chapters_and_synced_lyrics_read_back(short_routine: Path, tmp_path
     assert playlist[0] == "#EXTM3U" and playlist[-1] == "short.mp3"
 
 
+def test_chapters_are_in_time_order_in_the_file(short_routine: Path, tmp_path: Path) -> None:
+    # "Glide" (step 1) has the longest title: mutagen alone writes CHAP frames shortest first
+    rendered, result, _ = _export(short_routine, tmp_path / "out", tmp_path / "cache")
+    steps = rendered.timeline.steps
+    ids = [f"step{s.number:02}" for s in steps]
+    frames = id3_frames(result.track)
+    chaps = [body.split(b"\0", 1)[0].decode() for frame_id, body in frames if frame_id == "CHAP"]
+    assert chaps == ids
+    (toc,) = [body for frame_id, body in frames if frame_id == "CTOC"]
+    toc_id, rest = toc.split(b"\0", 1)
+    assert toc_id == b"toc" and rest[1] == len(ids)  # flags, entry count, then the children
+    assert [c.decode() for c in rest[2:].split(b"\0")[: len(ids)]] == ids
+    starts = [start for start, _end, _title in ffmpeg_chapters(result.track)]
+    assert starts == sorted(starts)
+    assert [title for _s, _e, title in ffmpeg_chapters(result.track)] == [s.title for s in steps]
+
+
 def test_second_export_synthesizes_nothing(short_routine: Path, tmp_path: Path) -> None:
     _, _, first = _export(short_routine, tmp_path / "a", tmp_path / "cache")
     _, second_result, second = _export(short_routine, tmp_path / "b", tmp_path / "cache")
@@ -183,6 +205,26 @@ def test_split_tracks_and_playlist(short_routine: Path, tmp_path: Path) -> None:
         total_ms += len(samples) * 1000 / rate
     assert abs(total_ms - rendered.timeline.total_ms) <= len(names) * MP3_FRAME_MS
     assert result.track.exists()
+    assert [p.name for p in result.step_tracks] == names
+    assert [p.name for p in result.files[:3]] == ["short.mp3", "short.lrc", "short.m3u8"]
+    assert all(p.exists() for p in result.files) and len(result.files) == 3 + 2 * len(names)
+
+
+def test_split_summary_counts_the_step_tracks(short_routine: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "coach", "export", str(short_routine), "--engine", "fake",
+         "--split", "--out", str(out)],
+        capture_output=True, text=True, env=_env(tmp_path), timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    tracks = sorted((out / "short").glob("*.mp3"))
+    assert len(tracks) == 4  # the introduction and three steps; each also has an .lrc
+    assert re.fullmatch(
+        rf"wrote {re.escape(str(out / 'short.mp3'))} \(\d+:\d\d, \d+\.\d MB\) with short\.lrc, "
+        rf"short\.m3u8 and 4 step tracks in {re.escape(str(out / 'short'))}; \d+ clips synthesized",
+        run.stdout.strip(),
+    ), run.stdout
 
 
 def test_wav_is_sample_accurate(short_routine: Path, tmp_path: Path) -> None:
@@ -203,6 +245,37 @@ def test_m4b_has_one_chapter_per_step(short_routine: Path, tmp_path: Path) -> No
     assert [title for _s, _e, title in chapters] == [s.title for s in rendered.timeline.steps]
     for (start, _end, _title), span in zip(chapters, rendered.timeline.steps, strict=True):
         assert start == pytest.approx(span.start_ms / 1000, abs=0.05)
+    # the Nero chapter list (chpl), read in the order it is stored in the file
+    stored = MP4(result.track).chapters
+    assert [c.title for c in stored] == [
+        "Introduction",
+        *(s.title for s in rendered.timeline.steps),
+    ]
+    assert [c.start for c in stored] == sorted(c.start for c in stored)
+
+
+def test_m4b_bitrate_is_the_rate_while_the_voice_speaks(
+    short_routine: Path, tmp_path: Path
+) -> None:
+    # AAC has no constant bitrate: pauses take almost nothing, speech about what was asked
+    averages = []
+    for kbps in (32, 128):
+        rendered, result, _ = _export(
+            short_routine, tmp_path / f"out{kbps}", tmp_path / "cache", fmt="m4b", kbps=kbps
+        )
+        first = rendered.timeline.cues[0]
+        speaking = stretch_kbps(result.track, 0, first.end_ms / 1000)
+        assert 0.75 * kbps <= speaking <= 1.5 * kbps, (kbps, speaking)
+        average = MP4(result.track).info.bitrate / 1000
+        assert average < 0.8 * kbps, (kbps, average)
+        averages.append(average)
+    assert averages[1] > 2 * averages[0]
+    shown = subprocess.run(
+        [sys.executable, "-m", "coach", "export", "--help"], capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    help_text = " ".join(shown.stdout.split())  # the help is wrapped to the terminal
+    assert "MP3: constant bitrate, kb/s (32-320); m4b: AAC's rate while the voice" in help_text
 
 
 def test_file_names_cannot_escape_the_output_folder(tmp_path: Path) -> None:
@@ -321,6 +394,44 @@ def test_interrupted_export_leaves_no_partial_file(
         assert code == 130, err
     assert {p.name: _digest(p) for p in out.iterdir() if p.is_file()} == good
     assert not (out / "full-back").exists() or not any((out / "full-back").iterdir())
+
+
+def _open_files_under(pid: int, folder: Path) -> list[str]:
+    """Files ``pid`` has open in ``folder`` (an unnamed O_TMPFILE file: "#inode (deleted)")."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # fds come and go while we look
+            link = os.readlink(fd)
+            if link.startswith(f"{folder}/"):
+                found.append(link)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to see open files")
+def test_kill_9_leaves_no_new_output_folder(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    out = exports / "new" / "out"  # neither folder exists yet
+    slow = _coach(
+        "export", "full-back", "--engine", "fake", "--out", str(out), "--minutes", "120",
+        "--split", env=_env(tmp_path),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not _open_files_under(slow.pid, exports):  # wait until the track is being written
+        assert slow.poll() is None, slow.stderr.read() if slow.stderr else ""
+        assert time.monotonic() < deadline, "the export never started writing"
+        time.sleep(0.05)
+    writing = _open_files_under(slow.pid, exports)
+    slow.kill()  # SIGKILL: no cleanup can run
+    assert slow.wait(timeout=60) == -signal.SIGKILL
+    assert list(exports.iterdir()) == [], writing
+
+
+def test_out_inside_a_file_is_refused_before_encoding(short_routine: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a folder")
+    with pytest.raises(ExportError, match=r"notes\.txt is not a folder"):
+        _export(short_routine, tmp_path / "notes.txt" / "out", tmp_path / "cache")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "notes.txt", "short.yaml"]
 
 
 def test_full_disk_keeps_the_good_file(good_export: Path, tmp_path: Path) -> None:
