@@ -152,7 +152,9 @@ def _renderer(
     routine = load_routine(routine_ref)
     settings = SpeechSettings(voice=voice, rate_wpm=options.rate_wpm, volume=volume)
     lexicon = base_lexicon().merged(routine.lexicon)
-    renderer = ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
+    speech = get_engine(engine)
+    speech.check_voice(voice)  # an unknown voice is one error, before any synthesis
+    renderer = ClipRenderer(speech, settings, ClipCache(default_cache_dir()), lexicon)
     return routine, renderer
 
 

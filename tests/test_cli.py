@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -192,3 +193,29 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     cleared = runner.invoke(app, ["cache", "clear"])
     assert cleared.stdout.strip() == f"removed {clips} clips"
     assert runner.invoke(app, ["cache", "info"]).stdout.split(": ")[1].startswith("0 clips")
+
+
+@pytest.mark.parametrize(
+    ("engine", "voice"),
+    [("pyttsx3", "gmw/en-uss"), ("piper", "/nope.onnx"), ("fake", "fake-loud")],
+)
+@pytest.mark.parametrize("command", ["export", "play"])
+def test_unknown_voice_is_one_line_before_any_synthesis(
+    engine: str, voice: str, command: str, tmp_path: Path
+) -> None:
+    if engine == "piper":
+        pytest.importorskip("piper", reason="Piper is not installed: pip install 'coach[neural]'")
+    where = ["--out", str(tmp_path / "out")] if command == "export" else ["--sink", "null"]
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", command, "lower-back", "--engine", engine,
+         "--voice", voice, *where],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},  # nothing cached
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no retry messages
+    assert lines[0].startswith(f"error: the {engine} engine has no voice '{voice}'")
+    assert f"(hint: `coach voices --engine {engine}` lists its voices" in lines[0]
+    assert "pip install" not in lines[0]
+    assert not (tmp_path / "out").exists()

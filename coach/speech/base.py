@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from coach.errors import OptionError
+from coach.errors import OptionError, VoiceError
 from coach.timeline.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
 
 SAMPLE_WIDTH_BYTES = 2
@@ -136,6 +136,11 @@ class SpeechEngine(Protocol):
         """Voices this engine can speak with."""
         ...
 
+    def check_voice(self, voice: str | None) -> None:
+        """Raise :class:`~coach.errors.VoiceError` unless ``voice`` (``None``: the default)
+        can be spoken with; cheap, and called before any synthesis."""
+        ...
+
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text``: the raw clip as the engine made it, silence not trimmed."""
         ...
@@ -175,6 +180,14 @@ ENGINES: dict[str, Callable[[], SpeechEngine]] = {
     "pyttsx3": _pyttsx3_engine,
 }
 """Speech engines by name. Building one is cheap: libraries load on first use."""
+
+
+def unknown_voice(engine: str, voice: str, detail: str = "", also: str = "") -> VoiceError:
+    """The error for a voice ``engine`` does not have: one line naming it, and where to look."""
+    return VoiceError(
+        f"the {engine} engine has no voice '{voice}'{detail}",
+        hint=f"`coach voices --engine {engine}` lists its voices{also}",
+    )
 
 
 def get_engine(name: str) -> SpeechEngine:

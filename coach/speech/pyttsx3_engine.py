@@ -42,7 +42,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from coach.errors import EngineError
-from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings, Voice, ms_to_samples
+from coach.speech.base import (
+    SAMPLE_WIDTH_BYTES,
+    Clip,
+    SpeechSettings,
+    Voice,
+    ms_to_samples,
+    unknown_voice,
+)
 from coach.timeline.durations import estimate_speech_ms
 
 _LOG = logging.getLogger(__name__)
@@ -185,10 +192,7 @@ class _Espeak:
         rate_hz = self.initialize()
         voice = settings.voice or DEFAULT_ESPEAK_VOICE
         if self.lib.espeak_SetVoiceByName(voice.encode("utf-8")) != _EE_OK:
-            raise EngineError(
-                f"eSpeak NG has no voice '{voice}'",
-                hint="choose a voice id from the pyttsx3 engine's voice list",
-            )
+            raise unknown_voice("pyttsx3", voice)
         volume = max(0, min(_ESPEAK_MAX_VOLUME, round(settings.volume * 100)))
         self.lib.espeak_SetParameter(_ESPEAK_RATE, settings.rate_wpm, 0)
         self.lib.espeak_SetParameter(_ESPEAK_VOLUME, volume, 0)
@@ -379,6 +383,11 @@ class Pyttsx3Engine:
             if self._uses_espeak():
                 return _espeak().voices()
             return self._driver().voices()
+
+    def check_voice(self, voice: str | None) -> None:
+        """Raise :class:`~coach.errors.VoiceError` unless ``voice`` is one of :meth:`voices`."""
+        if voice is not None and voice not in {v.id for v in self.voices()}:
+            raise unknown_voice(self.name, voice)
 
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """Not known before a clip is made (it depends on the platform's voice)."""

@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any
 
-from coach.errors import EngineError
+from coach.errors import EngineError, VoiceError
 
 START_TIMEOUT_S = 30.0
 """Time the child has to start pyttsx3 on top of a request's own deadline."""
@@ -76,7 +76,8 @@ class DriverWorker:
                 )
             self._started = True
         if reply[0] == "error":
-            raise EngineError(reply[1], hint=reply[2])
+            kind = VoiceError if reply[3] else EngineError
+            raise kind(reply[1], hint=reply[2])
         return reply[1]
 
     def close(self) -> None:
@@ -208,9 +209,9 @@ def _serve(receive: Connection, send: Connection) -> None:
             else:
                 raise EngineError(f"unknown driver request {operation!r}")
         except EngineError as exc:
-            send.send(("error", exc.message, exc.hint))
+            send.send(("error", exc.message, exc.hint, isinstance(exc, VoiceError)))
         except Exception as exc:  # reported to the parent, which raises EngineError
-            send.send(("error", f"pyttsx3's eSpeak NG driver failed: {exc}", None))
+            send.send(("error", f"pyttsx3's eSpeak NG driver failed: {exc}", None, False))
         else:
             send.send(("ok", result))
 
