@@ -506,8 +506,15 @@ def _root(
     """An offline voice coach for massage: talks you through a routine, step by step."""
 
 
+_PIPE_WIDTH = 10_000
+"""Console width when stdout is not a terminal: lines are never wrapped or cut for a pipe."""
+
+
 def _out() -> Console:
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = _PIPE_WIDTH
+    return console
 
 
 def _report(exc: CoachError) -> None:

@@ -57,8 +57,9 @@ _LOG = logging.getLogger(__name__)
 _LOCK = threading.RLock()
 """Serializes every use of eSpeak NG and of pyttsx3 in this process."""
 
-DEFAULT_ESPEAK_VOICE = "en"
-"""eSpeak NG voice used when the settings name none (pyttsx3's default, ``gmw/en``)."""
+DEFAULT_ESPEAK_VOICE = "gmw/en"
+"""eSpeak NG voice used when the settings name none: pyttsx3's default, as ``coach voices``
+lists it (the name ``en`` selects the same voice)."""
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _BUFFER_MS = 500
