@@ -161,7 +161,9 @@ def _renderer(
     routine = load_routine(routine_ref)
     settings = SpeechSettings(voice=voice, rate_wpm=options.rate_wpm, volume=volume)
     lexicon = base_lexicon().merged(routine.lexicon)
-    renderer = ClipRenderer(get_engine(engine), settings, ClipCache(default_cache_dir()), lexicon)
+    speech = get_engine(engine)
+    speech.check_voice(voice)  # an unknown voice is one error, before any synthesis
+    renderer = ClipRenderer(speech, settings, ClipCache(default_cache_dir()), lexicon)
     return routine, renderer
 
 
@@ -576,10 +578,17 @@ def _root(
     """An offline voice coach for massage: talks you through a routine, step by step."""
 
 
+_PIPE_WIDTH = 10_000
+"""Console width when stdout is not a terminal: lines are never wrapped or cut for a pipe."""
+
+
 def _out() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = _PIPE_WIDTH
+    return console
 
 
 def _report(exc: CoachError) -> None:

@@ -38,6 +38,10 @@ class EngineError(CoachError):
     exit_code = 3
 
 
+class VoiceError(EngineError):
+    """A voice the engine does not have: found before any synthesis, and never retried."""
+
+
 class ExportError(CoachError):
     """An export that could not be written."""
 

@@ -55,7 +55,9 @@ def routine_table(rows: list[RoutineRow]) -> Table:
     """The table printed by ``coach list``."""
     table = Table(box=None, pad_edge=False)
     for column in ("routine", "name", "steps", "length", "source"):
-        table.add_column(column, justify="right" if column in ("steps", "length") else "left")
+        # A path is there to be copied: too wide for the terminal, it is folded, never cut.
+        numeric = column in ("steps", "length")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(
             Text(row.ref.slug),
@@ -124,10 +126,14 @@ def _work_text(kind: str, reps: int | None, ms_per_rep: int | None) -> str:
 
 
 def plain_table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
-    """A borderless table of plain text (no markup is interpreted)."""
+    """A borderless table of plain text (no markup is interpreted).
+
+    A cell too wide for the terminal is folded onto more lines, never cut with an ellipsis:
+    ``coach doctor``'s details hold paths a user copies.
+    """
     table = Table(box=None, pad_edge=False)
     for header in headers:
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
     return table

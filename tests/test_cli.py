@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -339,3 +341,86 @@ def test_routine_help_says_where_user_routines_live() -> None:
         "User routines are the .yaml and .yml files in $COACH_ROUTINES, else in the user "
         "config folder (~/.config/coach/routines on Linux)" in " ".join(result.stdout.split())
     )
+
+
+@pytest.mark.parametrize(
+    ("engine", "voice"),
+    [("pyttsx3", "gmw/en-uss"), ("piper", "/nope.onnx"), ("fake", "fake-loud")],
+)
+@pytest.mark.parametrize("command", ["export", "play"])
+def test_unknown_voice_is_one_line_before_any_synthesis(
+    engine: str, voice: str, command: str, tmp_path: Path
+) -> None:
+    if engine == "piper":
+        pytest.importorskip("piper", reason="Piper is not installed: pip install 'coach[neural]'")
+    where = ["--out", str(tmp_path / "out")] if command == "export" else ["--sink", "null"]
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", command, "lower-back", "--engine", engine,
+         "--voice", voice, *where],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},  # nothing cached
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no retry messages
+    assert lines[0].startswith(f"error: the {engine} engine has no voice '{voice}'")
+    assert f"(hint: `coach voices --engine {engine}` lists its voices" in lines[0]
+    assert "pip install" not in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def _deep_folder(root: Path) -> Path:
+    folder = root.joinpath(*(f"a-rather-long-folder-name-{n}" for n in range(4)))
+    folder.mkdir(parents=True)
+    return folder
+
+
+def test_list_and_doctor_print_whole_paths_into_a_pipe(tmp_path: Path) -> None:
+    user = _deep_folder(tmp_path / "routines")
+    routine = user / "tiny.yaml"
+    routine.write_text(json.dumps(minimal_routine()), "utf-8")
+    cache = _deep_folder(tmp_path / "cache")
+    env = {**os.environ, "COACH_ROUTINES": str(user), "XDG_CACHE_HOME": str(cache)}
+    env.pop("COLUMNS", None)
+    for command in ("list", "doctor"):
+        result = subprocess.run(
+            [sys.executable, "-m", "coach", command],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert "…" not in result.stdout, result.stdout
+        wanted = str(routine) if command == "list" else str(cache / "coach" / "clips")
+        assert wanted in result.stdout, result.stdout
+
+
+def test_paths_are_never_cut_on_a_narrow_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from coach import present
+    from coach.routine.loader import RoutineRef
+
+    path = Path("/home/someone").joinpath(*(f"long-folder-name-{n}" for n in range(3)), "x.yaml")
+
+    def column(table: Any, header: str) -> str:
+        """The cells under ``header``, rendered 70 characters wide, joined again."""
+        screen = io.StringIO()
+        Console(file=screen, width=70, force_terminal=True, color_system=None).print(table)
+        lines = screen.getvalue().splitlines()
+        assert "…" not in screen.getvalue()
+        start = lines[0].index(header)
+        return "".join(line[start:].strip() for line in lines[1:])
+
+    doctor = present.plain_table(("check", "status", "detail"), [("cache", "ok", str(path))])
+    assert column(doctor, "detail") == str(path)  # folded onto more lines, every character kept
+    row = present.RoutineRow(RoutineRef("x", path, False), "A routine with a long name", 6, 840_000)
+    assert column(present.routine_table([row]), "source") == str(path)
+
+
+def test_doctor_names_a_default_voice_that_voices_lists() -> None:
+    doctor = runner.invoke(app, ["doctor"])
+    line = next(line for line in doctor.stdout.splitlines() if line.startswith("voices"))
+    default = line.split("default '")[1].split("'")[0]
+    listed = runner.invoke(app, ["voices", "--engine", "pyttsx3"])
+    ids = {row.split()[1] for row in listed.stdout.splitlines()[1:] if row.strip()}
+    assert default in ids, (default, line)

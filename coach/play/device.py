@@ -478,11 +478,18 @@ def _miniaudio_sees_no_device() -> bool:
 
 
 def _pyttsx3_engine() -> Any:
-    """pyttsx3's engine, with eSpeak NG found the way coach's speech engine finds it."""
-    if sys.platform.startswith("linux"):
-        from coach.speech.pyttsx3_engine import ensure_espeak_available
+    """pyttsx3's engine; where its driver is eSpeak NG, one that speaks in a child process.
 
-        ensure_espeak_available()
+    The clips of the session are rendered by coach's direct eSpeak NG backend in this process,
+    and eSpeak NG must not be initialized a second time here by pyttsx3's driver (with Debian's
+    libespeak-ng 1.51 that deadlocks; see :mod:`coach.speech.pyttsx3_worker`).
+    """
+    from coach.speech.pyttsx3_engine import driver_worker, pyttsx3_driver_name
+
+    if pyttsx3_driver_name() == "espeak":
+        from coach.speech.pyttsx3_worker import SystemVoice
+
+        return SystemVoice(driver_worker())
     try:
         pyttsx3 = importlib.import_module("pyttsx3")
     except ImportError as exc:

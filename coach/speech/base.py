@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from coach.errors import OptionError
+from coach.errors import OptionError, VoiceError
 from coach.timeline.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
 
 SAMPLE_WIDTH_BYTES = 2
@@ -135,6 +135,11 @@ class SpeechEngine(Protocol):
         """Voices this engine can speak with."""
         ...
 
+    def check_voice(self, voice: str | None) -> None:
+        """Raise :class:`~coach.errors.VoiceError` unless ``voice`` (``None``: the default)
+        can be spoken with; cheap, and called before any synthesis."""
+        ...
+
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text``: the raw clip as the engine made it, silence not trimmed."""
         ...
@@ -145,3 +150,11 @@ class SpeechEngine(Protocol):
         Lets live play open the sound device while the first clip is still being made.
         """
         ...
+
+
+def unknown_voice(engine: str, voice: str, detail: str = "", also: str = "") -> VoiceError:
+    """The error for a voice ``engine`` does not have: one line naming it, and where to look."""
+    return VoiceError(
+        f"the {engine} engine has no voice '{voice}'{detail}",
+        hint=f"`coach voices --engine {engine}` lists its voices{also}",
+    )

@@ -23,7 +23,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from coach.errors import EngineError
+from coach.errors import EngineError, VoiceError
 from coach.speech.base import (
     SAMPLE_WIDTH_BYTES,
     Clip,
@@ -279,6 +279,8 @@ def _synthesize_verified(
         try:
             clip = engine.synthesize(text, settings)
             verify_clip(clip, text, rate_wpm=settings.rate_wpm)
+        except VoiceError:
+            raise  # the same voice fails every time: no retries
         except EngineError as exc:
             failure = exc
             _LOG.warning(

@@ -12,8 +12,7 @@ import hashlib
 
 import numpy as np
 
-from coach.errors import EngineError
-from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples
+from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples, unknown_voice
 from coach.timeline.durations import estimate_speech_ms
 
 SAMPLE_RATE_HZ = 22050
@@ -47,6 +46,11 @@ class FakeEngine:
             Voice(id="fake-low", name="Fake buzz (low)", language="en", engine=self.name),
         )
 
+    def check_voice(self, voice: str | None) -> None:
+        """Raise :class:`~coach.errors.VoiceError` unless ``voice`` is one of :meth:`voices`."""
+        if voice is not None and voice not in _PITCH_HZ:
+            raise unknown_voice(self.name, voice)
+
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """Always :data:`SAMPLE_RATE_HZ`."""
         return SAMPLE_RATE_HZ
@@ -57,13 +61,8 @@ class FakeEngine:
         Every audible sample is at least 6.25% of ``volume`` times full scale away from zero
         (above -50 dBFS for volume >= 0.1), so trimming finds the buzz to the sample.
         """
-        voice = settings.voice or "fake"
-        if voice not in _PITCH_HZ:
-            raise EngineError(
-                f"the fake engine has no voice '{voice}'",
-                hint=f"choose one of: {', '.join(sorted(_PITCH_HZ))}",
-            )
-        audible = _buzz(text, _PITCH_HZ[voice], settings)
+        self.check_voice(settings.voice)
+        audible = _buzz(text, _PITCH_HZ[settings.voice or "fake"], settings)
         lead = np.zeros(ms_to_samples(LEADING_SILENCE_MS, SAMPLE_RATE_HZ))
         trail = np.zeros(ms_to_samples(TRAILING_SILENCE_MS, SAMPLE_RATE_HZ))
         return Clip.from_samples(np.concatenate([lead, audible, trail]), SAMPLE_RATE_HZ)

@@ -47,8 +47,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from coach.errors import EngineError
-from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples
+from coach.errors import EngineError, VoiceError
+from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples, unknown_voice
 from coach.timeline.durations import DEFAULT_RATE_WPM
 
 if TYPE_CHECKING:
@@ -175,6 +175,11 @@ class PiperEngine:
             raise EngineError("no Piper voice is installed", hint=INSTALL_HINT)
         return tuple(found)
 
+    def check_voice(self, voice: str | None) -> None:
+        """Raise unless Piper is installed and ``voice`` is an installed id or a voice file."""
+        _check_installed()
+        find_voice(voice)
+
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """The voice's rate from its config (``None`` if the voice cannot be found or read)."""
         try:
@@ -230,6 +235,9 @@ def join_sentences(sentences: list[Floats], pause_samples: int) -> Floats:
     return np.concatenate(parts).astype(np.float32, copy=False)
 
 
+_PATH = "; or give the path of a Piper .onnx voice model with its .onnx.json beside it"
+
+
 def find_voice(voice: str | None) -> VoiceModel:
     """The Piper voice that ``settings.voice`` names: an installed id or a ``.onnx`` path."""
     voice_id = voice or DEFAULT_VOICE
@@ -239,21 +247,13 @@ def find_voice(voice: str | None) -> VoiceModel:
             raise EngineError(f"Piper voice {voice_id} is not installed", hint=INSTALL_HINT)
         return model
     if not (voice_id.lower().endswith(".onnx") or os.sep in voice_id or "/" in voice_id):
-        raise EngineError(
-            f"Piper has no voice '{voice_id}'",
-            hint=f"choose one of: {', '.join(sorted(VOICE_PACKAGES))}, "
-            "or give the path of a Piper .onnx voice model",
-        )
+        raise unknown_voice("piper", voice_id, " (nor is it a path to a .onnx voice model)", _PATH)
     model_path = Path(voice_id).expanduser()
     config_path = model_path.with_name(model_path.name + ".json")
     if not model_path.is_file():
-        raise EngineError(
-            f"Piper voice model {model_path} does not exist",
-            hint="give the path of a Piper .onnx voice model with its .onnx.json beside it, "
-            f"or use the installed voice ({INSTALL_HINT})",
-        )
+        raise unknown_voice("piper", voice_id, f": no voice model file {model_path}", _PATH)
     if not config_path.is_file():
-        raise EngineError(
+        raise VoiceError(
             f"Piper voice model {model_path} has no config {config_path.name} beside it",
             hint="put the voice's .onnx.json file next to its .onnx model",
         )

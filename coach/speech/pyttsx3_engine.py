@@ -7,10 +7,15 @@ leaves the cached engine unusable. So where pyttsx3's driver is eSpeak NG, this 
 same eSpeak NG library directly through ctypes in synchronous mode: the samples come back from
 ``espeak_Synth`` before it returns, one utterance per call, nothing printed.
 
-Elsewhere (SAPI5 on Windows, NSSpeechSynthesizer on macOS), and in a process where pyttsx3's own
-eSpeak NG driver has already been started (it re-initializes the shared library in its
-asynchronous mode), clips are rendered with pyttsx3's ``save_to_file``: one utterance per loop,
-stdout silenced, the file awaited until it is complete and decodes.
+Which library: the system's libespeak-ng when the dynamic linker knows one, else the copy in the
+``espeakng-loader`` package; ``COACH_ESPEAK=system`` or ``COACH_ESPEAK=bundled`` insists on one.
+
+Elsewhere (SAPI5 on Windows, NSSpeechSynthesizer on macOS) clips are rendered with pyttsx3's
+``save_to_file``: one utterance per loop, stdout silenced, the file awaited until it is complete
+and decodes. Where that driver is eSpeak NG (``backend="driver"``, or when something else in this
+process has already started pyttsx3's eSpeak driver), it runs in a child process
+(:mod:`coach.speech.pyttsx3_worker`): eSpeak NG must not be initialized twice in one process, in
+two modes; with Debian's libespeak-ng 1.51 the second initialization deadlocks.
 
 eSpeak NG is one global state per process, so every call into it holds :data:`_LOCK`.
 """
@@ -37,7 +42,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from coach.errors import EngineError
-from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings, Voice, ms_to_samples
+from coach.speech.base import (
+    SAMPLE_WIDTH_BYTES,
+    Clip,
+    SpeechSettings,
+    Voice,
+    ms_to_samples,
+    unknown_voice,
+)
 from coach.timeline.durations import estimate_speech_ms
 
 _LOG = logging.getLogger(__name__)
@@ -45,8 +57,9 @@ _LOG = logging.getLogger(__name__)
 _LOCK = threading.RLock()
 """Serializes every use of eSpeak NG and of pyttsx3 in this process."""
 
-DEFAULT_ESPEAK_VOICE = "en"
-"""eSpeak NG voice used when the settings name none (pyttsx3's default, ``gmw/en``)."""
+DEFAULT_ESPEAK_VOICE = "gmw/en"
+"""eSpeak NG voice used when the settings name none: pyttsx3's default, as ``coach voices``
+lists it (the name ``en`` selects the same voice)."""
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _BUFFER_MS = 500
@@ -64,6 +77,8 @@ _INSTALL_HINT = (
 
 Source = Literal["system", "espeakng-loader"]
 Backend = Literal["auto", "espeak", "driver"]
+ESPEAK_CHOICES = ("auto", "system", "bundled")
+"""Values of ``COACH_ESPEAK``: which eSpeak NG library to load (``auto`` prefers the system's)."""
 
 
 @dataclass(frozen=True)
@@ -178,10 +193,7 @@ class _Espeak:
         rate_hz = self.initialize()
         voice = settings.voice or DEFAULT_ESPEAK_VOICE
         if self.lib.espeak_SetVoiceByName(voice.encode("utf-8")) != _EE_OK:
-            raise EngineError(
-                f"eSpeak NG has no voice '{voice}'",
-                hint="choose a voice id from the pyttsx3 engine's voice list",
-            )
+            raise unknown_voice("pyttsx3", voice)
         volume = max(0, min(_ESPEAK_MAX_VOLUME, round(settings.volume * 100)))
         self.lib.espeak_SetParameter(_ESPEAK_RATE, settings.rate_wpm, 0)
         self.lib.espeak_SetParameter(_ESPEAK_VOLUME, volume, 0)
@@ -225,27 +237,40 @@ def _espeak_languages(address: int | None) -> list[str]:
 _ESPEAK: _Espeak | None = None
 
 
-def ensure_espeak_available(*, prefer_system: bool = True) -> EspeakInfo:
+def ensure_espeak_available() -> EspeakInfo:
     """Load eSpeak NG for this process (once) and make pyttsx3 find the same library.
 
     The system library is preferred when the dynamic linker knows one; otherwise the copy
     shipped in the ``espeakng-loader`` package is loaded with ``RTLD_GLOBAL`` (so pyttsx3's
     ``cdll.LoadLibrary('libespeak-ng.so.1')`` resolves to it by its soname) and
-    ``ESPEAK_DATA_PATH`` is set to the package's espeak-ng-data folder.
+    ``ESPEAK_DATA_PATH`` is set to the package's espeak-ng-data folder. ``COACH_ESPEAK``
+    (``system`` or ``bundled``) insists on one of the two.
     """
     with _LOCK:
-        return _espeak(prefer_system=prefer_system).info
+        return _espeak().info
 
 
-def _espeak(*, prefer_system: bool = True) -> _Espeak:
+def espeak_choice() -> str:
+    """``COACH_ESPEAK``: ``auto`` (the default), ``system`` or ``bundled``."""
+    value = os.environ.get("COACH_ESPEAK", "").strip().lower() or "auto"
+    if value not in ESPEAK_CHOICES:
+        raise EngineError(
+            f"COACH_ESPEAK must be one of: {', '.join(ESPEAK_CHOICES)} (got {value!r})",
+            hint="unset it to prefer the system library",
+        )
+    return value
+
+
+def _espeak() -> _Espeak:
     global _ESPEAK
     with _LOCK:
         if _ESPEAK is None:
-            _ESPEAK = _load_espeak(prefer_system)
+            choice = espeak_choice()
+            _ESPEAK = _load_espeak(choice != "bundled", allow_bundled=choice != "system")
         return _ESPEAK
 
 
-def _load_espeak(prefer_system: bool) -> _Espeak:
+def _load_espeak(prefer_system: bool, *, allow_bundled: bool = True) -> _Espeak:
     problems: list[str] = []
     if prefer_system:
         name = ctypes.util.find_library("espeak-ng")
@@ -258,6 +283,11 @@ def _load_espeak(prefer_system: bool) -> _Espeak:
                 return _Espeak(lib, EspeakInfo(name, "system", None, _espeak_version(lib)))
         else:
             problems.append("no system libespeak-ng")
+    if not allow_bundled:
+        raise EngineError(
+            f"eSpeak NG is not available ({'; '.join(problems)}; COACH_ESPEAK=system)",
+            hint="install eSpeak NG (e.g. `apt install libespeak-ng1`), or unset COACH_ESPEAK",
+        )
     try:
         import espeakng_loader
     except ImportError:
@@ -326,7 +356,8 @@ class Pyttsx3Engine:
     """pyttsx3's platform voices; eSpeak NG is driven directly where pyttsx3 would use it.
 
     ``backend`` is ``auto`` (the default), ``espeak`` (always drive eSpeak NG directly) or
-    ``driver`` (always render through pyttsx3's ``save_to_file``).
+    ``driver`` (always render through pyttsx3's ``save_to_file``; with eSpeak NG, in a child
+    process, see :mod:`coach.speech.pyttsx3_worker`).
     """
 
     name = "pyttsx3"
@@ -334,7 +365,7 @@ class Pyttsx3Engine:
     def __init__(self, *, backend: Backend = "auto") -> None:
         self.backend: Backend = backend
         self._version: str | None = None
-        self._driver_backend: _DriverBackend | None = None
+        self._driver_backend: DriverBackend | WorkerBackend | None = None
 
     def version(self) -> str:
         """pyttsx3's version, its driver, and the eSpeak NG or OS version behind it."""
@@ -354,6 +385,11 @@ class Pyttsx3Engine:
                 return _espeak().voices()
             return self._driver().voices()
 
+    def check_voice(self, voice: str | None) -> None:
+        """Raise :class:`~coach.errors.VoiceError` unless ``voice`` is one of :meth:`voices`."""
+        if voice is not None and voice not in {v.id for v in self.voices()}:
+            raise unknown_voice(self.name, voice)
+
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """Not known before a clip is made (it depends on the platform's voice)."""
         return None
@@ -371,16 +407,45 @@ class Pyttsx3Engine:
         if pyttsx3_driver_name() != "espeak":
             return False
         if _pyttsx3_espeak_driver_started():
-            _LOG.debug("pyttsx3's eSpeak driver owns the library: rendering through pyttsx3")
+            # Initializing eSpeak NG again in our mode could deadlock (see pyttsx3_worker).
+            _LOG.debug("pyttsx3's eSpeak driver owns the library: rendering in a child process")
             return False
         return True
 
-    def _driver(self) -> _DriverBackend:
+    def _driver(self) -> DriverBackend | WorkerBackend:
         if self._driver_backend is None:
             if pyttsx3_driver_name() == "espeak":
-                ensure_espeak_available()
-            self._driver_backend = _DriverBackend()
+                self._driver_backend = WorkerBackend()
+            else:
+                self._driver_backend = DriverBackend()
         return self._driver_backend
+
+
+def driver_worker() -> Any:
+    """The child process that runs pyttsx3's eSpeak NG driver, loading our eSpeak NG library."""
+    from coach.speech.pyttsx3_worker import driver_worker as worker
+
+    info = ensure_espeak_available()
+    return worker("system" if info.source == "system" else "bundled")
+
+
+class WorkerBackend:
+    """pyttsx3's eSpeak NG driver, rendering in :func:`driver_worker`'s child process."""
+
+    def voices(self) -> tuple[Voice, ...]:
+        found = driver_worker().call("voices", timeout_s=_FILE_MIN_WAIT_S)
+        return tuple(
+            Voice(id=id_, name=name, language=language, engine="pyttsx3")
+            for id_, name, language in found
+        )
+
+    def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+        # Each of up to _MAX_DRIVER_ATTEMPTS renders may take its file wait.
+        per_render_s = max(_FILE_MIN_WAIT_S, 3 * estimate_speech_ms(text, settings.rate_wpm) / 1000)
+        args = (text, settings.voice, settings.rate_wpm, settings.volume)
+        timeout_s = _MAX_DRIVER_ATTEMPTS * per_render_s + _FILE_MIN_WAIT_S
+        pcm, rate_hz = driver_worker().call("render", *args, timeout_s=timeout_s)
+        return Clip(pcm, rate_hz)
 
 
 _FILE_POLL_S = 0.02
@@ -390,13 +455,18 @@ _AGREEMENT_MS = 25
 _MAX_DRIVER_ATTEMPTS = 5
 
 
-class _DriverBackend:
-    """Renders through pyttsx3's ``save_to_file``, one utterance per loop."""
+class DriverBackend:
+    """Renders through pyttsx3's ``save_to_file`` in this process, one utterance per loop.
+
+    Never in a process whose eSpeak NG the direct backend has initialized: with eSpeak NG,
+    only :mod:`coach.speech.pyttsx3_worker`'s child uses it.
+    """
 
     def __init__(self) -> None:
         self._default_voice: str | None = None
 
-    def _engine(self) -> Any:
+    def engine(self) -> Any:
+        """pyttsx3's engine (started once, prints routed to the log)."""
         try:
             import pyttsx3
         except ImportError as exc:
@@ -417,7 +487,7 @@ class _DriverBackend:
         return engine
 
     def voices(self) -> tuple[Voice, ...]:
-        engine = self._engine()
+        engine = self.engine()
         found = []
         for voice in engine.getProperty("voices"):
             languages = [
@@ -452,7 +522,7 @@ class _DriverBackend:
         return max(attempts, key=lambda clip: clip.sample_count)
 
     def _render(self, text: str, settings: SpeechSettings) -> Clip:
-        engine = self._engine()
+        engine = self.engine()
         driver = pyttsx3_driver_name()
         volume = settings.volume if driver == "espeak" else min(1.0, settings.volume)
         voice = settings.voice or self._default_voice

@@ -168,8 +168,13 @@ def test_a_missing_model_is_one_clear_error(engine: PiperEngine, tmp_path: Path)
     missing = tmp_path / "nowhere.onnx"
     with pytest.raises(EngineError) as raised:
         engine.synthesize(TEXT, SpeechSettings(voice=str(missing)))
-    assert raised.value.message == f"Piper voice model {missing} does not exist"
-    assert raised.value.hint is not None and INSTALL_HINT in raised.value.hint
+    assert raised.value.message == (
+        f"the piper engine has no voice '{missing}': no voice model file {missing}"
+    )
+    # Piper is installed: installing it again would not help.
+    assert raised.value.hint is not None
+    assert raised.value.hint.startswith("`coach voices --engine piper` lists its voices")
+    assert INSTALL_HINT not in raised.value.hint
     assert raised.value.__cause__ is None
 
 
@@ -201,7 +206,8 @@ def test_unknown_voice_names_the_choices(engine: PiperEngine) -> None:
     with pytest.raises(EngineError) as raised:
         engine.synthesize(TEXT, SpeechSettings(voice="en_GB-nobody"))
     assert raised.value.hint == (
-        "choose one of: en_US-joe-medium, or give the path of a Piper .onnx voice model"
+        "`coach voices --engine piper` lists its voices; "
+        "or give the path of a Piper .onnx voice model with its .onnx.json beside it"
     )
 
 

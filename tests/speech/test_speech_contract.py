@@ -84,6 +84,18 @@ def test_unknown_voice_is_an_engine_error(engine: SpeechEngine) -> None:
         engine.synthesize("Hello.", SpeechSettings(voice="no-such-voice-anywhere"))
 
 
+def test_unknown_voice_is_known_before_synthesis(engine: SpeechEngine) -> None:
+    from coach.errors import VoiceError
+
+    engine.check_voice(None)
+    engine.check_voice(engine.voices()[0].id)
+    with pytest.raises(VoiceError) as raised:
+        engine.check_voice("gmw/en-uss")
+    assert raised.value.message.startswith(f"the {engine.name} engine has no voice 'gmw/en-uss'")
+    assert raised.value.hint is not None
+    assert raised.value.hint.startswith(f"`coach voices --engine {engine.name}` lists its voices")
+
+
 def test_slower_rate_speaks_longer(engine: SpeechEngine) -> None:
     text = TEXTS[0]
     slow = audible_span(engine.synthesize(text, SpeechSettings(rate_wpm=100)))

@@ -124,7 +124,6 @@ _DRIVER_SCRIPT = textwrap.dedent(
     second = driver.synthesize("Now press gently with both thumbs.", SpeechSettings())
     verify_clip(first, text)
     auto = Pyttsx3Engine()
-    fallback = auto._uses_espeak() is False and _pyttsx3_espeak_driver_started()
     third = auto.synthesize(text, SpeechSettings(voice="gmw/en-us", rate_wpm=180))
     try:
         driver.synthesize(text, SpeechSettings(voice="no-such-voice"))
@@ -134,33 +133,95 @@ _DRIVER_SCRIPT = textwrap.dedent(
     print(json.dumps({
         "direct": direct.sample_count, "first": first.sample_count,
         "second": second.sample_count, "third": third.sample_count,
-        "rate": first.sample_rate_hz, "fallback": fallback, "unknown": unknown,
+        "rate": first.sample_rate_hz, "unknown": unknown,
+        "auto_direct": auto._uses_espeak(), "driver_here": _pyttsx3_espeak_driver_started(),
     }))
     """
 )
 
 
-def test_pyttsx3_save_to_file_path_works_and_prints_nothing(engine: Pyttsx3Engine) -> None:
-    # Run in a child: starting pyttsx3's own driver changes eSpeak NG's global mode for good.
+def _run_child(script: str, env: dict[str, str] | None = None) -> list[str]:
+    """Run ``script`` in a fresh interpreter (each has its own eSpeak NG state); its stdout."""
     result = subprocess.run(
-        [sys.executable, "-c", _DRIVER_SCRIPT],
+        [sys.executable, "-c", script],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 1, f"pyttsx3 printed on stdout: {result.stdout!r}"
+    return result.stdout.strip().splitlines()
+
+
+def test_pyttsx3_save_to_file_path_works_and_prints_nothing(engine: Pyttsx3Engine) -> None:
+    # With Debian's libespeak-ng 1.51 this hung for good once the direct backend had run: the
+    # driver's second espeak_Initialize deadlocks. The driver now runs in a child process.
+    lines = _run_child(_DRIVER_SCRIPT)
+    assert len(lines) == 1, f"pyttsx3 printed on stdout: {lines!r}"
     found = json.loads(lines[0])
     assert found["rate"] == 22050
     assert abs(found["first"] - found["direct"]) <= ms_to_samples(10, 22050)
     assert found["second"] != found["first"]
-    assert found["fallback"] is True
     assert found["third"] < found["first"]  # faster rate, still rendered
     assert found["unknown"] == "EngineError"
+    # pyttsx3's driver never started in this process, so the direct backend stays in use.
+    assert found["auto_direct"] is True
+    assert found["driver_here"] is False
+
+
+_DRIVER_FIRST_SCRIPT = textwrap.dedent(
+    """
+    import pyttsx3
+    from coach.speech.base import SpeechSettings
+    from coach.speech.clips import verify_clip
+    from coach.speech.pyttsx3_engine import Pyttsx3Engine, ensure_espeak_available
+
+    ensure_espeak_available()
+    pyttsx3.init()  # someone else in this process started pyttsx3's eSpeak driver first
+    auto = Pyttsx3Engine()
+    text = "Slide your hands up to the waist."
+    clip = auto.synthesize(text, SpeechSettings())
+    verify_clip(clip, text)
+    print(auto._uses_espeak(), len(auto.voices()) > 10)
+    """
+)
+
+
+def test_engine_after_pyttsx3_started_its_own_driver(engine: Pyttsx3Engine) -> None:
+    assert _run_child(_DRIVER_FIRST_SCRIPT) == ["False True"]
+
+
+_SYSTEM_VOICE_SCRIPT = textwrap.dedent(
+    """
+    import time
+    from coach.play.device import _pyttsx3_engine
+    from coach.speech.base import SpeechSettings
+    from coach.speech.pyttsx3_engine import Pyttsx3Engine
+
+    Pyttsx3Engine().synthesize("First cue.", SpeechSettings())  # a live session's clips
+    voice = _pyttsx3_engine()  # what --output system speaks with
+    voice.say("Second cue.")
+    voice.runAndWait()
+    Pyttsx3Engine().synthesize("Third cue.", SpeechSettings())
+    print("said")
+    """
+)
+
+
+@pytest.mark.parametrize("library", ["auto", "system", "bundled"])
+def test_system_voice_after_rendered_clips_does_not_hang(
+    engine: Pyttsx3Engine, library: str
+) -> None:
+    import ctypes.util
+    import importlib.util
+
+    if library == "system" and not ctypes.util.find_library("espeak-ng"):
+        pytest.skip("no system libespeak-ng here")
+    if library == "bundled" and importlib.util.find_spec("espeakng_loader") is None:
+        pytest.skip("espeakng-loader is not installed")
+    assert _run_child(_SYSTEM_VOICE_SCRIPT, {"COACH_ESPEAK": library}) == ["said"]
 
 
 def test_system_library_is_preferred(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,3 +249,14 @@ def test_missing_espeak_says_what_to_install(monkeypatch: pytest.MonkeyPatch) ->
         pyttsx3_engine._load_espeak(prefer_system=True)
     assert "eSpeak NG is not available" in raised.value.message
     assert raised.value.hint is not None and "pip install espeakng-loader" in raised.value.hint
+
+
+def test_coach_espeak_names_its_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach.errors import EngineError
+    from coach.speech.pyttsx3_engine import espeak_choice
+
+    monkeypatch.setenv("COACH_ESPEAK", "Bundled")
+    assert espeak_choice() == "bundled"
+    monkeypatch.setenv("COACH_ESPEAK", "debian")
+    with pytest.raises(EngineError, match="auto, system, bundled"):
+        espeak_choice()
