@@ -254,9 +254,11 @@ def show(
     options = _options(
         rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
     )
-    timeline = _prepare(routine, options, engine, voice, volume)[2].timeline
+    rendered = _prepare(routine, options, engine, voice, volume)[2]
+    timeline = rendered.timeline
     if as_json:
-        sys.stdout.write(json.dumps(timeline_to_json(timeline), indent=2, ensure_ascii=False))
+        data = timeline_to_json(timeline, rendered.engine, rendered.voice)
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
     else:
         _out().print(present.timeline_table(timeline))
@@ -330,7 +332,7 @@ def export(
         f"wrote {result.track} ({present.clock(result.duration_ms)}, "
         f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
         + (f" and {len(steps)} step tracks in {steps[0].parent}" if steps else "")
-        + f"; {renderer.synthesized} clips synthesized"
+        + f"; spoken by {rendered.speaker}; {renderer.synthesized} clips synthesized"
     )
 
 
@@ -476,7 +478,7 @@ def voices(
     """List the voices of every available speech engine."""
     from coach import present
 
-    names = [engine] if engine else list(ENGINES)
+    names = [engine] if engine else [name for name in ENGINES if name != "auto"]  # an alias
     rows: list[tuple[str, str, str, str]] = []
     for name in names:
         try:
@@ -500,7 +502,7 @@ def doctor() -> None:
     checks = run_doctor(ClipCache(default_cache_dir()))
     rows = [(c.name, "ok" if c.ok else "missing", c.detail) for c in checks]
     _out().print(present.plain_table(("check", "status", "detail"), rows))
-    essential = [c for c in checks if c.name in ("eSpeak NG", "voices", "ffmpeg")]
+    essential = [c for c in checks if c.name in ("voice", "ffmpeg")]
     if not all(c.ok for c in essential):
         raise typer.Exit(1)
 

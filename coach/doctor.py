@@ -36,6 +36,7 @@ def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
         _check("pyttsx3", _pyttsx3_detail),
         _check("voices", _voices_detail),
         _check("piper", _piper_detail),
+        _check("voice", _default_voice_detail),
         _check("ffmpeg", _ffmpeg_detail),
         _check("audio output", _audio_output_detail),
     ]
@@ -127,6 +128,16 @@ def _piper_detail() -> str:
     engine = PiperEngine()
     voices = ", ".join(v.id for v in engine.voices())
     return f"{engine.version().split(';')[0]}; voices: {voices or 'none installed'}"
+
+
+def _default_voice_detail() -> str:
+    """The voice a session gets without --engine: what ``--engine auto`` picks here."""
+    from coach.speech.base import SpeechSettings, voice_id
+    from coach.speech.engines import DEFAULT_ENGINE, get_engine
+
+    engine = get_engine(DEFAULT_ENGINE)
+    engine.check_voice(None)
+    return f"{voice_id(engine, SpeechSettings())} ({engine.name}), the default (--engine auto)"
 
 
 def _cache_detail(cache: ClipCache) -> str:

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from coach.errors import EngineError
 from coach.routine.lexicon import Lexicon
 from coach.routine.model import Routine
-from coach.speech.base import Clip, SpeechEngine, SpeechSettings
+from coach.speech.base import Clip, SpeechEngine, SpeechSettings, voice_id
 from coach.speech.cache import ClipCache, ClipKey
 from coach.speech.clips import PROCESSING_VERSION, render_clip
 from coach.speech.engines import get_engine
@@ -54,6 +54,13 @@ class RenderedTimeline:
     """Sample rate shared by all clips."""
     engine: str
     """Name of the speech engine."""
+    voice: str
+    """Id of the voice that speaks, e.g. ``en_US-joe-medium``."""
+
+    @property
+    def speaker(self) -> str:
+        """The voice and its engine, as people are told: ``en_US-joe-medium (piper)``."""
+        return f"{self.voice} ({self.engine})"
 
     def clip_for(self, text: str) -> Clip:
         """The clip of a cue's text."""
@@ -210,6 +217,7 @@ def _rendered_from(
         clips=MappingProxyType(clips),
         sample_rate_hz=rates.pop() if rates else 22_050,
         engine=renderer.engine.name,
+        voice=voice_id(renderer.engine, renderer.settings),
     )
 
 

@@ -20,13 +20,15 @@ from tests.conftest import minimal_routine
 from tests.conftest import step as make_step
 
 runner = CliRunner()
+FAKE = ("--engine", "fake")  # where the voice is not the point: fast, and the same everywhere
 
 
 def test_show_json_is_the_public_contract() -> None:
-    result = runner.invoke(app, ["show", "full-back", "--json"])
+    result = runner.invoke(app, ["show", "full-back", "--json", "--engine", "fake"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"routine", "title", "total_seconds", "cues", "steps"}
+    assert set(data) == {"routine", "title", "engine", "voice", "total_seconds", "cues", "steps"}
+    assert (data["engine"], data["voice"]) == ("fake", "fake")
     assert data["routine"] == "full-back"
     assert [s["number"] for s in data["steps"]] == list(range(1, 11))
     for cue in data["cues"]:
@@ -41,7 +43,7 @@ def test_show_json_is_the_public_contract() -> None:
 
 
 def test_show_table_reads_like_a_session() -> None:
-    result = runner.invoke(app, ["show", "lower-back"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["show", "lower-back", "--engine", "fake"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Lower-back massage" in out
@@ -52,14 +54,20 @@ def test_show_table_reads_like_a_session() -> None:
 
 
 def test_show_options_change_the_timeline() -> None:
-    base = json.loads(runner.invoke(app, ["show", "lower-back", "--json"]).stdout)
-    slow = json.loads(runner.invoke(app, ["show", "lower-back", "--json", "--tempo", "1.5"]).stdout)
-    fitted = json.loads(
-        runner.invoke(app, ["show", "lower-back", "--json", "--minutes", "30"]).stdout
+    base = json.loads(runner.invoke(app, ["show", "lower-back", "--json", *FAKE]).stdout)
+    slow = json.loads(
+        runner.invoke(app, ["show", "lower-back", "--json", "--tempo", "1.5", *FAKE]).stdout
     )
-    later = json.loads(runner.invoke(app, ["show", "lower-back", "--json", "--from", "3"]).stdout)
+    fitted = json.loads(
+        runner.invoke(app, ["show", "lower-back", "--json", "--minutes", "30", *FAKE]).stdout
+    )
+    later = json.loads(
+        runner.invoke(app, ["show", "lower-back", "--json", "--from", "3", *FAKE]).stdout
+    )
     paused = json.loads(
-        runner.invoke(app, ["show", "lower-back", "--json", "--sentence-pause", "1200"]).stdout
+        runner.invoke(
+            app, ["show", "lower-back", "--json", "--sentence-pause", "1200", *FAKE]
+        ).stdout
     )
     assert slow["total_seconds"] > base["total_seconds"]
     # the intro's two sentences are 0.5 s apart by default, 1.2 s when asked
@@ -84,7 +92,7 @@ def test_list_shows_builtins_and_user_routines(
     assert set(lines) == {"full-back", "lower-back", "upper-back", "tiny", "broken"}
     assert "10" in lines["full-back"] and "built-in" in lines["full-back"]
     assert "invalid" in lines["broken"] and "coach validate" in lines["broken"]
-    shown = runner.invoke(app, ["show", "tiny", "--json"])
+    shown = runner.invoke(app, ["show", "tiny", "--json", *FAKE])
     assert json.loads(shown.stdout)["routine"] == "tiny"
 
 
@@ -115,7 +123,7 @@ def test_unicode_text_is_fine(write_routine: Callable[..., Path]) -> None:
         intro="Détendez-vous. 背中をゆっくり。",
     )
     path = write_routine(data)
-    result = runner.invoke(app, ["show", str(path), "--json"])
+    result = runner.invoke(app, ["show", str(path), "--json", *FAKE])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["title"] == "Massage du dos, doucement 🌿"
@@ -149,7 +157,7 @@ def test_real_subprocess_show_and_version() -> None:
     )
     assert version.stdout.startswith("coach ")
     shown = subprocess.run(
-        [sys.executable, "-m", "coach", "show", "full-back", "--json"],
+        [sys.executable, "-m", "coach", "show", "full-back", "--json", "--engine", "pyttsx3"],
         capture_output=True,
         text=True,
         check=True,
@@ -185,7 +193,7 @@ def test_unknown_engine_is_one_clear_line() -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "error: unknown speech engine 'nope' (hint: choose one of: fake, piper, pyttsx3)"
+        "error: unknown speech engine 'nope' (hint: choose one of: auto, fake, piper, pyttsx3)"
     )
 
 

@@ -43,6 +43,7 @@ def test_doctor_reports_every_check(tmp_path: Path) -> None:
         "pyttsx3",
         "voices",
         "piper",
+        "voice",
         "ffmpeg",
         "audio output",
         "clip cache",

@@ -24,6 +24,7 @@ from mutagen.id3 import (
     TLEN,
     TPE1,
     TRCK,
+    TXXX,
     USLT,
     CTOCFlags,
     Encoding,
@@ -82,6 +83,9 @@ class TrackInfo:
     """Genre."""
     language: str = "eng"
     """ISO 639-2 code of the spoken language."""
+    voice: str = ""
+    """The voice that speaks and its engine, e.g. ``en_US-joe-medium (piper)`` (a TXXX frame
+    described ``voice`` in MP3s, the ``description`` in m4b); empty: not written."""
 
 
 class _InOrderID3(ID3):
@@ -109,6 +113,8 @@ def write_id3(
     tags.add(TDRC(encoding=utf16, text=str(info.year)))
     tags.add(TLEN(encoding=utf16, text=str(info.duration_ms)))
     tags.add(COMM(encoding=utf16, lang=info.language, desc="", text=info.comment))
+    if info.voice:
+        tags.add(TXXX(encoding=utf16, desc="voice", text=info.voice))
     if chapters:
         chapters = tuple(sorted(chapters, key=lambda c: (c.start_ms, c.end_ms)))
         tags.add(
@@ -200,6 +206,8 @@ def ffmetadata_text(info: TrackInfo, chapters: tuple[Chapter, ...]) -> str:
         f"track={info.track}/{info.track_total}",
         f"comment={escape(info.comment)}",
     ]
+    if info.voice:
+        lines.append(f"description={escape('Spoken by ' + info.voice)}")
     for chapter in chapters:
         lines += [
             "[CHAPTER]",

@@ -162,6 +162,7 @@ def export_track(
                 duration_ms=segment.end_ms - segment.start_ms,
                 track=track,
                 track_total=total,
+                voice=rendered.speaker,
             )
             lyrics = _lyrics(rendered, segment.start_ms, segment.end_ms)
             _encode_segment(rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs)

@@ -144,6 +144,10 @@ class SpeechEngine(Protocol):
         """Speak ``text``: the raw clip as the engine made it, silence not trimmed."""
         ...
 
+    def default_voice(self) -> str:
+        """The id of the voice it speaks with when the settings name none."""
+        ...
+
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """The sample rate its clips will have, if known without synthesizing (else ``None``).
 
@@ -158,3 +162,8 @@ def unknown_voice(engine: str, voice: str, detail: str = "", also: str = "") -> 
         f"the {engine} engine has no voice '{voice}'{detail}",
         hint=f"`coach voices --engine {engine}` lists its voices{also}",
     )
+
+
+def voice_id(engine: SpeechEngine, settings: SpeechSettings) -> str:
+    """The id of the voice that speaks with these settings, e.g. ``en_US-joe-medium``."""
+    return settings.voice or engine.default_voice()

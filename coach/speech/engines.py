@@ -33,10 +33,24 @@ def _pyttsx3_engine() -> SpeechEngine:
     return Pyttsx3Engine()
 
 
-DEFAULT_ENGINE = "pyttsx3"
-"""The engine used when none is chosen."""
+def _auto_engine() -> SpeechEngine:
+    """Piper with its default voice when the ``neural`` extra is installed, else pyttsx3.
+
+    The choice depends only on what is installed, so it is the same in every run, and the
+    engine returned is the real one (its ``name`` is ``piper`` or ``pyttsx3``): clips, cache
+    keys and tags are those of the chosen engine. If Piper is installed but cannot load, the
+    session fails with Piper's own error and its fix rather than switching voices silently.
+    """
+    from coach.speech.piper_engine import piper_installed
+
+    return _piper_engine() if piper_installed() else _pyttsx3_engine()
+
+
+DEFAULT_ENGINE = "auto"
+"""The engine used when none is chosen: the most natural voice installed."""
 
 ENGINES: dict[str, Callable[[], SpeechEngine]] = {
+    "auto": _auto_engine,
     "fake": _fake_engine,
     "piper": _piper_engine,
     "pyttsx3": _pyttsx3_engine,

@@ -51,6 +51,10 @@ class FakeEngine:
         if voice is not None and voice not in _PITCH_HZ:
             raise unknown_voice(self.name, voice)
 
+    def default_voice(self) -> str:
+        """The higher of the two buzzes."""
+        return "fake"
+
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """Always :data:`SAMPLE_RATE_HZ`."""
         return SAMPLE_RATE_HZ

@@ -180,6 +180,10 @@ class PiperEngine:
         _check_installed()
         find_voice(voice)
 
+    def default_voice(self) -> str:
+        """:data:`DEFAULT_VOICE`, the voice the ``neural`` extra installs."""
+        return DEFAULT_VOICE
+
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """The voice's rate from its config (``None`` if the voice cannot be found or read)."""
         try:
@@ -305,6 +309,15 @@ def _load(model: VoiceModel, threads: int) -> PiperVoice:
 
 _IMPORT_LOCK = threading.Lock()
 _imported = False
+
+
+def piper_installed() -> bool:
+    """Whether the ``neural`` extra is installed: Piper and its default voice's package are
+    there (found without importing them, so asking costs nothing)."""
+    import importlib.util
+
+    packages = ("piper", "onnxruntime", VOICE_PACKAGES[DEFAULT_VOICE])
+    return all(importlib.util.find_spec(name) is not None for name in packages)
 
 
 def _check_installed() -> None:

@@ -390,6 +390,12 @@ class Pyttsx3Engine:
         if voice is not None and voice not in {v.id for v in self.voices()}:
             raise unknown_voice(self.name, voice)
 
+    def default_voice(self) -> str:
+        """:data:`DEFAULT_ESPEAK_VOICE` with eSpeak NG; elsewhere the platform's own default."""
+        if self.backend == "espeak" or pyttsx3_driver_name() == "espeak":
+            return DEFAULT_ESPEAK_VOICE
+        return "system default"
+
     def sample_rate_hz(self, settings: SpeechSettings) -> int | None:
         """Not known before a clip is made (it depends on the platform's voice)."""
         return None

@@ -151,11 +151,19 @@ def _seconds(ms: int) -> float:
     return ms / 1000
 
 
-def timeline_to_json(timeline: Timeline) -> dict[str, Any]:
-    """The public JSON form printed by ``coach show --json`` (times in seconds)."""
+def timeline_to_json(
+    timeline: Timeline, engine: str | None = None, voice: str | None = None
+) -> dict[str, Any]:
+    """The public JSON form printed by ``coach show --json`` (times in seconds).
+
+    ``engine`` and ``voice`` (the speech engine's name and the voice's id) are given when the
+    timeline was rendered with real clips; they are left out of an engine-independent one.
+    """
+    speaker = {} if engine is None else {"engine": engine, "voice": voice}
     return {
         "routine": timeline.slug,
         "title": timeline.title,
+        **speaker,
         "total_seconds": _seconds(timeline.total_ms),
         "cues": [
             {

@@ -70,8 +70,8 @@ def test_settings_reject_out_of_range_values(kwargs: dict[str, float]) -> None:
 
 
 def test_registry_lists_the_engines() -> None:
-    assert sorted(ENGINES) == ["fake", "piper", "pyttsx3"]
-    assert DEFAULT_ENGINE == "pyttsx3"
+    assert sorted(ENGINES) == ["auto", "fake", "piper", "pyttsx3"]
+    assert DEFAULT_ENGINE == "auto"
     assert get_engine("fake").name == "fake"
     assert get_engine("pyttsx3").name == "pyttsx3"
 
@@ -80,7 +80,7 @@ def test_unknown_engine_names_the_choices() -> None:
     with pytest.raises(OptionError) as raised:
         get_engine("x")
     assert raised.value.message == "unknown speech engine 'x'"
-    assert raised.value.hint == "choose one of: fake, piper, pyttsx3"
+    assert raised.value.hint == "choose one of: auto, fake, piper, pyttsx3"
 
 
 def test_importing_the_speech_layer_loads_no_engine_library() -> None:
