@@ -424,7 +424,7 @@ def _synthesis_pool(renderer: ClipRenderer, workers: int) -> concurrent.futures.
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=workers,
         initializer=_worker_start,
-        initargs=(renderer.engine.name, renderer.settings, renderer.cache.root),
+        initargs=(renderer.engine.name, renderer.settings, renderer.cache.root, os.getpid()),
     )
 
 
@@ -478,14 +478,29 @@ def _worker_failures() -> Iterator[None]:
 _WORKER: ClipRenderer | None = None
 
 
-def _worker_start(engine: str, settings: SpeechSettings, cache_root: os.PathLike[str]) -> None:
+def _worker_start(
+    engine: str, settings: SpeechSettings, cache_root: os.PathLike[str], parent: int
+) -> None:
     global _WORKER
     from pathlib import Path
 
+    threading.Thread(target=_exit_with, args=(parent,), name="coach-orphan", daemon=True).start()
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(WORKER_NICENESS)
     _WORKER = ClipRenderer(get_engine(engine), settings, ClipCache(Path(cache_root)))
+
+
+ORPHAN_CHECK_S = 0.2
+"""How often a synthesis process checks that the export that started it still runs."""
+
+
+def _exit_with(parent: int) -> None:
+    """End this synthesis process once ``parent`` is gone: a killed export (``kill -9``, which
+    runs no cleanup) would otherwise leave its workers waiting for work forever."""
+    while os.getppid() == parent:
+        threading.Event().wait(ORPHAN_CHECK_S)
+    os._exit(1)
 
 
 def _worker_render(text: str) -> None:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import pytest
@@ -373,27 +374,286 @@ def _copy_of(good: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return out, {p.name: _digest(p) for p in out.iterdir()}
 
 
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_interrupted_export_leaves_no_partial_file(
-    good_export: Path, tmp_path: Path, how: signal.Signals
-) -> None:
-    out, good = _copy_of(good_export, tmp_path)
-    slow = _coach(
-        "export", "full-back", "--engine", "fake", "--out", str(out), "--minutes", "120",
-        "--split", env=_env(tmp_path),
+# --- interrupted exports: the signal lands at a moment the test has seen ---------------------
+#
+# Each test starts an export, watches it through /proc (the files it holds open, their sizes,
+# its children, the clip cache and the output folder) until the moment it is after, freezes it
+# there with SIGSTOP, checks the moment still holds, sends the signal and lets it run on. Ctrl-C
+# goes to the whole process group, as a terminal sends it (ffmpeg and synthesis workers get it
+# too); SIGTERM and SIGKILL go to coach alone, as `kill` sends them.
+
+Moment = Callable[[int], bool]
+"""Looks at the export's process (by pid) and says whether it is at the moment wanted."""
+
+_GOOD_MINUTES = 12
+"""Length of the finished export the interrupted ones must leave alone."""
+
+
+def _proc_fds(pid: int) -> list[tuple[str, int, int, int]]:
+    """(target, inode, size, access mode) of each regular file ``pid`` holds open."""
+    found = []
+    with contextlib.suppress(OSError):  # the process may be gone
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # fds come and go while we look
+                link = os.readlink(fd)
+                stat = os.stat(fd)  # follows the link: works for unnamed files too
+                if not S_ISREG(stat.st_mode):
+                    continue
+                flags = (fd.parent.parent / "fdinfo" / fd.name).read_text().split()[3]
+                found.append((link, stat.st_ino, stat.st_size, int(flags, 8) & os.O_ACCMODE))
+    return found
+
+
+def _held_under(pid: int, folder: Path) -> list[tuple[int, int, int]]:
+    """(inode, size, access mode) of each file ``pid`` holds open in ``folder``: named or not,
+    so that writing straight to the final names is seen too."""
+    return [
+        (inode, size, mode)
+        for link, inode, size, mode in _proc_fds(pid)
+        if link.startswith(f"{folder}/")
+    ]
+
+
+def _has_ffmpeg_child(pid: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+            if ppid == pid and "ffmpeg" in (entry / "cmdline").read_text():
+                return True
+    return False
+
+
+def _clips_made(cache: Path) -> int:
+    return len(list(cache.glob("coach/clips/*/*.wav")))
+
+
+def _synthesizing(out: Path, cache: Path) -> tuple[Moment, Moment]:
+    """Clips are being made into an empty cache; no output file is open yet."""
+
+    def moment(pid: int) -> bool:
+        return _clips_made(cache) > 0 and not _open_files_under(pid, out)
+
+    return moment, moment
+
+
+def _encoding(out: Path, cache: Path) -> tuple[Moment, Moment]:
+    """An output file is growing and ffmpeg is running."""
+    sizes: dict[int, int] = {}
+
+    def growing(pid: int) -> bool:
+        now = {inode: size for inode, size, _mode in _held_under(pid, out)}
+        grew = any(0 < sizes.get(inode, size) < size for inode, size in now.items())
+        sizes.update(now)
+        return grew
+
+    def still(pid: int) -> bool:
+        return any(size > 0 for _i, size, _m in _held_under(pid, out)) and _has_ffmpeg_child(pid)
+
+    return growing, still
+
+
+def _tagging(out: Path, cache: Path) -> tuple[Moment, Moment]:
+    """mutagen has a finished track open for update (read-write, a second descriptor on the
+    file beside the export's own), and no ffmpeg runs: the ID3 tag is being written.
+    Joining parts opens files too, but write-only and read-only."""
+
+    def moment(pid: int) -> bool:
+        held: dict[int, list[int]] = {}
+        for inode, _size, mode in _held_under(pid, out):
+            held.setdefault(inode, []).append(mode)
+        twice = [modes for modes in held.values() if len(modes) > 1]
+        return twice == [[os.O_RDWR, os.O_RDWR]] and not _has_ffmpeg_child(pid)
+
+    return moment, moment
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (hidden ones too) by relative path, with its sha256."""
+    return {str(p.relative_to(folder)): _digest(p) for p in folder.rglob("*") if p.is_file()}
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.rglob("*")}
+
+
+def _renaming(out: Path, cache: Path) -> tuple[Moment, Moment]:
+    """Some finished files are in place and others, still open, wait to be put there."""
+    before = _inodes(out)
+
+    def moment(pid: int) -> bool:
+        try:
+            changed = _inodes(out) != before
+        except FileNotFoundError:  # a rename under our feet
+            return False
+        return changed and bool(_held_under(pid, out))
+
+    return moment, moment
+
+
+def _freeze_at(export: subprocess.Popen[str], seen: Moment, still: Moment) -> bool:
+    """Stop ``export`` (SIGSTOP) once ``seen``, then ``still`` (stopped), hold.
+
+    False if the export succeeded before that (the moment can be a few milliseconds long).
+    """
+    deadline = time.monotonic() + 300
+    while True:
+        if export.poll() is not None:
+            _out, err = export.communicate()
+            assert export.returncode == 0, err
+            return False
+        assert time.monotonic() < deadline, "the moment never came"
+        if seen(export.pid):
+            os.kill(export.pid, signal.SIGSTOP)
+            while Path(f"/proc/{export.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+                time.sleep(0.001)
+            if still(export.pid):
+                return True
+            os.kill(export.pid, signal.SIGCONT)
+        time.sleep(0.001)
+
+
+def _interrupt(export: subprocess.Popen[str], how: signal.Signals) -> tuple[int, str]:
+    """Send ``how`` to the frozen export (Ctrl-C to its process group), let it run, wait."""
+    if how is signal.SIGINT:
+        os.killpg(export.pid, how)
+    else:
+        os.kill(export.pid, how)
+    os.kill(export.pid, signal.SIGCONT)
+    try:  # returns once every process holding the export's output has ended
+        _out, err = export.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(export.pid, signal.SIGKILL)  # what this test started, so nothing lingers
+        export.communicate()
+        pytest.fail("processes of the export outlived it")
+    if how is signal.SIGKILL:
+        assert export.returncode == -signal.SIGKILL
+    else:
+        assert "Traceback" not in err, err
+        assert export.returncode == 130, err
+    return export.returncode, err
+
+
+@pytest.fixture(scope="module")
+def good_split_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished split export of lower-back: the names every interrupted export below writes."""
+    folder = tmp_path_factory.mktemp("good-split")
+    done = _coach(
+        "export", "lower-back", "--engine", "fake", "--split", "--minutes", str(_GOOD_MINUTES),
+        "--out", str(folder / "out"), env=_env(folder),
     )  # fmt: skip
-    time.sleep(4)  # well into encoding
-    assert slow.poll() is None, "the export finished before it could be interrupted"
-    slow.send_signal(how)
-    code = slow.wait(timeout=60)
-    assert code != 0
-    if how is not signal.SIGKILL:
-        assert slow.stderr is not None
-        err = slow.stderr.read()
-        assert "Traceback" not in err
-        assert code == 130, err
-    assert {p.name: _digest(p) for p in out.iterdir() if p.is_file()} == good
-    assert not (out / "full-back").exists() or not any((out / "full-back").iterdir())
+    assert done.wait(timeout=300) == 0, done.stderr.read() if done.stderr else ""
+    return folder / "out"
+
+
+def _frozen_export(
+    good: Path,
+    tmp_path: Path,
+    engine: str,
+    minutes: int,
+    moment: Callable[[Path, Path], tuple[Moment, Moment]],
+    attempts: int = 1,
+) -> tuple[subprocess.Popen[str], Path, dict[str, str]]:
+    """Into a copy of the good export, an export of another length with a cold cache, stopped
+    at ``moment``; tried again (up to ``attempts`` times) if the moment slipped by unseen."""
+    for attempt in range(attempts):
+        folder = tmp_path / f"attempt{attempt}"
+        out = folder / "out"
+        shutil.copytree(good, out)
+        before = _tree(out)
+        export = _coach(
+            "export", "lower-back", "--engine", engine, "--split", "--minutes", str(minutes),
+            "--out", str(out), env=_env(folder), start_new_session=True,
+        )  # fmt: skip
+        if _freeze_at(export, *moment(out, folder / "xdg")):
+            return export, out, before
+    pytest.fail(f"the moment slipped by unseen in {attempts} exports")
+
+
+def _real_engine() -> str:
+    try:
+        get_engine("pyttsx3").voices()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"pyttsx3/eSpeak NG unavailable: {exc}")
+    return "pyttsx3"
+
+
+_SLOW = pytest.mark.slow
+_REAL = "pyttsx3"
+
+
+def _runs(*signals: signal.Signals, real: tuple[signal.Signals, ...] = ()) -> Any:
+    """(engine, signal) pairs: each signal with the fake engine, ``real`` ones with pyttsx3."""
+    return pytest.mark.parametrize(
+        ("engine", "how"),
+        [pytest.param("fake", how, id=f"fake-{how.name}") for how in signals]
+        + [pytest.param(_REAL, how, id=f"{_REAL}-{how.name}", marks=_SLOW) for how in real],
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to watch the export")
+@_runs(signal.SIGINT, signal.SIGTERM, signal.SIGKILL, real=(signal.SIGINT, signal.SIGKILL))
+def test_interrupt_during_synthesis_changes_nothing(
+    good_split_export: Path, tmp_path: Path, engine: str, how: signal.Signals
+) -> None:
+    """Signal while clips are made into an empty cache, before any output file is open. Catches
+    synthesis processes that outlive a killed export (they held its output open, waiting for
+    work, forever) and a Ctrl-C that reaches the synthesis processes printing tracebacks."""
+    engine = _real_engine() if engine == _REAL else engine
+    export, out, before = _frozen_export(good_split_export, tmp_path, engine, 120, _synthesizing)
+    _interrupt(export, how)
+    assert _tree(out) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to watch the export")
+@_runs(signal.SIGINT, signal.SIGTERM, signal.SIGKILL, real=(signal.SIGTERM,))
+def test_interrupt_mid_encode_changes_nothing(
+    good_split_export: Path, tmp_path: Path, engine: str, how: signal.Signals
+) -> None:
+    """Signal while a track being written grows: the good files stay byte for byte, nothing
+    new or partial appears. Catches writes that go straight to their final names (the track is
+    then cut short in place)."""
+    engine = _real_engine() if engine == _REAL else engine
+    export, out, before = _frozen_export(good_split_export, tmp_path, engine, 120, _encoding)
+    _interrupt(export, how)
+    assert _tree(out) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to watch the export")
+@_runs(signal.SIGINT, signal.SIGKILL)
+def test_interrupt_while_tags_are_written_changes_nothing(
+    good_split_export: Path, tmp_path: Path, engine: str, how: signal.Signals
+) -> None:
+    """Signal while mutagen writes a finished track's ID3 tag. Catches writes that go straight
+    to their final names (the track in place is then untagged or half-tagged)."""
+    export, out, before = _frozen_export(good_split_export, tmp_path, engine, 11, _tagging, 3)
+    _interrupt(export, how)
+    assert _tree(out) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to watch the export")
+@_runs(signal.SIGTERM, signal.SIGKILL)
+def test_interrupt_during_the_final_renames_leaves_only_whole_files(
+    good_split_export: Path, tmp_path: Path, engine: str, how: signal.Signals
+) -> None:
+    """Signal once some finished files are in place and others wait: every file is then the old
+    one byte for byte or the whole new one, and no temporary is left. Catches a partial or
+    temporary file left behind by an interrupted rename."""
+    export, out, before = _frozen_export(good_split_export, tmp_path, engine, 11, _renaming, 3)
+    _interrupt(export, how)
+    after = _tree(out)
+    assert set(after) == set(before), "new or missing files"
+    replaced = [name for name in after if after[name] != before[name]]
+    assert replaced, "the moment was after no rename"
+    for name in replaced:
+        path = out / name
+        if path.suffix == ".mp3":  # whole: as long as its own tags say, and tagged
+            tags = MP3(path)
+            assert abs(tags.info.length * 1000 - int(str(tags["TLEN"]))) <= 2 * MP3_FRAME_MS
+        else:
+            assert path.read_text("utf-8").endswith("\n")
 
 
 def _open_files_under(pid: int, folder: Path) -> list[str]:
