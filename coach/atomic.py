@@ -21,10 +21,13 @@ import contextlib
 import ctypes
 import errno
 import os
+import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 TEMP_MARK = ".coach-partial-"
 """Hidden temporary files carry this in their name."""
@@ -71,10 +74,23 @@ class AtomicFile:
         assert self.fd is not None
         return os.fstat(self.fd).st_size
 
-    def commit(self) -> None:
-        """Flush to disk and put the file in place under its final name (creating its folder)."""
+    def write(self, data: bytes) -> None:
+        """Append ``data`` to the file."""
+        assert self.fd is not None
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+    def flush(self) -> None:
+        """Flush the file's data to disk (still invisible under its final name)."""
         assert self.fd is not None
         os.fsync(self.fd)
+
+    def commit(self) -> None:
+        """Flush to disk and put the file in place under its final name (creating its folder)."""
+        self.flush()
+        assert self.fd is not None
         folder = self.target.parent
         if not folder.is_dir():
             folder.mkdir(parents=True)
@@ -122,12 +138,93 @@ def atomic_file(target: Path) -> Iterator[AtomicFile]:
 def write_text_atomic(target: Path, text: str) -> None:
     """Replace ``target`` with ``text`` (UTF-8) atomically."""
     with atomic_file(target) as handle:
-        assert handle.fd is not None
-        data = text.encode("utf-8")
-        view = memoryview(data)
-        while view:
-            written = os.write(handle.fd, view)
-            view = view[written:]
+        handle.write(text.encode("utf-8"))
+
+
+def commit_together(handles: Sequence[AtomicFile]) -> None:
+    """Put every file in place, or none of them.
+
+    The files are flushed first (the slow part, while nothing is visible yet); then they are
+    renamed into place one by one with Ctrl-C and SIGTERM held back. If one of them arrives
+    meanwhile, or a rename fails, the files already in place are taken back (those they replaced
+    are restored, the folders created for them removed) and the signal is then delivered, or
+    the error raised. Only SIGKILL in those few milliseconds can leave some files new and others
+    old: each of them complete, with hidden copies of the replaced ones that
+    :func:`remove_stale_temporaries` clears on the next export.
+    """
+    for handle in handles:
+        handle.flush()
+    with _signals_held() as held:
+        replaced: list[tuple[Path, Path | None]] = []
+        created: list[Path] = []
+        try:
+            for handle in handles:
+                created.extend(_missing_folders(handle.target.parent))
+                replaced.append((handle.target, _keep_old(handle.target)))
+                handle.commit()
+            if held:
+                raise KeyboardInterrupt
+        except BaseException:
+            _take_back(replaced, created)
+            raise
+        for _target, old in replaced:
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Record SIGINT and SIGTERM instead of acting on them; deliver them after the block."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held  # only the main thread can change signal handlers
+        return
+
+    def record(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {sig: signal.signal(sig, record) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield held
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _keep_old(target: Path) -> Path | None:
+    """A hidden hard link to the file ``target`` names now (None if there is none)."""
+    if not target.is_file():
+        return None
+    old = target.parent / f".{target.name}{TEMP_MARK}{os.getpid()}-old"
+    with contextlib.suppress(FileNotFoundError):
+        old.unlink()
+    os.link(target, old, follow_symlinks=False)
+    return old
+
+
+def _take_back(replaced: list[tuple[Path, Path | None]], created: list[Path]) -> None:
+    """Undo :func:`commit_together`'s renames: restore replaced files, remove new ones."""
+    for target, old in reversed(replaced):
+        with contextlib.suppress(OSError):
+            if old is not None:
+                os.replace(old, target)
+            else:
+                target.unlink(missing_ok=True)
+    for folder in created:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def remove_stale_temporaries(folder: Path) -> int:

@@ -29,7 +29,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.atomic import AtomicFile, remove_stale_temporaries, write_text_atomic
+from coach.atomic import AtomicFile, commit_together, remove_stale_temporaries
 from coach.errors import ExportError
 from coach.export.encode import (
     EncodeSettings,
@@ -190,12 +190,15 @@ def export_track(
             (_inside(out_dir, f"{routine.slug}.m3u8"), m3u8_text(timeline.title, tuple(playlist)))
         )
         size = pending[0][0].size()
-        # Everything is complete: put it all in place (creating the folders only now).
+        handles = [handle for handle, _target in pending]
+        for path, text in texts:
+            text_file = AtomicFile(path, scratch)
+            stack.callback(text_file.discard)
+            text_file.write(text.encode("utf-8"))
+            handles.append(text_file)
+        # Everything is complete: put it all in place (creating the folders only now), or none.
         try:
-            for handle, _target in pending:
-                handle.commit()
-            for path, text in texts:
-                write_text_atomic(path, text)
+            commit_together(handles)
         except OSError as exc:
             raise ExportError(f"cannot put the files in place in {out_dir}: {exc}") from None
     step_tracks = tuple(target for _h, target in pending[1:])
