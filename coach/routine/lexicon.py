@@ -1,7 +1,7 @@
 """Pronunciation lexicon: say a word the way the voice gets right.
 
 Entries map a word (or short phrase) to the spelling the engine is given instead, e.g.
-``sacrum -> SAY-krum``. Three sources, later ones winning: the built-in lexicon shipped with
+``sacrum -> say-krum``. Three sources, later ones winning: the built-in lexicon shipped with
 coach (``coach/lexicon.yaml``), the user's (``$COACH_LEXICON`` or ``<user config>/coach/
 lexicon.yaml``), and the routine's own ``lexicon:`` field (with its includes'). The lexicon
 changes only what is *spoken*: cue texts on screen, in lyrics and in tags stay as written.

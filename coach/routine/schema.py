@@ -239,7 +239,8 @@ class RoutineSpec(_Strict):
         max_length=200,
         description=(
             "How to say words the voice gets wrong: word -> spelling to speak instead, "
-            "e.g. sacrum: SAY-krum. Applies to every engine; text on screen stays as written."
+            "e.g. sacrum: say-krum (lower case: capitals are read as letters). Applies to every "
+            "engine; text on screen stays as written."
         ),
     )
     sections: tuple[SectionItem, ...] = Field(min_length=1, max_length=50)
