@@ -113,7 +113,7 @@ CASES: dict[str, tuple[Make, tuple[str, ...]]] = {
                 }
             ]
         ),
-        ("bad.yaml:", "30.0 hours", "at most 4 hours"),
+        ("bad.yaml:", "adds up to 30 h 0 min 0 s", "at most 4 hours"),
     ),
     "missing step reference": (
         _work({"strokes": {"reps": 2, **STRK}}, {"repeat": "nowhere"}),
