@@ -38,6 +38,11 @@ class EngineError(CoachError):
     exit_code = 3
 
 
+class NotInstalledError(EngineError):
+    """A speech engine, its library or its voice is not installed (the message says what to
+    install). Any other :class:`EngineError` is a failure of something that is installed."""
+
+
 class VoiceError(EngineError):
     """A voice the engine does not have: found before any synthesis, and never retried."""
 

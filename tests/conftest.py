@@ -12,6 +12,11 @@ import yaml
 
 from coach.timeline.durations import EstimatedDurations
 
+# In CI (CI=true) a skip is a failure unless its reason is true in CI: see tests/ci_skips.py.
+from tests.ci_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
+
+pytest_plugins = ("pytester",)  # tests/test_ci_skips.py runs pytest on small test files
+
 MINIMAL: dict[str, Any] = {
     "format": 1,
     "slug": "tiny",

@@ -283,7 +283,7 @@ def _translate(doc: YamlDocument, error: Any) -> RoutineError:
             f"{doc.where(path)}: {_dotted(path)}: must be a number, not text ({_quoted(got)})",
             hint="write the number as digits, without quotes",
         )
-    rule = _FIELD_RULES.get(field)
+    rule = _FIELD_RULES.get(field) if kind != "too_long" else None  # a count, not a value
     if rule is None:
         rule = _generic_rule(kind, error)
     shown = _shown(got)
@@ -300,7 +300,10 @@ def _generic_rule(kind: str, error: Any) -> str:
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s)"
     if kind == "too_long":
-        return f"has too many items (at most {ctx.get('max_length')})"
+        given = error.get("input")
+        items = "entries" if isinstance(given, dict) else "items"
+        count = len(given) if isinstance(given, dict | list | tuple) else ctx.get("actual_length")
+        return f"has too many {items} (at most {ctx.get('max_length')}, got {count})"
     if kind in ("string_type", "string_pattern_mismatch"):
         return "must be text"
     if kind in ("tuple_type", "list_type"):
@@ -364,7 +367,7 @@ class _Resolver:
         if total > MAX_SESSION_MS:
             raise RoutineError(
                 f"{self.doc.where(('sections',))}: sections: the work adds up to "
-                f"{total / 3_600_000:.1f} hours; a routine is at most "
+                f"{_hours_minutes_seconds(total)}; a routine is at most "
                 f"{MAX_SESSION_MS // 3_600_000} hours",
                 hint="lower reps, seconds_per_rep or seconds",
             )
@@ -381,7 +384,11 @@ class _Resolver:
             chain = " -> ".join(p.name for p in (*self.stack, target.resolve()))
             raise RoutineError(f"{self.doc.where(where)}: include: circular include ({chain})")
         if len(self.stack) >= MAX_INCLUDE_DEPTH:
-            raise RoutineError(f"{self.doc.where(where)}: include: includes nest too deeply")
+            chain = " -> ".join(p.name for p in (*self.stack, target.resolve()))
+            raise RoutineError(
+                f"{self.doc.where(where)}: include: includes nest more than "
+                f"{MAX_INCLUDE_DEPTH} files deep ({chain})"
+            )
         if not target.is_file():
             raise RoutineError(f"{self.doc.where(where)}: include: no such file: {target}")
         included = _load_file(target, self.stack)
@@ -453,6 +460,14 @@ def _side_work(item: Any) -> SideWork:
 
 def _ms(seconds: float) -> int:
     return round(seconds * 1000)
+
+
+def _hours_minutes_seconds(ms: int) -> str:
+    """``4 h 0 min 1 s``: exact enough to see by how much a limit in hours is passed."""
+    seconds = -(-ms // 1000)  # rounded up: a total just past the limit never reads as on it
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours} h {minutes} min {seconds} s"
 
 
 def work_ms(work: Work) -> int:

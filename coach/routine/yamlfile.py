@@ -104,8 +104,8 @@ def read_text(path: Path, source: str) -> str:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise RoutineError(
-                f"{source}: file is too large ({size / 1e6:.1f} MB; a routine file is at most "
-                f"{MAX_FILE_BYTES // 1000} kB)"
+                f"{source}: file is too large ({size:,} bytes; a routine file is at most "
+                f"{MAX_FILE_BYTES // 1_000_000} MB, {MAX_FILE_BYTES:,} bytes)"
             )
         raw = path.read_bytes()[: MAX_FILE_BYTES + 1]
     except FileNotFoundError:

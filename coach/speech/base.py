@@ -72,7 +72,7 @@ class SpeechSettings:
             )
         if not 0.0 < self.volume <= MAX_VOLUME:
             raise OptionError(
-                f"volume must be above 0 and at most {MAX_VOLUME:g} (got {self.volume:g})"
+                f"--volume must be above 0 and at most {MAX_VOLUME:g} (got {self.volume:g})"
             )
 
 

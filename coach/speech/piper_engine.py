@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from coach.errors import EngineError, VoiceError
+from coach.errors import EngineError, NotInstalledError, VoiceError
 from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples, unknown_voice
 from coach.timeline.durations import DEFAULT_RATE_WPM
 
@@ -175,7 +175,7 @@ class PiperEngine:
             name, language = _describe(model)
             found.append(Voice(id=voice_id, name=name, language=language, engine=self.name))
         if not found:
-            raise EngineError("no Piper voice is installed", hint=INSTALL_HINT)
+            raise NotInstalledError("no Piper voice is installed", hint=INSTALL_HINT)
         return tuple(found)
 
     def check_voice(self, voice: str | None) -> None:
@@ -251,7 +251,7 @@ def find_voice(voice: str | None) -> VoiceModel:
     if voice_id in VOICE_PACKAGES:
         model = _installed_voice(voice_id)
         if model is None:
-            raise EngineError(f"Piper voice {voice_id} is not installed", hint=INSTALL_HINT)
+            raise NotInstalledError(f"Piper voice {voice_id} is not installed", hint=INSTALL_HINT)
         return model
     if not (voice_id.lower().endswith(".onnx") or os.sep in voice_id or "/" in voice_id):
         raise unknown_voice("piper", voice_id, " (nor is it a path to a .onnx voice model)", _PATH)
@@ -326,7 +326,7 @@ def piper_installed() -> bool:
 def _check_installed() -> None:
     """Raise :class:`EngineError` unless piper-tts is installed (without importing it)."""
     if importlib.util.find_spec("piper") is None:
-        raise EngineError("Piper is not installed", hint=INSTALL_HINT)
+        raise NotInstalledError("Piper is not installed", hint=INSTALL_HINT)
 
 
 def _require_piper() -> None:

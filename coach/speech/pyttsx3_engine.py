@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from coach.errors import EngineError
+from coach.errors import EngineError, NotInstalledError
 from coach.speech.base import (
     SAMPLE_WIDTH_BYTES,
     Clip,
@@ -284,7 +284,7 @@ def _load_espeak(prefer_system: bool, *, allow_bundled: bool = True) -> _Espeak:
         else:
             problems.append("no system libespeak-ng")
     if not allow_bundled:
-        raise EngineError(
+        raise NotInstalledError(
             f"eSpeak NG is not available ({'; '.join(problems)}; COACH_ESPEAK=system)",
             hint="install eSpeak NG (e.g. `apt install libespeak-ng1`), or unset COACH_ESPEAK",
         )
@@ -304,7 +304,9 @@ def _load_espeak(prefer_system: bool, *, allow_bundled: bool = True) -> _Espeak:
             os.environ["ESPEAK_DATA_PATH"] = data_path
             info = EspeakInfo(path, "espeakng-loader", data_path, _espeak_version(lib))
             return _Espeak(lib, info)
-    raise EngineError(f"eSpeak NG is not available ({'; '.join(problems)})", hint=_INSTALL_HINT)
+    raise NotInstalledError(
+        f"eSpeak NG is not available ({'; '.join(problems)})", hint=_INSTALL_HINT
+    )
 
 
 def _espeak_version(lib: ctypes.CDLL) -> str:
@@ -338,7 +340,9 @@ def pyttsx3_driver_name() -> str:
     try:
         from pyttsx3.engine import default_engine_by_sys_platform
     except ImportError as exc:
-        raise EngineError(f"pyttsx3 is not installed ({exc})", hint="pip install pyttsx3") from None
+        raise NotInstalledError(
+            f"pyttsx3 is not installed ({exc})", hint="pip install pyttsx3"
+        ) from None
     return str(default_engine_by_sys_platform())
 
 
@@ -349,7 +353,7 @@ def pyttsx3_version() -> str:
     try:
         return version("pyttsx3")
     except PackageNotFoundError:
-        raise EngineError("pyttsx3 is not installed", hint="pip install pyttsx3") from None
+        raise NotInstalledError("pyttsx3 is not installed", hint="pip install pyttsx3") from None
 
 
 class Pyttsx3Engine:
@@ -476,7 +480,7 @@ class DriverBackend:
         try:
             import pyttsx3
         except ImportError as exc:
-            raise EngineError(
+            raise NotInstalledError(
                 f"pyttsx3 is not installed ({exc})", hint="pip install pyttsx3"
             ) from None
         try:

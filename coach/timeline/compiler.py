@@ -257,10 +257,13 @@ class _Horizon:
 
 def _check_options(routine: Routine, options: TimelineOptions) -> None:
     if not MIN_TEMPO <= options.tempo <= MAX_TEMPO:
-        raise OptionError(f"--tempo must be from {MIN_TEMPO} to {MAX_TEMPO} (got {options.tempo})")
+        raise OptionError(
+            f"--tempo must be from {MIN_TEMPO:g} to {MAX_TEMPO:g} (got {options.tempo:g})"
+        )
     if not MIN_REPS_SCALE <= options.reps_scale <= MAX_REPS_SCALE:
         raise OptionError(
-            f"--reps must be from {MIN_REPS_SCALE} to {MAX_REPS_SCALE} (got {options.reps_scale})"
+            f"--reps must be from {MIN_REPS_SCALE:g} to {MAX_REPS_SCALE:g} "
+            f"(got {options.reps_scale:g})"
         )
     if options.minutes is not None and not MIN_MINUTES <= options.minutes <= MAX_MINUTES:
         raise OptionError(

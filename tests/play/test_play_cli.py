@@ -262,6 +262,7 @@ def test_ctrl_c_with_report_prints_the_cues_played_so_far(quick: Path, tmp_path:
 
 
 def test_no_sound_device_is_one_clear_line(quick: Path, tmp_path: Path) -> None:
+    """Exit status 3 exactly (catches a missing device reported as bad input, 2, or as 1)."""
     from coach.play.device import has_sound_device
 
     if has_sound_device():
@@ -270,7 +271,7 @@ def test_no_sound_device_is_one_clear_line(quick: Path, tmp_path: Path) -> None:
         [sys.executable, "-m", "coach", "play", str(quick), "--engine", "fake"],
         capture_output=True, text=True, env=_env(tmp_path), timeout=120,
     )  # fmt: skip
-    assert result.returncode != 0
+    assert result.returncode == 3, result.stderr  # the README: a missing sound device is 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: no sound device found")

@@ -113,7 +113,7 @@ CASES: dict[str, tuple[Make, tuple[str, ...]]] = {
                 }
             ]
         ),
-        ("bad.yaml:", "30.0 hours", "at most 4 hours"),
+        ("bad.yaml:", "adds up to 30 h 0 min 0 s", "at most 4 hours"),
     ),
     "missing step reference": (
         _work({"strokes": {"reps": 2, **STRK}}, {"repeat": "nowhere"}),
@@ -174,12 +174,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_routine_gets_one_clear_line(case: str, tmp_path: Path) -> None:
+    """Status 2 exactly (catches `coach validate` ending an invalid file with 1 or any other)."""
     make, expected = CASES[case]
     path = make(tmp_path)
     started = time.monotonic()
     result = _run("validate", str(path))
     elapsed = time.monotonic() - started
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -190,16 +191,18 @@ def test_bad_routine_gets_one_clear_line(case: str, tmp_path: Path) -> None:
 
 
 def test_show_reports_the_same_error_as_validate(tmp_path: Path) -> None:
+    """Both exit with status 2 (catches `show` ending a bad routine with another status)."""
     path = CASES["negative reps"][0](tmp_path)
     shown = _run("show", str(path))
     validated = _run("validate", str(path))
-    assert shown.returncode != 0
+    assert shown.returncode == validated.returncode == 2
     assert shown.stderr == validated.stderr
 
 
 def test_unknown_routine_name_lists_the_known_ones() -> None:
+    """Exit status 2 exactly (catches an unknown name ending with 1 or 3)."""
     result = _run("show", "no-such-thing")
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert "no routine named 'no-such-thing'" in result.stderr
     assert "full-back" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -217,8 +220,9 @@ def test_unknown_routine_name_lists_the_known_ones() -> None:
     ],
 )
 def test_impossible_options_get_one_clear_line(args: tuple[str, ...], expected: str) -> None:
+    """Exit status 2 exactly (catches an impossible option ending with 1 or 3)."""
     result = _run("show", "full-back", *args)
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

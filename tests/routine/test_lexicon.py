@@ -45,6 +45,7 @@ def test_builtin_and_user_lexicons(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_bad_user_lexicon_names_file_and_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Status 2 exactly (catches a bad user lexicon ending with 1, 3 or any other)."""
     user = tmp_path / "lexicon.yaml"
     user.write_text("sacrum: SAY-krum\nl33t: leet\n", "utf-8")
     monkeypatch.setenv("COACH_LEXICON", str(user))
@@ -52,7 +53,7 @@ def test_bad_user_lexicon_names_file_and_line(
         [sys.executable, "-m", "coach", "show", "lower-back", "--engine", "fake"],
         capture_output=True, text=True,
     )  # fmt: skip
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(f"error: {user}:2: lexicon:")
 
 
@@ -95,11 +96,12 @@ def test_included_lexicons_merge_and_the_including_routine_wins(
 
 
 def test_bad_routine_lexicon_is_one_clear_line(write_routine: Callable[..., Path]) -> None:
+    """Status 2 exactly (catches `coach validate` ending an invalid file with 1 or any other)."""
     path = write_routine(minimal_routine(lexicon={"sacrum 2": "x"}))
     result = subprocess.run(
         [sys.executable, "-m", "coach", "validate", str(path)], capture_output=True, text=True
     )
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     assert "lexicon" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 

@@ -1,7 +1,8 @@
 """Golden timelines of the built-in routines: any change to what is said, or when, shows up here.
 
-After an intended change: ``COACH_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py`` and
-review the diff of ``tests/golden/``.
+After an intended change: ``COACH_UPDATE_GOLDEN=1 python -m pytest tests/timeline/test_golden.py``
+and review the diff of ``tests/timeline/golden/``. Only the value ``1`` rewrites the files;
+unset, ``0`` or anything else compares against them.
 """
 
 from __future__ import annotations
@@ -35,8 +36,38 @@ def test_golden_timeline(name: str) -> None:
     slug, options = CASES[name]
     timeline = compile_routine(load_routine(slug), options, EstimatedDurations(options.rate_wpm))
     actual = json.dumps(timeline_to_json(timeline), indent=1, ensure_ascii=False) + "\n"
-    path = GOLDEN / f"{name}.json"
-    if os.environ.get("COACH_UPDATE_GOLDEN"):
+    check_golden(GOLDEN / f"{name}.json", actual)
+
+
+def check_golden(path: Path, actual: str) -> None:
+    """Compare ``actual`` with the golden file, or rewrite it when ``COACH_UPDATE_GOLDEN=1``."""
+    if os.environ.get("COACH_UPDATE_GOLDEN") == "1":
         path.write_text(actual, "utf-8")
     assert path.exists(), f"missing golden file {path}; run with COACH_UPDATE_GOLDEN=1"
     assert actual == path.read_text("utf-8")
+
+
+@pytest.mark.parametrize("value", [None, "0", "", "false", "yes"])
+def test_only_1_rewrites_the_golden_files(
+    value: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unset, ``0`` or any other value compares and leaves the file alone (catches
+    ``COACH_UPDATE_GOLDEN=0`` rewriting the golden files, i.e. any non-empty value updating)."""
+    if value is None:
+        monkeypatch.delenv("COACH_UPDATE_GOLDEN", raising=False)
+    else:
+        monkeypatch.setenv("COACH_UPDATE_GOLDEN", value)
+    path = tmp_path / "golden.json"
+    path.write_text("old\n", "utf-8")
+    with pytest.raises(AssertionError):
+        check_golden(path, "new\n")
+    assert path.read_text("utf-8") == "old\n"
+
+
+def test_1_rewrites_the_golden_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``COACH_UPDATE_GOLDEN=1`` writes what was compiled (catches the update switch ignored)."""
+    monkeypatch.setenv("COACH_UPDATE_GOLDEN", "1")
+    path = tmp_path / "golden.json"
+    path.write_text("old\n", "utf-8")
+    check_golden(path, "new\n")
+    assert path.read_text("utf-8") == "new\n"
