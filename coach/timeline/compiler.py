@@ -460,7 +460,7 @@ def _fit(beats: list[_Beat], target_ms: int, fixed_ms: int) -> list[_Beat]:
     nearest = min(
         (scaled(low), scaled(high)), key=lambda ws: abs(sum(map(_work_ms, ws)) - budget_ms)
     )
-    fitted = iter(_trim_tempo(nearest, budget_ms))
+    fitted = iter(_trim_tempo(nearest, [w.minimum for w in works], budget_ms))
     return [replace(b, work=next(fitted)) if isinstance(b, _Work) else b for b in beats]
 
 
@@ -473,19 +473,22 @@ def _scale_to(beat: _Work, factor: float) -> SideWork:
     return replace(work, duration_ms=max(least.duration_ms, round(work.duration_ms * factor)))
 
 
-def _trim_tempo(works: list[SideWork], budget_ms: int) -> list[SideWork]:
-    """Absorb the rounding of whole repetitions by stretching strokes and timed work slightly."""
+def _trim_tempo(works: list[SideWork], minimums: list[SideWork], budget_ms: int) -> list[SideWork]:
+    """Absorb the rounding of whole repetitions by stretching strokes and timed work slightly;
+    timed work is never trimmed below its minimum (``minimums``, in the order of ``works``)."""
     flexible = sum(_work_ms(w) for w in works if not isinstance(w, Holds))
     if flexible == 0:
         return works
     rigid = sum(_work_ms(w) for w in works if isinstance(w, Holds))
     factor = min(1.15, max(0.87, (budget_ms - rigid) / flexible))
     result: list[SideWork] = []
-    for work in works:
+    for work, least in zip(works, minimums, strict=True):
         if isinstance(work, Strokes):
             result.append(replace(work, ms_per_rep=max(1, round(work.ms_per_rep * factor))))
         elif isinstance(work, Timed):
-            result.append(replace(work, duration_ms=round(work.duration_ms * factor)))
+            assert isinstance(least, Timed)
+            trimmed = max(least.duration_ms, round(work.duration_ms * factor))
+            result.append(replace(work, duration_ms=trimmed))
         else:
             result.append(work)
     return result

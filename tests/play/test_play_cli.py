@@ -124,6 +124,80 @@ def test_a_cold_real_voice_starts_at_once_and_no_cue_is_late(
     assert re.search(r"first cue heard \d+\.\d\d s after launch", output)
 
 
+MANY_CLIPS = minimal_routine(
+    slug="many",
+    name="Many clips",
+    sections=[
+        {
+            "title": "Back",
+            "steps": [
+                step(
+                    f"Move {n}",
+                    {"strokes": {"reps": 2, "seconds_per_rep": 1}},
+                    stance=f"Stand beside them for move {n}.",
+                    instruction=f"Make slow strokes for move {n}. Keep the rhythm of move {n}. "
+                    f"Breathe out as you finish move {n}.",
+                    cautions=[f"Stay off the bones in move {n}."],
+                )
+                for n in range(1, 31)
+            ],
+        }
+    ],
+)
+
+
+@pytest.mark.slow
+def test_a_cold_session_talks_long_before_its_last_clip_is_made(
+    write_routine: Callable[..., Path], tmp_path: Path
+) -> None:
+    """With an empty cache and a routine of about 200 clips, the first cue is heard before the
+    last clip is synthesized (the clip cache's file times), and at most half as long after
+    launch as making every clip takes.
+
+    Catches: a live start that renders everything first (``_live_source`` returning the whole
+    rendered timeline instead of a ``TimelineStream``): the first cue then comes after the
+    last clip.
+    """
+    from tests.speech.speech_helpers import available_engine
+
+    available_engine("pyttsx3")
+    routine = write_routine(MANY_CLIPS, "many.yaml")
+    env = _env(tmp_path)
+    clips = tmp_path / "xdg" / "coach" / "clips"
+    launched = time.time()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "coach", "play", str(routine), "--engine", "pyttsx3",
+         "--sink", "null", "--report"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+    )  # fmt: skip
+    started = time.time()  # the child was launched between these two moments
+    try:
+        count, steady_since, deadline = -1, time.monotonic(), time.monotonic() + 120
+        while time.monotonic() - steady_since < 2.0:  # until no new clip for 2 s
+            assert time.monotonic() < deadline, "synthesis never finished"
+            assert child.poll() is None, child.stderr.read() if child.stderr else ""
+            now_count = len(list(clips.glob("*/*.wav")))
+            if now_count != count:
+                count, steady_since = now_count, time.monotonic()
+            time.sleep(0.1)
+        child.send_signal(signal.SIGINT)
+        output, errors = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 130, errors
+    made = [path.stat().st_mtime for path in clips.glob("*/*.wav")]
+    assert len(made) >= 150
+    heard = re.search(r"first cue heard (\d+\.\d\d) s after launch", output)
+    assert heard, output
+    first_cue_s = float(heard.group(1))
+    all_made_s = max(made) - launched
+    assert started + first_cue_s < max(made), (first_cue_s, all_made_s)
+    assert first_cue_s <= 0.5 * all_made_s, (first_cue_s, all_made_s)
+
+
 def _record(
     routine: Path, env: dict[str, str], tmp_path: Path, options: tuple[str, ...]
 ) -> tuple[str, Path]:

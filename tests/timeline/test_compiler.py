@@ -424,3 +424,32 @@ def test_the_intro_says_the_real_length(slug: str) -> None:
     minutes = round(timeline.total_ms / 60_000)
     said = next(c.text for c in timeline.cues if "takes about" in c.text)
     assert said == f"It takes about {number_words(minutes)} minutes."
+
+
+def test_too_few_minutes_names_the_session_with_every_work_at_its_floor(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    """The least --minutes named is the routine with every working period at the documented
+    floor (README "How --minutes fits": half the repetitions, rounded up, at least one; half the
+    time, at least 5 s), written out by hand and compiled as is, rounded up to a tenth.
+
+    Catches: any floor lowered (repetitions to a quarter, timed work to a quarter, or its 5 s to
+    1 s): the named least is then shorter than that session; and any floor raised.
+    """
+
+    def routine(strokes: int, holds: int, long_s: int, short_s: int) -> Path:
+        work = [
+            {"strokes": {"reps": strokes, "seconds_per_rep": 10}},
+            {"holds": {"reps": holds, "count": 10, "rest_seconds": 4}},
+            {"timed": {"seconds": long_s}},
+        ]
+        shorts = [{"timed": {"seconds": short_s}} for _ in range(12)]
+        steps = [step("Glide", *work), step("Taps", *shorts)]
+        return write_routine(minimal_routine(sections=[{"title": "Back", "steps": steps}]))
+
+    authored = load_routine(routine(strokes=9, holds=5, long_s=300, short_s=8))
+    least = _least_minutes_said(authored, TimelineOptions(minutes=1))
+    at_floor = load_routine(routine(strokes=5, holds=3, long_s=150, short_s=5))
+    shortest_ms = compile_routine(at_floor, TimelineOptions(), estimate).total_ms
+    # the intro says "about N minutes" with N from the asked minutes: allow a word's difference
+    assert least * 60_000 - 6_000 - 1_500 < shortest_ms <= least * 60_000 + 1_500
