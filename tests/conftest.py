@@ -81,6 +81,15 @@ def estimate() -> EstimatedDurations:
     return EstimatedDurations()
 
 
+@pytest.fixture(scope="session")
+def real_voice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An ``XDG_CACHE_HOME`` shared by the slow tests that export the same routine with a real
+    voice and default settings (tests/export, tests/speech/test_intelligibility.py): its clips
+    are synthesized once per run instead of once per module. Its own folder, never the user's.
+    """
+    return tmp_path_factory.mktemp("real-voice-cache")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

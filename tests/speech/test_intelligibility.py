@@ -21,7 +21,16 @@ import numpy as np
 import pytest
 
 from coach.ffmpeg import find_ffmpeg
-from tests.speech.asr import RATE_HZ, Ear, Heard, cue_error_rate, normalize, report, resample
+from tests.speech.asr import (
+    RATE_HZ,
+    Ear,
+    Heard,
+    cue_error_rate,
+    normalize,
+    report,
+    resample,
+    transcribe_all,
+)
 from tests.speech.asr import word_error_rate as corpus_wer
 
 pytestmark = pytest.mark.slow
@@ -47,13 +56,14 @@ def _coach(args: list[str], env: dict[str, str]) -> str:
 
 
 def export_and_listen(
-    folder: Path, engine_args: list[str]
+    folder: Path, cache_home: Path, engine_args: list[str], every: int = 1
 ) -> tuple[str, dict[str, Any], list[Heard]]:
-    """Export the routine, read its timeline (same clips, same cache), and transcribe its cues.
+    """Export the routine, read its timeline (same clips, same cache), and transcribe its cues
+    (``every``: only every n-th of them).
 
     Returns the export's summary line, the timeline JSON and what was heard in each cue.
     """
-    env = {**os.environ, "XDG_CACHE_HOME": str(folder / "cache")}
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
     out = folder / "out"
     summary = _coach(["export", ROUTINE, "--out", str(out), *engine_args], env)
     shown = json.loads(_coach(["show", ROUTINE, "--json", *engine_args], env))
@@ -63,24 +73,29 @@ def export_and_listen(
         capture_output=True, check=True,
     ).stdout  # fmt: skip
     samples = np.frombuffer(raw, dtype="<i2")
-    ear = Ear()
-    heard = []
-    for cue in shown["cues"]:
-        if cue["kind"] in ("tick", "chime") or len(normalize(cue["text"]).split()) < 3:
-            continue
-        first = max(0, int((cue["start"] - 0.1) * RATE_HZ))
-        last = int((cue["end"] + 0.2) * RATE_HZ)
-        heard.append(Heard(cue["start"], cue["text"], ear.transcribe(samples[first:last])))
+    cues = [
+        cue
+        for cue in shown["cues"]
+        if cue["kind"] not in ("tick", "chime") and len(normalize(cue["text"]).split()) >= 3
+    ][::every]
+    segments = [
+        samples[max(0, int((cue["start"] - 0.1) * RATE_HZ)) : int((cue["end"] + 0.2) * RATE_HZ)]
+        for cue in cues
+    ]
+    heard = [
+        Heard(cue["start"], cue["text"], text)
+        for cue, text in zip(cues, transcribe_all(segments), strict=True)
+    ]
     return summary, shown, heard
 
 
 @pytest.fixture(scope="module")
 def default_voice(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, real_voice_cache: Path
 ) -> tuple[str, dict[str, Any], list[Heard]]:
     """The routine exported as the README's first command does: no --engine."""
     _piper_installed()
-    return export_and_listen(tmp_path_factory.mktemp("default"), [])
+    return export_and_listen(tmp_path_factory.mktemp("default"), real_voice_cache, [])
 
 
 def test_the_default_voice_is_piper(default_voice: tuple[str, dict[str, Any], list[Heard]]) -> None:
@@ -106,12 +121,16 @@ def test_the_default_voice_is_understood(
     assert wer <= PIPER_WER_CEILING, f"WER {wer:.3f}; worst cues:\n{report(heard)}"
 
 
-@pytest.mark.slow
-def test_espeak_is_measured_and_heard(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """eSpeak NG's word error rate is printed for the README, not held to a ceiling; its cues
-    must still be heard as speech (a silent or broken voice gives empty transcripts)."""
+def test_espeak_is_measured_and_heard(
+    tmp_path_factory: pytest.TempPathFactory, real_voice_cache: Path
+) -> None:
+    """eSpeak NG's word error rate is printed, not held to a ceiling; its cues must still be
+    heard as speech (a silent or broken voice gives empty transcripts). Every third cue only:
+    the recognizer is slow on a voice it cannot follow, and this is a smoke test (the README's
+    figure is over every cue)."""
     pytest.importorskip("pocketsphinx", reason="the test extra is not installed")
-    _, shown, heard = export_and_listen(tmp_path_factory.mktemp("espeak"), ["--engine", "pyttsx3"])
+    folder = tmp_path_factory.mktemp("espeak")
+    _, shown, heard = export_and_listen(folder, real_voice_cache, ["--engine", "pyttsx3"], 3)
     assert shown["engine"] == "pyttsx3"
     wer = corpus_wer(heard)
     print(f"\neSpeak NG word error rate on {ROUTINE}: {wer:.3f} over {len(heard)} cues")
