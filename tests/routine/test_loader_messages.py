@@ -128,6 +128,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
         f"15: {WORK}.strokes.reps: must be a whole number from 1 to 500 (got 2)",
         None,
     ),
+    "a billion reps, in digits": (
+        _reps(10**9),
+        f"15: {WORK}.strokes.reps: must be a whole number from 1 to 500 (got 1000000000)",
+        None,
+    ),
     "a list for reps, not shown": (
         _reps([1]),
         f"15: {WORK}.strokes.reps: must be a whole number from 1 to 500",
@@ -223,3 +228,16 @@ def test_yaml_mistakes_name_their_line(text: str, message: str, write_routine: W
     with pytest.raises(RoutineError) as caught:
         load_routine(path)
     assert caught.value.message == f"{path}:{message}"
+
+
+def test_an_include_that_names_nothing_says_where_and_what_there_is(write_routine: Write) -> None:
+    path = write_routine(minimal_routine(sections=[{"include": "no-such-routine"}]))
+    with pytest.raises(RoutineError) as caught:
+        load_routine(path)
+    assert caught.value.message == (
+        f"{path}:8: include: no routine named 'no-such-routine': not a known routine and no such "
+        "file"
+    )
+    assert caught.value.hint == (
+        "choose one of: full-back, lower-back, upper-back, or give a path to a .yaml file"
+    )

@@ -57,6 +57,7 @@ def test_builtins_come_first_then_user_routines_by_slug(user: Path) -> None:
     (user / "notes.txt").write_text("not a routine", "utf-8")
     (user / "broken.yaml").write_text("format: 1\nslug: [\n", "utf-8")
     (user / "bad-slug.yaml").write_text("slug: Not A Slug\n", "utf-8")
+    (user / "list.yaml").write_text("- slug: listed\n", "utf-8")
     refs = available_routines()
     assert refs == (
         *(RoutineRef(slug, builtin_dir() / f"{slug}.yaml", True) for slug in BUILTINS),
@@ -64,6 +65,7 @@ def test_builtins_come_first_then_user_routines_by_slug(user: Path) -> None:
         RoutineRef("broken", user / "broken.yaml", False),
         RoutineRef("foot-rub", feet, False),
         RoutineRef("hand-massage", hands, False),
+        RoutineRef("list", user / "list.yaml", False),
     )
     assert load_routine("hand-massage").name == "Hand massage"
     assert load_routine("hands").name == "Hand massage"  # the file name, as no slug takes it
@@ -105,6 +107,17 @@ def test_two_files_with_one_slug_are_each_reached_by_file_name(user: Path) -> No
     )
     assert load_routine("hands").name == "Hands one"
     assert load_routine("hands2").name == "Hands two"
+
+
+def test_a_clash_names_every_other_file(user: Path) -> None:
+    for file in ("a.yaml", "b.yaml", "c.yaml"):
+        _write(user, file, "same", file)
+    refs = [ref for ref in available_routines() if not ref.builtin]
+    assert [ref.clash for ref in refs] == [
+        "b.yaml, c.yaml has this slug too; use 'a'",
+        "a.yaml, c.yaml has this slug too; use 'b'",
+        "a.yaml, b.yaml has this slug too; use 'c'",
+    ]
 
 
 def test_a_file_name_taken_by_a_slug_needs_the_path(user: Path) -> None:
