@@ -1,9 +1,10 @@
 """The report of ``scripts/mutate``: the share of mutants killed, then each survivor.
 
 Reads mutmut's results in ``mutants/`` and prints every mutant that no test noticed as
-``file:line: kind: old -> new`` (the line in the real source, not in mutmut's copy), grouped by
-file. A mutant that times out counts as killed (the tests did not pass); one that no test runs
-counts as survived. Exits 1 below :data:`TARGET`.
+``file:line: old -> new   [status]`` (the line in the real source, not in mutmut's copy). A
+mutant that times out counts as killed (the tests did not pass) but is listed too, tagged
+``[timeout]``, in case the machine was only slow; one that no test runs counts as survived.
+Exits 1 below :data:`TARGET`.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def main() -> int:
         for name, code in sorted(data.exit_code_by_key.items(), key=lambda kv: _key(kv[0])):
             status = status_by_exit_code[code]
             statuses[status] += 1
-            if status not in DETECTED:
+            if status != "killed":
                 line, old, new = _survivor(name, path, starts)
                 survivors.append((str(path), line, f"{old}  ->  {new}   [{status}]"))
     total = sum(statuses.values())
