@@ -74,7 +74,7 @@ class _GuardedComposer(Composer):
 
 class _Refused(Exception):
     def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message)  # pragma: no mutate (read as .message, never as args)
         self.line = line
         self.message = message
 
