@@ -69,3 +69,13 @@ def test_without_minutes_the_horizon_is_the_first_unknown_clip(unknown: str) -> 
         routine, options, EstimatedDurations(), lambda text: text != unknown
     )
     assert final_until == 0
+
+
+def test_the_horizon_does_not_wait_for_a_count_that_is_not_said() -> None:
+    """The lead-in counts the last three seconds only: a live session never waits for "Four."."""
+    routine = load_routine("lower-back")
+    options = TimelineOptions(countdown_s=10)
+    _timeline, final_until = compile_partial(
+        routine, options, EstimatedDurations(), lambda text: text != "Four."
+    )
+    assert final_until is None

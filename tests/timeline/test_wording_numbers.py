@@ -73,6 +73,8 @@ def test_the_sentences_around_the_steps() -> None:
     assert wording.repeat_intro("Long Glide") == "Now repeat long Glide."
     assert wording.count_word(7) == "Seven."
     assert wording.countdown(15) == "Warm some oil in your hands. We begin in fifteen seconds."
+    # the lead-in says its length as every other length is said (524 s is 17.47 half minutes)
+    assert wording.countdown(524).endswith(" We begin in eight and a half minutes.")
 
 
 @pytest.mark.parametrize(
