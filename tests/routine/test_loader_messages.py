@@ -9,6 +9,7 @@ loses its list index, the fields allowed in the wrong place, a value shown cut o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from coach.errors import RoutineError
 from coach.routine.loader import load_routine
+from coach.routine.model import Repeat
 from tests.conftest import minimal_routine, step
 
 Write = Callable[..., Path]
@@ -241,3 +243,65 @@ def test_an_include_that_names_nothing_says_where_and_what_there_is(write_routin
     assert caught.value.hint == (
         "choose one of: full-back, lower-back, upper-back, or give a path to a .yaml file"
     )
+
+
+def _including(folder: Path, name: str, include: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(
+        f"format: 1\nslug: {name}\nname: {name}\ndescription: d\n"
+        f"sections:\n  - include: {include}\n",
+        "utf-8",
+    )
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(RoutineError) as caught:
+        load_routine(path)
+    return caught.value.message
+
+
+def test_include_errors_name_the_including_line(tmp_path: Path) -> None:
+    a = _including(tmp_path, "a", "b.yaml")
+    b = _including(tmp_path, "b", "a.yaml")
+    assert _error(a) == f"{b}:6: include: circular include (a.yaml -> b.yaml -> a.yaml)"
+    lost = _including(tmp_path, "lost", "gone.yaml")
+    assert _error(lost) == f"{lost}:6: include: no such file: {tmp_path / 'gone.yaml'}"
+
+
+def test_includes_nest_eight_files_deep_and_no_deeper(tmp_path: Path) -> None:
+    def chain(files: int) -> Path:
+        for depth in range(files - 1):
+            _including(tmp_path, f"r{depth}", f"r{depth + 1}.yaml")
+        last = tmp_path / f"r{files - 1}.yaml"
+        last.write_text(json.dumps(minimal_routine(slug=last.stem)), "utf-8")
+        return tmp_path / "r0.yaml"
+
+    assert load_routine(chain(8)).slug == "r0"  # r0 includes r1 ... includes r7
+    assert _error(chain(9)) == f"{tmp_path / 'r7.yaml'}:6: include: includes nest too deeply"
+
+
+def test_repeat_reaches_back_to_the_step_just_before(write_routine: Write) -> None:
+    steps = [step("A", _timed()), step("B", {"repeat": 1})]
+    routine = load_routine(
+        write_routine(minimal_routine(sections=[{"title": "S", "steps": steps}]))
+    )
+    (repeat,) = routine.steps[1].work
+    assert repeat == Repeat(step=routine.steps[0])
+
+
+@pytest.mark.parametrize(
+    ("ids", "ref", "problem"),
+    [
+        ((), 2, "step 2 is not an earlier step of this file"),
+        ((), "later", "no earlier step has the id 'later' (earlier ids: none)"),
+        (("a", "b"), "later", "no earlier step has the id 'later' (earlier ids: a, b)"),
+    ],
+)
+def test_a_repeat_of_no_earlier_step_says_which_there_are(
+    ids: tuple[str, ...], ref: str | int, problem: str, write_routine: Write
+) -> None:
+    steps = [step(f"S{i}", _timed(), id=i) for i in ids] or [step("S", _timed())]
+    steps.append(step("Again", {"repeat": ref}))
+    path = write_routine(minimal_routine(sections=[{"title": "S", "steps": steps}]))
+    assert _error(path).endswith(f": sections[0].steps[{len(steps) - 1}].work[0].repeat: {problem}")

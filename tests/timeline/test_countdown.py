@@ -129,3 +129,15 @@ def test_a_live_session_does_not_wait_for_counts_it_will_not_say(lower_back: Rou
     assert final_until is None
     first: Cue = _timeline.cues[0]
     assert (first.start_ms, first.text) == (0, "Two.")
+
+
+def test_a_count_fits_between_the_sentences_when_it_ends_as_the_second_begins(
+    lower_back: Routine,
+) -> None:
+    # the first sentence ends at 850, the second starts at 1350: "Two." from 1000 to 1350 fits
+    lengths = {WARM: 850, "We begin in three seconds.": 1650, "Two.": 350}
+    assert _lead_in(_compile(lower_back, 3, lengths), 3) == [
+        (0, 850, WARM),
+        (1000, 1350, "Two."),
+        (1350, 3000, "We begin in three seconds."),
+    ]
