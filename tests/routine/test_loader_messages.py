@@ -104,6 +104,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
         None,
     ),
     "a number for text": (minimal_routine(safety=[3]), "6: safety[0]: must be text (got 3)", None),
+    "text for a section": (
+        minimal_routine(sections=["Back"]),
+        "8: sections[0]: must be a mapping of fields (got 'Back')",
+        None,
+    ),
     "a list for a mapping": (
         minimal_routine(preparation=["x"]),
         "18: preparation: must be a mapping of fields",

@@ -35,6 +35,7 @@ def test_number_words(n: int, words: str) -> None:
     [
         (1000, "one second"),
         (1499, "one second"),
+        (1500, "two seconds"),
         (2000, "two seconds"),
         (60_000, "sixty seconds"),
         (89_000, "eighty-nine seconds"),
