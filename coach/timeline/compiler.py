@@ -307,7 +307,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
     if first == 1:
         beats.extend(_preparation(routine, verbose))
     number = 0
-    last_section: str | None = None
+    last_section: str | None = None  # pragma: no mutate ("" too: no section title is empty)
     for section in routine.sections:
         for step in section.steps:
             number += 1
