@@ -95,7 +95,7 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
     "too few items": (minimal_routine(sections=[]), "7: sections: needs at least 1 item(s)", None),
     "too many items": (
         minimal_routine(safety=["Be careful."] * 21),
-        "5: safety: has too many items (at most 20)",
+        "5: safety: has too many items (at most 20, got 21)",
         None,
     ),
     "text for a list": (
@@ -283,7 +283,10 @@ def test_includes_nest_eight_files_deep_and_no_deeper(tmp_path: Path) -> None:
         return tmp_path / "r0.yaml"
 
     assert load_routine(chain(8)).slug == "r0"  # r0 includes r1 ... includes r7
-    assert _error(chain(9)) == f"{tmp_path / 'r7.yaml'}:6: include: includes nest too deeply"
+    chain_text = " -> ".join(f"r{depth}.yaml" for depth in range(9))
+    assert _error(chain(9)) == (
+        f"{tmp_path / 'r7.yaml'}:6: include: includes nest more than 8 files deep ({chain_text})"
+    )
 
 
 def test_repeat_reaches_back_to_the_step_just_before(write_routine: Write) -> None:

@@ -41,10 +41,10 @@ def test_the_ends_of_each_range_are_accepted(lower_back: Routine, options: dict[
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"tempo": 0.24}, "--tempo must be from 0.25 to 4.0 (got 0.24)"),
-        ({"tempo": 4.01}, "--tempo must be from 0.25 to 4.0 (got 4.01)"),
-        ({"reps_scale": 0.09}, "--reps must be from 0.1 to 10.0 (got 0.09)"),
-        ({"reps_scale": 10.01}, "--reps must be from 0.1 to 10.0 (got 10.01)"),
+        ({"tempo": 0.24}, "--tempo must be from 0.25 to 4 (got 0.24)"),
+        ({"tempo": 4.01}, "--tempo must be from 0.25 to 4 (got 4.01)"),
+        ({"reps_scale": 0.09}, "--reps must be from 0.1 to 10 (got 0.09)"),
+        ({"reps_scale": 10.01}, "--reps must be from 0.1 to 10 (got 10.01)"),
         ({"minutes": 0.9}, "--minutes must be from 1 to 240 (got 0.9)"),
         ({"minutes": 240.5}, "--minutes must be from 1 to 240 (got 240.5)"),
         ({"sentence_pause_ms": -1}, "--sentence-pause must be from 0 to 3000 ms (got -1)"),
