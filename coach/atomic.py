@@ -21,13 +21,12 @@ import contextlib
 import ctypes
 import errno
 import os
-import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import FrameType
+
+from coach.signals import deferred_signals
 
 TEMP_MARK = ".coach-partial-"
 """Hidden temporary files carry this in their name."""
@@ -154,7 +153,7 @@ def commit_together(handles: Sequence[AtomicFile]) -> None:
     """
     for handle in handles:
         handle.flush()
-    with _signals_held() as held:
+    with deferred_signals() as held:
         replaced: list[tuple[Path, Path | None]] = []
         created: list[Path] = []
         try:
@@ -171,27 +170,6 @@ def commit_together(handles: Sequence[AtomicFile]) -> None:
             if old is not None:
                 with contextlib.suppress(OSError):
                     old.unlink()
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[list[int]]:
-    """Record SIGINT and SIGTERM instead of acting on them; deliver them after the block."""
-    held: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield held  # only the main thread can change signal handlers
-        return
-
-    def record(signum: int, frame: FrameType | None) -> None:
-        held.append(signum)
-
-    previous = {sig: signal.signal(sig, record) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield held
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for signum in dict.fromkeys(held):
-            signal.raise_signal(signum)
 
 
 def _missing_folders(folder: Path) -> list[Path]:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from coach.errors import EngineError, NotInstalledError
+from coach.signals import deferred_signals
 from coach.speech.base import (
     SAMPLE_WIDTH_BYTES,
     Clip,
@@ -202,12 +203,17 @@ class _Espeak:
         self.lib.espeak_SetSynthCallback(self._callback)
         data = text.replace("\0", " ").encode("utf-8")
         self._chunks = []
+        # eSpeak NG calls back into Python while it speaks: a Ctrl-C handled inside that
+        # callback would be printed as an ignored traceback and lost, so it waits until the
+        # clip is done (a few milliseconds to a second) and is raised here.
         try:
-            status = int(
-                self.lib.espeak_Synth(
-                    data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _ENDPAUSE, None, None
-                )
-            )
+            with deferred_signals():
+                status = int(
+                    self.lib.espeak_Synth(
+                        data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _ENDPAUSE,
+                        None, None,
+                    )
+                )  # fmt: skip
             pcm = b"".join(self._chunks)
         finally:
             self._chunks = []
