@@ -503,13 +503,18 @@ def serve(
     secret = server.new_token() if token is None else server.check_token(token)
     sock = server.bind(host, port)
     address = server.address_of(sock, host, secret)
-    typer.echo(f"serving {served} on {address.url}")
-    typer.echo(_qr_code(address.url), nl=False)
-    typer.echo(f"podcast feed: {address.url}feed.xml")
-    typer.echo("only someone with this URL can see the sessions; press Ctrl-C to stop")
-    sys.stdout.flush()
+    app_server = server.make_server(served, secret)
+    lines = (
+        f"serving {served} on {address.url}\n{_qr_code(address.url)}"
+        f"podcast feed: {address.url}feed.xml\n"
+        "only someone with this URL can see the sessions; press Ctrl-C to stop\n"
+    )
     try:
-        server.run(sock, served, secret)
+        sys.stdout.write(lines)
+        sys.stdout.flush()
+        server.run(app_server, sock)
+    except KeyboardInterrupt:  # Ctrl-C before uvicorn took the signals over: the same clean end
+        pass
     finally:
         sock.close()
     typer.echo("stopped")

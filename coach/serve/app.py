@@ -25,11 +25,16 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from coach.serve.feed import feed_xml
 from coach.serve.library import Library, media_type
 from coach.serve.pages import index_page, player_page
 
+MAX_TARGET_BYTES = 4096
+"""The longest request target (path and query) answered; longer: 414."""
+MAX_HEADER_BYTES = 16 * 1024
+"""The most header bytes a request may carry; more: 431."""
 STATIC_TYPES = {
     "player.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
@@ -49,7 +54,7 @@ _PAGE_HEADERS = {
 }
 
 
-def create_app(library: Library, token: str) -> Starlette:
+def create_app(library: Library, token: str) -> ASGIApp:
     """The application serving ``library`` under ``/<token>/``."""
     secret = token.encode()
     static = {name: (resources.files("coach.serve") / "static" / name).read_bytes()
@@ -63,7 +68,31 @@ def create_app(library: Library, token: str) -> Starlette:
             return RedirectResponse(f"/{token}/", status_code=308, headers=_HEADERS)
         return _under_token(library, static, request, rest, f"{request.base_url}{token}/")
 
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "HEAD"])])
+    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "HEAD"])])
+    return _limit_request_size(app)
+
+
+def _limit_request_size(app: ASGIApp) -> ASGIApp:
+    """Refuse a request whose target or headers are larger than a page ever needs.
+
+    uvicorn refuses headers that arrive in many pieces past its limit, but accepts any size
+    that arrives at once: this answers 414 for a long URL and 431 for large headers.
+    """
+
+    async def limited(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = len(scope.get("raw_path", b"")) + len(scope.get("query_string", b""))
+            headers = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if target > MAX_TARGET_BYTES:
+                await PlainTextResponse("URI Too Long", status_code=414)(scope, receive, send)
+                return
+            if headers > MAX_HEADER_BYTES:
+                response = PlainTextResponse("Request Header Fields Too Large", status_code=431)
+                await response(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return limited
 
 
 def _under_token(

@@ -107,7 +107,11 @@ class Library:
             return ()
         for path in entries:
             wanted = path.suffix in TRACK_SUFFIXES and not path.name.startswith(".")
-            if wanted and (path.stem not in names or path.suffix == TRACK_SUFFIXES[0]):
+            if (
+                wanted
+                and self.resolve(path.name) is not None
+                and (path.stem not in names or path.suffix == TRACK_SUFFIXES[0])
+            ):
                 names[path.stem] = path
         found = [s for s in (self._session(name, path) for name, path in names.items()) if s]
         return tuple(sorted(found, key=lambda s: (-s.exported_ns, s.name)))

@@ -8,17 +8,22 @@ import logging
 import re
 import secrets
 import socket
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coach.errors import OptionError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 ALL_INTERFACES = "0.0.0.0"
 """``--host``'s default: every IPv4 interface, so a phone on the same network can connect."""
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,128}")
 """What ``--token`` accepts: URL-safe characters, at least 8 of them."""
-MAX_HEADER_BYTES = 16 * 1024
-"""A request line plus headers larger than this is refused (400), not read on."""
+MAX_INCOMPLETE_BYTES = 32 * 1024
+"""A request line plus headers still incomplete after this many bytes is refused (400)."""
 
 _LOG = logging.getLogger(__name__)
 
@@ -116,8 +121,8 @@ def check_folder(folder: Path) -> Path:
     return folder
 
 
-def run(sock: socket.socket, folder: Path, token: str) -> None:
-    """Serve ``folder`` on ``sock`` until Ctrl-C or SIGTERM, then return."""
+def make_server(folder: Path, token: str) -> uvicorn.Server:
+    """A uvicorn server of the application serving ``folder`` under ``/<token>/``."""
     import uvicorn
 
     from coach.serve.app import create_app
@@ -127,14 +132,23 @@ def run(sock: socket.socket, folder: Path, token: str) -> None:
         create_app(Library(folder), token),
         log_level="warning",
         access_log=False,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        h11_max_incomplete_event_size=MAX_INCOMPLETE_BYTES,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=1,  # a phone holding a download open does not hold up Ctrl-C
         server_header=False,
         lifespan="off",
     )
-    server = uvicorn.Server(config)
+    return uvicorn.Server(config)
+
+
+def run(server: uvicorn.Server, sock: socket.socket) -> None:
+    """Serve on ``sock`` until Ctrl-C or SIGTERM, then return.
+
+    A Ctrl-C at any moment, even before uvicorn has taken over the signals, is the normal end.
+    """
     # uvicorn stops gracefully on Ctrl-C or SIGTERM, then raises the signal again: the server
-    # has stopped as asked, which is this command's normal end.
-    with contextlib.suppress(KeyboardInterrupt):
+    # has stopped as asked, which is this command's normal end. A Ctrl-C while asyncio starts
+    # leaves uvicorn's coroutine unstarted: nothing to warn the user about.
+    with warnings.catch_warnings(), contextlib.suppress(KeyboardInterrupt):
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
         server.run(sockets=[sock])
