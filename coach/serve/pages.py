@@ -56,7 +56,7 @@ def index_page(sessions: tuple[Session, ...]) -> str:
             f'<li><a class="session" href="play/{quote(session.name)}">'
             f'<span class="title">{e(session.title)}</span>'
             f'<span class="meta"><span class="length">{clock(session.duration_ms)}</span> · '
-            f'<span class="steps">{steps} step{"" if steps == 1 else "s"}</span> · '
+            f'<span class="step-count">{steps} step{"" if steps == 1 else "s"}</span> · '
             f'<time class="date">{e(export_date(session))}</time></span></a></li>'
         )
     listing = (

@@ -4,6 +4,7 @@ chromium-driver through Selenium; `.ci/run` installs them, nothing is downloaded
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -75,7 +76,7 @@ def test_index_lists_the_sessions(browser: Any, served: Served) -> None:
     titles = [e.text for e in browser.find_elements("css selector", ".session .title")]
     assert titles == ["Evening <back> & shoulders", "Older session"]
     meta = browser.find_element("css selector", ".session .meta").text
-    assert "4 steps" in meta
+    assert re.fullmatch(r"\d+:\d\d · 4 steps · \d{4}-\d\d-\d\d \d\d:\d\d", meta), meta  # one line
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
 
 

@@ -45,7 +45,7 @@ def test_index_lists_the_sessions_newest_first(served: Served) -> None:
     rendered = served.exported.rendered
     minutes, seconds = divmod(rendered.timeline.total_ms // 1000, 60)
     assert f'<span class="length">{minutes}:{seconds:02}</span>' in page
-    assert '<span class="steps">4 steps</span>' in page and "1 step<" in page
+    assert '<span class="step-count">4 steps</span>' in page and "1 step<" in page
     dates = re.findall(r'<time class="date">(\d{4}-\d\d-\d\d \d\d:\d\d)</time>', page)
     assert len(dates) == 2 and dates[0] > dates[1]
 
