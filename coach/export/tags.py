@@ -168,6 +168,19 @@ def write_id3(
     tags.save(path, v2_version=3, padding=lambda _info: 0)
 
 
+def write_mp4_cover(path: str, cover_png: bytes) -> None:
+    """Embed ``cover_png`` as the cover (``covr``) of the MP4/m4b file at ``path``."""
+    from mutagen.mp4 import MP4, MP4Cover
+
+    audio = MP4(path)
+    if audio.tags is None:
+        audio.add_tags()
+    tags = audio.tags
+    assert tags is not None
+    tags["covr"] = [MP4Cover(cover_png, imageformat=MP4Cover.FORMAT_PNG)]
+    audio.save()
+
+
 def lrc_time(ms: int) -> str:
     """``mm:ss.xx`` as LRC files write time (minutes may exceed 59)."""
     centiseconds = ms // 10

@@ -53,6 +53,7 @@ from coach.export.tags import (
     lrc_text,
     m3u8_text,
     write_id3,
+    write_mp4_cover,
 )
 from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
@@ -151,7 +152,7 @@ def export_track(
                 progress(min(encoded_ms, total_work_ms), total_work_ms)
 
     track_path = _inside(out_dir, f"{routine.slug}.{ext}")
-    cover = cover_png(timeline.title) if ext == "mp3" else None
+    cover = cover_png(timeline.title) if ext in ("mp3", "m4b") else None
     split_dir = _inside(out_dir, routine.slug)
     with ExitStack() as stack:
         pending: list[tuple[AtomicFile, Path]] = []
@@ -174,6 +175,8 @@ def export_track(
             _encode_segment(rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs)
             if ext == "mp3":
                 write_id3(handle.path, info, segment.chapters, lyrics, cover)
+            elif ext == "m4b" and cover is not None:
+                write_mp4_cover(handle.path, cover)
             pending.append((handle, target))
             texts.append((target.with_suffix(".lrc"), lrc_text(info, lyrics)))
 

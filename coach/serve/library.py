@@ -274,9 +274,16 @@ def _read_tags(track: Path) -> _Tags:
 
 
 def _read_cover(track: Path) -> bytes | None:
+    """The PNG cover of an MP3 (APIC) or m4b (covr), or None."""
     from mutagen.id3 import ID3
+    from mutagen.mp4 import MP4, MP4Cover
 
     try:
+        if track.suffix == ".m4b":
+            tags = MP4(track).tags
+            covers: list[MP4Cover] = [] if tags is None else tags.get("covr", [])
+            pngs = (c for c in covers if c.imageformat == MP4Cover.FORMAT_PNG)
+            return next((bytes(c) for c in pngs), None)
         frames = ID3(track).getall("APIC")
     except Exception:
         return None

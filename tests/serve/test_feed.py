@@ -12,6 +12,7 @@ import feedparser
 import jsonschema
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
 from PIL import Image
 
 from coach.timeline.model import NON_SPEECH_KINDS
@@ -140,4 +141,5 @@ def test_cover_is_a_square_png_in_the_tags_and_the_feed(served: Served) -> None:
     image = Image.open(io.BytesIO(apic.data))
     assert image.format == "PNG" and image.size == (1400, 1400)
     assert fetch(f"{served.root}cover/evening.png") == apic.data
+    assert bytes(MP4(served.exported.folder / "evening.m4b")["covr"][0]) == apic.data
     assert TOKEN in served.root
