@@ -218,7 +218,7 @@ def test_a_slow_download_does_not_hold_up_others(served: Served) -> None:
             assert get(served, f"/{TOKEN}/play/evening")[0] == 200
             assert get(served, f"/{TOKEN}/files/evening.vtt")[0] == 200
             times.append(time.monotonic() - started)
-        assert max(times) < 2.0, times
+        assert max(times) < 5.0, times  # blocked behind the slow reader would be never
         received = 0
         while received < 100_000:  # the slow download was only waiting, and goes on
             chunk = slow.recv(65536)
