@@ -2,7 +2,7 @@
 """Measure export speed against a floor measured in the same run.
 
     python scripts/bench.py [--routine full-back] [--engines auto,pyttsx3] [--repeat 3]
-                            [--only startup,export,live]
+                            [--only startup,export,live,serve]
 
 Scenarios, each run end to end as a user would (a fresh ``coach export`` process):
 
@@ -21,6 +21,14 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   sound device does, quit with ``q`` after ``--live-seconds``: how long after launch the first
   cue was heard and the worst lateness of the cues played by then (the start is where speech
   is densest, so a stall in synthesis would show here);
+- **serve**: ``coach serve`` on 127.0.0.1 with the routine exported (fake engine: the file
+  sizes and the page are those of a real export of that length), under 20 concurrent clients
+  (10 loading the player page, 4 reading the feed, 5 downloading 1 MB ranges of the MP3, one
+  deliberately slow reader taking the whole MP3 at 256 kB/s), a bounded number of requests
+  each: requests per second, p50/p95 time to first byte of the page, and the server's RSS
+  before and at its peak. The floor is Python's own ``http.server`` (threads) serving the same
+  files, with the page saved as a file, under the same load. Target: page p95 under 100 ms
+  while the downloads run; memory flat (files are streamed, never read whole).
 - **start-up**: ``coach --version``, ``coach list`` and ``coach show ROUTINE --json`` with a
   warm cache, against the floor of a bare ``python -c pass`` (the interpreter's own start).
   Target: ``--version`` under 0.3 s on an idle 2-core machine.
@@ -150,17 +158,19 @@ def main() -> None:
     parser.add_argument("--live-seconds", type=float, default=8.0)
     parser.add_argument(
         "--only",
-        default="startup,export,live",
-        help="comma-separated scenario groups to run: startup, export, live",
+        default="startup,export,live,serve",
+        help="comma-separated scenario groups to run: startup, export, live, serve",
     )
     args = parser.parse_args()
     from coach.speech.piper_engine import piper_installed  # what --engine auto decides by
 
     groups = set(args.only.split(","))
-    if unknown := groups - {"startup", "export", "live"}:
+    if unknown := groups - {"startup", "export", "live", "serve"}:
         sys.exit(f"--only: unknown group(s) {', '.join(sorted(unknown))}")
     if "startup" in groups:
         bench_startup(args.routine, args.repeat)
+    if "serve" in groups:
+        bench_serve(args.routine)
     for engine in args.engines.split(","):
         if engine in ("piper", "auto") and not piper_installed():
             print("piper: skipped (install the neural extra: pip install -e '.[neural]')")
@@ -194,6 +204,149 @@ def bench_startup(routine: str, repeat: int) -> None:
         peak = max(r.peak_rss_mb for r in measured)
         print(f"{name:16} {wall:8.3f} {peak:8.0f} {wall - floor:10.3f}")
     print("target: --version under 0.3 s on an idle machine\n")
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one load run measured."""
+
+    requests: int
+    wall_s: float
+    page_ttfb_s: tuple[float, ...]
+    errors: int
+
+
+def _fetch(host: str, port: int, path: str, headers: dict[str, str], slow: bool) -> float:
+    """GET ``path``; returns the time to the response's first line and headers."""
+    import http.client
+
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        ttfb = time.perf_counter() - started
+        if response.status not in (200, 206):
+            raise RuntimeError(f"{path}: {response.status}")
+        while response.read(16384):
+            if slow:
+                time.sleep(16384 / 256_000)  # 256 kB/s
+        return ttfb
+    finally:
+        conn.close()
+
+
+def load(host: str, port: int, root: str, page: str, feed: str, track: str, size: int) -> Load:
+    """20 clients at once, a bounded number of requests each (see the module's doc)."""
+    import random
+    import threading
+
+    ttfb: list[float] = []
+    counts = {"requests": 0, "errors": 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(kind: str, number: int) -> None:
+        rng = random.Random(number)
+        repeats = {"page": 200, "feed": 50, "range": 40, "slow": 1}[kind]
+        for _ in range(repeats):
+            if stop.is_set():
+                return
+            headers: dict[str, str] = {}
+            path = root + {"page": page, "feed": feed, "range": track, "slow": track}[kind]
+            if kind == "range":
+                start = rng.randrange(0, max(1, size - 1_000_000))
+                headers["Range"] = f"bytes={start}-{start + 999_999}"
+            try:
+                taken = _fetch(host, port, path, headers, slow=kind == "slow")
+            except Exception:
+                with lock:
+                    counts["errors"] += 1
+                continue
+            with lock:
+                counts["requests"] += 1
+                if kind == "page":
+                    ttfb.append(taken)
+
+    kinds = ["page"] * 10 + ["feed"] * 4 + ["range"] * 5 + ["slow"]
+    threads = [threading.Thread(target=client, args=(k, n)) for n, k in enumerate(kinds)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads[:-1]:
+        thread.join(timeout=300)
+    wall = time.perf_counter() - started
+    stop.set()  # the slow reader is not waited for beyond the others
+    threads[-1].join(timeout=60)
+    return Load(counts["requests"], wall, tuple(sorted(ttfb)), counts["errors"])
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process, MB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def _percentile(values: tuple[float, ...], share: float) -> float:
+    return values[min(len(values) - 1, int(share * len(values)))] if values else float("nan")
+
+
+def bench_serve(routine: str) -> None:
+    """``coach serve`` under 20 concurrent clients, against Python's ``http.server``."""
+    import urllib.request
+
+    with tempfile.TemporaryDirectory(prefix="coach-bench-serve-") as scratch:
+        out = Path(scratch) / "audio_out"
+        env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / "cache")}
+        coach = [sys.executable, "-m", "coach"]
+        run([*coach, "export", routine, "--engine", "fake", "--out", str(out)], env)
+        track = next(out.glob("*.mp3"))
+        size = track.stat().st_size
+        token = "bench-token-0123"
+        server = subprocess.Popen(
+            [*coach, "serve", str(out), "--host", "127.0.0.1", "--token", token],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert server.stdout is not None
+        url = server.stdout.readline().split(" on ")[1].strip()
+        port = int(url.split(":")[2].split("/")[0])
+        page = f"play/{track.stem}"
+        with urllib.request.urlopen(url + page) as response:  # the page, saved for the floor
+            (out / "page.html").write_bytes(response.read())
+        with urllib.request.urlopen(url + "feed.xml") as response:
+            (out / "feed.xml").write_bytes(response.read())
+        before = _rss_mb(server.pid)[0]
+        measured = load("127.0.0.1", port, f"/{token}/", page, "feed.xml",
+                        f"files/{track.name}", size)  # fmt: skip
+        after, peak = _rss_mb(server.pid)
+        server.send_signal(2)
+        server.communicate(timeout=30)
+        floor_server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "0", "-d", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        assert floor_server.stdout is not None
+        floor_port = int(re.findall(r"port (\d+)", floor_server.stdout.readline())[0])
+        floor = load("127.0.0.1", floor_port, "/", "page.html", "feed.xml", track.name, size)
+        floor_peak = _rss_mb(floor_server.pid)[1]
+        floor_server.terminate()
+        floor_server.wait(timeout=30)
+    print(f"serve: {routine}, {size / 1e6:.1f} MB MP3, 20 clients on 127.0.0.1")
+    print(f"{'server':22} {'requests':>8} {'req/s':>7} {'page p50 ms':>12} {'page p95 ms':>12}"
+          f" {'errors':>6} {'RSS MB before/after/peak':>25}")  # fmt: skip
+    for name, result, memory in (
+        ("coach serve", measured, f"{before:.0f} / {after:.0f} / {peak:.0f}"),
+        ("http.server (floor)", floor, f"- / - / {floor_peak:.0f}"),
+    ):
+        rate = result.requests / result.wall_s
+        p50 = _percentile(result.page_ttfb_s, 0.5) * 1000
+        p95 = _percentile(result.page_ttfb_s, 0.95) * 1000
+        print(f"{name:22} {result.requests:8} {rate:7.0f} {p50:12.1f} {p95:12.1f}"
+              f" {result.errors:6} {memory:>25}")  # fmt: skip
+    ratio = _percentile(measured.page_ttfb_s, 0.95) / _percentile(floor.page_ttfb_s, 0.95)
+    print(f"page p95 / floor: {ratio:.2f}; target: page p95 under 100 ms, memory flat\n")
 
 
 def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:

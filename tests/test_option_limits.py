@@ -74,6 +74,11 @@ LIMITS = {
         ("-1", "--preroll-ms must be a whole number from 0 to 2000 (got -1)"),
         ("2001", "--preroll-ms must be a whole number from 0 to 2000 (got 2001)"),
     ]),
+    # serve at a valid port serves until Ctrl-C: tests/serve/test_cli_serve.py runs it
+    "--port": ("serve", [], [
+        ("-1", "--port must be a whole number from 0 to 65535 (got -1)"),
+        ("65536", "--port must be a whole number from 0 to 65535 (got 65536)"),
+    ]),
 }  # fmt: skip
 
 CASES = [
@@ -84,6 +89,8 @@ CASES = [
 
 
 def _args(command: str, routine: Path, tmp_path: Path) -> list[str]:
+    if command == "serve":
+        return ["serve", str(tmp_path), "--host", "127.0.0.1"]
     extra = {"export": ["--out", str(tmp_path / "out")], "play": ["--dry-run"], "show": ["--json"]}
     return [command, str(routine), "--engine", "fake", *extra[command]]
 

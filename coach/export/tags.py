@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mutagen.id3 import (
+    APIC,
     CHAP,
     COMM,
     CTOC,
@@ -100,9 +101,14 @@ class _InOrderID3(ID3):
 
 
 def write_id3(
-    path: str, info: TrackInfo, chapters: tuple[Chapter, ...], lyrics: tuple[Lyric, ...]
+    path: str,
+    info: TrackInfo,
+    chapters: tuple[Chapter, ...],
+    lyrics: tuple[Lyric, ...],
+    cover_png: bytes | None = None,
 ) -> None:
-    """Write ID3v2.3 tags, chapters (in time order) and synced lyrics to the MP3 at ``path``."""
+    """Write ID3v2.3 tags, chapters (in time order), synced lyrics and the front cover (a
+    PNG, as an APIC frame) to the MP3 at ``path``."""
     tags = _InOrderID3()
     utf16 = Encoding.UTF16  # ID3v2.3 has no UTF-8; UTF-16 carries accents, CJK and emoji
     tags.add(TIT2(encoding=utf16, text=info.title))
@@ -155,7 +161,24 @@ def write_id3(
                 text="\n".join(line.text for line in lyrics),
             )
         )
+    if cover_png is not None:
+        tags.add(
+            APIC(encoding=utf16, mime="image/png", type=3, desc="cover", data=cover_png)
+        )  # type 3: front cover
     tags.save(path, v2_version=3, padding=lambda _info: 0)
+
+
+def write_mp4_cover(path: str, cover_png: bytes) -> None:
+    """Embed ``cover_png`` as the cover (``covr``) of the MP4/m4b file at ``path``."""
+    from mutagen.mp4 import MP4, MP4Cover
+
+    audio = MP4(path)
+    if audio.tags is None:
+        audio.add_tags()
+    tags = audio.tags
+    assert tags is not None
+    tags["covr"] = [MP4Cover(cover_png, imageformat=MP4Cover.FORMAT_PNG)]
+    audio.save()
 
 
 def lrc_time(ms: int) -> str:

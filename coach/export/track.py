@@ -6,6 +6,8 @@
   and synced lyrics (ID3 SYLT for MP3, chapters in the file for m4b);
 - ``<slug>.lrc``: every cue's text at its time, for players that show lyrics;
 - ``<slug>.m3u8``: a playlist of the track, or with ``split`` of the per-step tracks;
+- ``<slug>.vtt`` and ``<slug>.chapters.json``: the transcript and the chapters of the whole
+  track for podcast apps and ``coach serve`` (see :mod:`coach.export.podcast`);
 - with ``split``: ``<slug>/NN-<step>.<ext>`` (``00-introduction`` first, the closing inside the
   last step), each self-contained with its own tags, track number and ``.lrc``.
 
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from coach.atomic import AtomicFile, commit_together, remove_stale_temporaries
 from coach.errors import ExportError
+from coach.export.cover import cover_png
 from coach.export.encode import (
     EncodeSettings,
     Placement,
@@ -41,6 +44,7 @@ from coach.export.encode import (
     silent_stretches,
 )
 from coach.export.mp3join import JoinError, Part, join_parts, plan_parts
+from coach.export.podcast import Caption, chapters_json, vtt_text
 from coach.export.tags import (
     Chapter,
     Lyric,
@@ -49,6 +53,7 @@ from coach.export.tags import (
     lrc_text,
     m3u8_text,
     write_id3,
+    write_mp4_cover,
 )
 from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
@@ -75,7 +80,8 @@ class ExportResult:
     track: Path
     """The whole-session track."""
     files: tuple[Path, ...]
-    """Every file written: the track, its ``.lrc``, the playlist, then the step tracks' files."""
+    """Every file written: the track, its ``.lrc``, the playlist, its ``.vtt`` and
+    ``.chapters.json``, then the step tracks and their ``.lrc`` files."""
     step_tracks: tuple[Path, ...]
     """With ``split``, the per-step tracks (the introduction first); otherwise empty."""
     duration_ms: int
@@ -146,6 +152,7 @@ def export_track(
                 progress(min(encoded_ms, total_work_ms), total_work_ms)
 
     track_path = _inside(out_dir, f"{routine.slug}.{ext}")
+    cover = cover_png(timeline.title) if ext in ("mp3", "m4b") else None
     split_dir = _inside(out_dir, routine.slug)
     with ExitStack() as stack:
         pending: list[tuple[AtomicFile, Path]] = []
@@ -167,7 +174,9 @@ def export_track(
             lyrics = _lyrics(rendered, segment.start_ms, segment.end_ms)
             _encode_segment(rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs)
             if ext == "mp3":
-                write_id3(handle.path, info, segment.chapters, lyrics)
+                write_id3(handle.path, info, segment.chapters, lyrics, cover)
+            elif ext == "m4b" and cover is not None:
+                write_mp4_cover(handle.path, cover)
             pending.append((handle, target))
             texts.append((target.with_suffix(".lrc"), lrc_text(info, lyrics)))
 
@@ -189,9 +198,19 @@ def export_track(
         texts.append(
             (_inside(out_dir, f"{routine.slug}.m3u8"), m3u8_text(timeline.title, tuple(playlist)))
         )
+        podcast = [
+            (
+                _inside(out_dir, f"{routine.slug}.vtt"),
+                vtt_text(timeline.title, _captions(rendered)),
+            ),
+            (
+                _inside(out_dir, f"{routine.slug}.chapters.json"),
+                chapters_json(timeline.title, whole.chapters),
+            ),
+        ]
         size = pending[0][0].size()
         handles = [handle for handle, _target in pending]
-        for path, text in texts:
+        for path, text in texts + podcast:
             text_file = AtomicFile(path, scratch)
             stack.callback(text_file.discard)
             text_file.write(text.encode("utf-8"))
@@ -203,7 +222,14 @@ def export_track(
             raise ExportError(f"cannot put the files in place in {out_dir}: {exc}") from None
     step_tracks = tuple(target for _h, target in pending[1:])
     step_lyrics = tuple(path for path, _t in texts[1:-1])
-    files = (track_path, texts[0][0], texts[-1][0], *step_tracks, *step_lyrics)
+    files = (
+        track_path,
+        texts[0][0],
+        texts[-1][0],
+        *(path for path, _t in podcast),
+        *step_tracks,
+        *step_lyrics,
+    )
     return ExportResult(
         track=track_path,
         files=files,
@@ -367,4 +393,13 @@ def _lyrics(rendered: RenderedTimeline, start_ms: int, end_ms: int) -> tuple[Lyr
         Lyric(cue.start_ms - start_ms, cue.text)
         for cue in rendered.timeline.cues
         if cue.kind not in NON_SPEECH_KINDS and start_ms <= cue.start_ms < end_ms
+    )
+
+
+def _captions(rendered: RenderedTimeline) -> tuple[Caption, ...]:
+    """Every spoken cue of the session with its span (ticks and chimes are not words)."""
+    return tuple(
+        Caption(cue.start_ms, cue.end_ms, cue.text)
+        for cue in rendered.timeline.cues
+        if cue.kind not in NON_SPEECH_KINDS
     )

@@ -210,7 +210,7 @@ def test_split_tracks_and_playlist(short_routine: Path, tmp_path: Path) -> None:
     assert result.track.exists()
     assert [p.name for p in result.step_tracks] == names
     assert [p.name for p in result.files[:3]] == ["short.mp3", "short.lrc", "short.m3u8"]
-    assert all(p.exists() for p in result.files) and len(result.files) == 3 + 2 * len(names)
+    assert all(p.exists() for p in result.files) and len(result.files) == 5 + 2 * len(names)
 
 
 def test_split_summary_counts_the_step_tracks(short_routine: Path, tmp_path: Path) -> None:
@@ -225,7 +225,8 @@ def test_split_summary_counts_the_step_tracks(short_routine: Path, tmp_path: Pat
     assert len(tracks) == 4  # the introduction and three steps; each also has an .lrc
     assert re.fullmatch(
         rf"wrote {re.escape(str(out / 'short.mp3'))} \(\d+:\d\d, \d+\.\d MB\) with short\.lrc, "
-        rf"short\.m3u8 and 4 step tracks in {re.escape(str(out / 'short'))}; "
+        rf"short\.m3u8, short\.vtt, short\.chapters\.json and 4 step tracks in "
+        rf"{re.escape(str(out / 'short'))}; "
         r"spoken by fake \(fake\); \d+ clips synthesized",
         run.stdout.strip(),
     ), run.stdout

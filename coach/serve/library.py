@@ -1,0 +1,331 @@
+"""The sessions in a served folder, read from the files an export wrote.
+
+A session is a track at the top of the folder (``<name>.mp3``, else ``<name>.m4b``) with what
+the export wrote beside it: the chapters (``<name>.chapters.json``, else the MP3's CHAP
+frames), the transcript (``<name>.vtt``, else the MP3's synced lyrics), the cover (the MP3's
+APIC frame), and with ``--split`` the step tracks in ``<name>/``. Nothing is rendered again.
+
+Reading is cheap and cached by each file's modification time and size, so a new or replaced
+export is seen by the next request without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+_LOG = logging.getLogger(__name__)
+
+MEDIA_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4b": "audio/mp4",
+    ".lrc": "text/plain; charset=utf-8",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".json": "application/json",
+    ".m3u8": "audio/x-mpegurl; charset=utf-8",
+}
+"""The only kinds of file served from the folder, and their Content-Type."""
+TRACK_SUFFIXES = (".mp3", ".m4b")
+"""Tracks that make a session, in order of preference when a name has both."""
+_VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A step of the session, as the export's chapters say."""
+
+    start_ms: int
+    """Start, from the start of the track."""
+    end_ms: int
+    """End."""
+    title: str
+    """The step's title."""
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One spoken sentence."""
+
+    start_ms: int
+    """Start, from the start of the track."""
+    end_ms: int
+    """End."""
+    text: str
+    """What is said."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """One exported session, as the files in the folder describe it."""
+
+    name: str
+    """The track's file name without its suffix (the routine's slug)."""
+    title: str
+    """The session's title (the track's title tag)."""
+    track: str
+    """The track's path relative to the folder."""
+    media_type: str
+    """The track's Content-Type."""
+    size_bytes: int
+    """The track's size."""
+    duration_ms: int
+    """The track's length."""
+    exported_ns: int
+    """When the track was written (its modification time, ns since the epoch)."""
+    chapters: tuple[Chapter, ...]
+    """The steps."""
+    captions: tuple[Caption, ...]
+    """Every spoken sentence."""
+    has_cover: bool
+    """Whether the track carries a cover image."""
+    transcript: str | None
+    """The ``.vtt`` beside the track, relative to the folder, if there is one."""
+    chapters_file: str | None
+    """The ``.chapters.json`` beside the track, if there is one."""
+    downloads: tuple[str, ...]
+    """Other files of the session: the other format, lyrics, playlist, step tracks."""
+
+
+class Library:
+    """The sessions in ``root``, read again when their files change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._cache: dict[str, tuple[tuple[object, ...], Session]] = {}
+        self._lock = threading.Lock()
+
+    def sessions(self) -> tuple[Session, ...]:
+        """Every session, newest export first."""
+        names: dict[str, Path] = {}
+        try:
+            entries = sorted(self.root.iterdir())
+        except OSError:
+            return ()
+        for path in entries:
+            wanted = path.suffix in TRACK_SUFFIXES and not path.name.startswith(".")
+            if (
+                wanted
+                and self.resolve(path.name) is not None
+                and (path.stem not in names or path.suffix == TRACK_SUFFIXES[0])
+            ):
+                names[path.stem] = path
+        found = [s for s in (self._session(name, path) for name, path in names.items()) if s]
+        return tuple(sorted(found, key=lambda s: (-s.exported_ns, s.name)))
+
+    def session(self, name: str) -> Session | None:
+        """The session called ``name``, or None."""
+        return next((s for s in self.sessions() if s.name == name), None)
+
+    def resolve(self, relative: str) -> Path | None:
+        """The file ``relative`` names inside the folder, or None if it is not one to serve.
+
+        Refused: empty, ``.`` and ``..`` parts, hidden names (such as an export's temporary
+        files), backslashes, NUL bytes, absolute paths, any suffix but those of
+        :data:`MEDIA_TYPES`, and anything that resolves (through symlinks) outside the folder.
+        """
+        parts = relative.split("/")
+        if (
+            not relative
+            or "\\" in relative
+            or "\x00" in relative
+            or any(part in ("", ".", "..") or part.startswith(".") for part in parts)
+        ):
+            return None
+        path = self.root.joinpath(*parts)
+        if media_type(path) is None:
+            return None
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not real.is_relative_to(self.root) or not real.is_file():
+            return None
+        return real
+
+    def cover(self, session: Session) -> bytes | None:
+        """The cover image (PNG) embedded in the session's track, or None."""
+        if not session.has_cover:
+            return None
+        return _read_cover(self.root / session.track)
+
+    def _session(self, name: str, track: Path) -> Session | None:
+        beside = [track, track.with_suffix(".vtt"), track.with_name(f"{name}.chapters.json")]
+        beside += [track.with_suffix(s) for s in TRACK_SUFFIXES if s != track.suffix]
+        beside += [track.with_suffix(".lrc"), track.with_suffix(".m3u8"), track.with_suffix("")]
+        key = tuple(_stamp(path) for path in beside)
+        with self._lock:
+            cached = self._cache.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            session = _read_session(self.root, name, track)
+        except Exception as exc:  # a half-copied or foreign file: leave it out, keep serving
+            _LOG.warning("skipping %s: %s", track, exc)
+            return None
+        with self._lock:
+            self._cache[name] = (key, session)
+        return session
+
+
+def media_type(path: Path) -> str | None:
+    """The Content-Type of a file coach serves, or None for any other file."""
+    return MEDIA_TYPES.get(path.suffix.lower())
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _read_session(root: Path, name: str, track: Path) -> Session:
+    stat = track.stat()
+    tags = _read_tags(track)
+    vtt = track.with_suffix(".vtt")
+    chapters_path = track.with_name(f"{name}.chapters.json")
+    chapters = tags.chapters
+    title = tags.title
+    if chapters_path.is_file():
+        title_in_file, chapters = parse_chapters(chapters_path.read_text("utf-8"))
+        title = title or title_in_file
+    captions = parse_vtt(vtt.read_text("utf-8")) if vtt.is_file() else tags.captions
+    downloads = [
+        p.relative_to(root).as_posix()
+        for p in (
+            *(track.with_suffix(s) for s in TRACK_SUFFIXES if s != track.suffix),
+            track.with_suffix(".lrc"),
+            track.with_suffix(".m3u8"),
+        )
+        if p.is_file()
+    ]
+    folder = track.with_suffix("")
+    if folder.is_dir():
+        downloads += sorted(
+            p.relative_to(root).as_posix()
+            for p in folder.iterdir()
+            if p.suffix in TRACK_SUFFIXES and not p.name.startswith(".")
+        )
+    return Session(
+        name=name,
+        title=title or name,
+        track=track.name,
+        media_type=MEDIA_TYPES[track.suffix],
+        size_bytes=stat.st_size,
+        duration_ms=tags.duration_ms,
+        exported_ns=stat.st_mtime_ns,
+        chapters=chapters,
+        captions=captions,
+        has_cover=tags.has_cover,
+        transcript=vtt.name if vtt.is_file() else None,
+        chapters_file=chapters_path.name if chapters_path.is_file() else None,
+        downloads=tuple(downloads),
+    )
+
+
+@dataclass(frozen=True)
+class _Tags:
+    title: str
+    duration_ms: int
+    chapters: tuple[Chapter, ...]
+    captions: tuple[Caption, ...]
+    has_cover: bool
+
+
+def _read_tags(track: Path) -> _Tags:
+    """Title, length, chapters, lyrics and whether there is a cover, from the track's tags."""
+    import mutagen
+
+    audio = mutagen.File(track)
+    if audio is None:
+        raise ValueError("not an audio file mutagen can read")
+    duration_ms = round(audio.info.length * 1000)
+    tags = audio.tags
+    if track.suffix == ".m4b":
+        title = str(tags.get("\xa9nam", [""])[0]) if tags else ""
+        return _Tags(title, duration_ms, (), (), bool(tags and tags.get("covr")))
+    if tags is None:
+        return _Tags("", duration_ms, (), (), False)
+    title = str(tags["TIT2"]) if "TIT2" in tags else ""
+    if "TLEN" in tags:  # the exact length the export wrote
+        duration_ms = int(str(tags["TLEN"]))
+    chapters = tuple(
+        sorted(
+            (
+                Chapter(c.start_time, c.end_time, str(c.sub_frames.get("TIT2", c.element_id)))
+                for c in tags.getall("CHAP")
+            ),
+            key=lambda c: c.start_ms,
+        )
+    )
+    captions: list[Caption] = []
+    for sylt in tags.getall("SYLT")[:1]:
+        lines = sorted(sylt.text, key=lambda item: item[1])
+        for index, (text, start) in enumerate(lines):
+            end = lines[index + 1][1] if index + 1 < len(lines) else duration_ms
+            captions.append(Caption(start, end, text))
+    cover = any(f.mime == "image/png" for f in tags.getall("APIC"))
+    return _Tags(title, duration_ms, chapters, tuple(captions), cover)
+
+
+def _read_cover(track: Path) -> bytes | None:
+    """The PNG cover of an MP3 (APIC) or m4b (covr), or None."""
+    from mutagen.id3 import ID3
+    from mutagen.mp4 import MP4, MP4Cover
+
+    try:
+        if track.suffix == ".m4b":
+            tags = MP4(track).tags
+            covers: list[MP4Cover] = [] if tags is None else tags.get("covr", [])
+            pngs = (c for c in covers if c.imageformat == MP4Cover.FORMAT_PNG)
+            return next((bytes(c) for c in pngs), None)
+        frames = ID3(track).getall("APIC")
+    except Exception:
+        return None
+    return next((bytes(f.data) for f in frames if f.mime == "image/png"), None)
+
+
+def parse_chapters(text: str) -> tuple[str, tuple[Chapter, ...]]:
+    """The title and the chapters of a Podcasting 2.0 chapters file."""
+    data = json.loads(text)
+    entries = sorted(data.get("chapters", []), key=lambda c: float(c["startTime"]))
+    chapters = []
+    for index, entry in enumerate(entries):
+        start = round(float(entry["startTime"]) * 1000)
+        if "endTime" in entry:
+            end = round(float(entry["endTime"]) * 1000)
+        elif index + 1 < len(entries):
+            end = round(float(entries[index + 1]["startTime"]) * 1000)
+        else:
+            end = start
+        chapters.append(Chapter(start, end, str(entry.get("title", ""))))
+    return str(data.get("title", "")), tuple(chapters)
+
+
+def vtt_ms(stamp: str) -> int:
+    """Milliseconds of a WebVTT timestamp (``hh:mm:ss.ttt`` or ``mm:ss.ttt``)."""
+    match = _VTT_TIME.fullmatch(stamp.strip())
+    if match is None:
+        raise ValueError(f"not a WebVTT time: {stamp!r}")
+    hours, minutes, seconds, millis = (int(g or 0) for g in match.groups())
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+
+
+def parse_vtt(text: str) -> tuple[Caption, ...]:
+    """The cues of a WebVTT file: timing line, then text lines up to a blank line."""
+    captions = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        for index, line in enumerate(lines):
+            if "-->" in line:
+                start, _, rest = line.partition("-->")
+                end = rest.split()[0] if rest.split() else ""
+                words = " ".join(lines[index + 1 :]).strip()
+                captions.append(Caption(vtt_ms(start), vtt_ms(end), words))
+                break
+    return tuple(captions)
