@@ -39,6 +39,14 @@ AUDIO_SUFFIXES = frozenset(
 """Files of a ``--music FOLDER`` that are played (by suffix, case-insensitive)."""
 PROBE_S = 30
 """Seconds of each file decoded when it is checked (and measured for loudness)."""
+PROBE_BYTES = 32 << 20
+"""How much of a file ffmpeg is given to recognize and decode its start."""
+PROBE_TIMEOUT_S = 60
+"""Longest one check of a file may take."""
+INDEX_AT_END_SUFFIXES = frozenset({".m4a", ".mp4", ".m4b", ".mov", ".3gp"})
+"""Formats that may need the file's end to decode its start."""
+SEEK_LEAD_MS = 500
+"""A decoder starting inside a file starts this much earlier, and drops it."""
 IN_MEMORY_S = 60
 """Files up to this long are decoded once and kept in memory; longer ones are streamed."""
 CROSSFADE_MS = 3000
@@ -92,16 +100,7 @@ def probe_music(path: Path, ffmpeg: str) -> MusicFile:
     rate_hz = PROBE_RATE_HZ
     if path.stat().st_size == 0:
         raise MusicError(f"--music: {path} is empty (0 bytes)")
-    command = [ffmpeg, "-hide_banner", "-nostats", "-t", str(PROBE_S), "-i", str(path)]
-    command += _pcm_args(rate_hz)
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MusicError(f"--music: cannot decode {path}: {exc}") from None
-    report = result.stderr.decode("utf-8", "replace")
-    if result.returncode != 0 or not result.stdout:
-        raise MusicError(f"--music: {path} is not audio ffmpeg can decode: {_problem(report)}")
-    start = _floats(result.stdout)
+    start, report = _decode_start(path, rate_hz, ffmpeg)
     samples = _length(report, rate_hz)
     if len(start) < PROBE_S * rate_hz:
         samples = len(start)  # all of it was decoded
@@ -114,6 +113,44 @@ def probe_music(path: Path, ffmpeg: str) -> MusicFile:
     if not math.isfinite(loudness):
         raise MusicError(f"--music: {path} is silent")
     return MusicFile(path, duration_ms, min(MAX_GAIN_DB, BED_REFERENCE_LUFS - loudness))
+
+
+def _decode_start(path: Path, rate_hz: int, ffmpeg: str) -> tuple[Floats, str]:
+    """The first :data:`PROBE_S` seconds of ``path`` decoded, and ffmpeg's report on the file.
+
+    ffmpeg is fed only the file's first :data:`PROBE_BYTES` on its input, so that a huge file
+    of garbage is refused at once instead of being scanned to its end for something to play.
+    Formats that keep their index at the end (MP4 family) get the whole file instead, under a
+    time limit.
+    """
+    head = ["-hide_banner", "-nostats", "-t", str(PROBE_S)]
+    try:
+        with path.open("rb") as handle:
+            first = handle.read(PROBE_BYTES)
+        piped = subprocess.run(
+            [ffmpeg, *head, "-i", "pipe:0", *_pcm_args(rate_hz)],
+            input=first, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False,
+        )  # fmt: skip
+        if piped.returncode == 0 and piped.stdout:
+            header = subprocess.run(
+                [ffmpeg, "-hide_banner", "-i", str(path)],
+                capture_output=True, timeout=PROBE_TIMEOUT_S, check=False,
+            )  # fmt: skip
+            return _floats(piped.stdout), header.stderr.decode("utf-8", "replace")
+        report = piped.stderr.decode("utf-8", "replace")
+        if path.suffix.lower() in INDEX_AT_END_SUFFIXES:
+            whole = subprocess.run(
+                [ffmpeg, *head, "-i", str(path), *_pcm_args(rate_hz)],
+                capture_output=True, timeout=PROBE_TIMEOUT_S, check=False,
+            )  # fmt: skip
+            report = whole.stderr.decode("utf-8", "replace")
+            if whole.returncode == 0 and whole.stdout:
+                return _floats(whole.stdout), report
+    except subprocess.TimeoutExpired:
+        raise MusicError(f"--music: {path} is not audio ffmpeg can decode (timed out)") from None
+    except OSError as exc:
+        raise MusicError(f"--music: cannot read {path}: {exc.strerror or exc}") from None
+    raise MusicError(f"--music: {path} is not audio ffmpeg can decode: {_problem(report)}")
 
 
 def _pcm_args(rate_hz: int) -> list[str]:
@@ -168,13 +205,18 @@ class Decoder:
     """An ffmpeg process decoding one file from ``start_sample`` on, read block by block."""
 
     def __init__(self, path: Path, start_sample: int, rate_hz: int, ffmpeg: str) -> None:
+        # A decoder starting after a seek may give silence until it has a frame behind it
+        # (MP3's bit reservoir): start a little earlier and drop that lead.
+        lead = min(start_sample, rate_hz * SEEK_LEAD_MS // 1000)
         command = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error"]
         if start_sample > 0:
-            command += ["-ss", f"{start_sample / rate_hz:.6f}"]
+            command += ["-ss", f"{(start_sample - lead) / rate_hz:.6f}"]
         command += ["-i", str(path), *_pcm_args(rate_hz)]
         self.process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
+        if lead:
+            self.raw(lead)
 
     def raw(self, frames: int) -> Floats:
         """Up to ``frames`` samples (fewer only at the end of the file)."""
