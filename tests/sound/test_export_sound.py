@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from coach.sound import sounds
@@ -96,7 +98,7 @@ def test_the_bed_ducks_at_least_10_db_under_speech_and_falls_before_it(exported:
     assert rms_db(silent_work) - rms_db(inside) >= 10
     # the look-ahead: before an onset that follows silence, the bed is already lower
     checked = 0
-    for previous, cue in zip(speech, speech[1:], strict=False):
+    for previous, cue in itertools.pairwise(speech):
         if cue["start"] - previous["end"] < 3 or cue["start"] < 5:
             continue
         onset = sample(cue["start"])
