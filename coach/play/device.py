@@ -354,7 +354,7 @@ class DeviceSink:
                     if frames_clock.ticks > PERIODS + 1:
                         self._started.set()
                 if bed is not None and heard is not None:
-                    data = _with_bed(data, bed.render(heard, frames))
+                    data = _with_bed(data, bed.render(heard, frames, wait=False))
             except Exception:  # never let the audio thread die silently
                 _LOG.exception("sound device callback failed")
                 data = bytes(2 * frames)

@@ -55,6 +55,9 @@ FADE_OUT_MS = 4000
 """The bed fades out over the session's last seconds."""
 PAUSE_FADE_MS = 400
 """Live play: pause fades the bed out over this long, resume fades it back in."""
+PREFETCH_MS = 1500
+"""Live play: the music is read this far ahead by a thread of its own, so a device callback
+never waits for a decoder (starting an ffmpeg process at a join takes tens of ms)."""
 
 
 class BedReader(Protocol):
@@ -157,16 +160,30 @@ class Mixer:
     # --- the bed ------------------------------------------------------------------------
 
     def bed_gain(self, timeline: Timeline, start_sample: int, frames: int) -> Floats:
-        """The bed's gain (level, fades and ducking) over samples [start, start + frames)."""
+        """The bed's gain (level, fades and ducking) over samples [start, start + frames).
+
+        Only where a fade or a duck acts is anything computed per sample; elsewhere the gain
+        is the level (most of a session)."""
         rate = self.rate_hz
-        n = np.arange(start_sample, start_sample + frames, dtype=np.float64)
+        gain = np.full(frames, self._level, dtype=np.float64)
+        fade_in = ms_to_samples(FADE_IN_MS, rate)
+        if start_sample < fade_in:
+            part = slice(0, min(frames, fade_in - start_sample))
+            n = np.arange(start_sample, start_sample + part.stop, dtype=np.float64)
+            gain[part] *= np.sin(0.5 * np.pi * n / fade_in) ** 2
         total = ms_to_samples(timeline.total_ms, rate)
-        fade_in = np.clip(n / ms_to_samples(FADE_IN_MS, rate), 0.0, 1.0)
-        fade_out = np.clip((total - n) / ms_to_samples(FADE_OUT_MS, rate), 0.0, 1.0)
-        fades = np.sin(0.5 * np.pi * fade_in) ** 2 * np.sin(0.5 * np.pi * fade_out) ** 2
-        duck = self.duck_weight(timeline, start_sample, frames)
-        gain: Floats = (self._level * fades * 10.0 ** (DUCK_DB * duck / 20.0)).astype(np.float32)
-        return gain
+        fade_out = ms_to_samples(FADE_OUT_MS, rate)
+        if start_sample + frames > total - fade_out:
+            first = max(0, total - fade_out - start_sample)
+            n = np.arange(start_sample + first, start_sample + frames, dtype=np.float64)
+            gain[first:] *= np.sin(0.5 * np.pi * np.clip((total - n) / fade_out, 0.0, 1.0)) ** 2
+        weight = self.duck_weight(timeline, start_sample, frames)
+        ducked = np.flatnonzero(weight)
+        if len(ducked):
+            span = slice(int(ducked[0]), int(ducked[-1]) + 1)
+            gain[span] *= 10.0 ** (DUCK_DB * weight[span] / 20.0)
+        result: Floats = gain.astype(np.float32)
+        return result
 
     def duck_weight(
         self, timeline: Timeline, start_sample: int, frames: int
@@ -181,12 +198,16 @@ class Mixer:
             return weight
         first = int(np.searchsorted(speech[:, 1] + release, start_sample, side="right"))
         last = int(np.searchsorted(speech[:, 0] - lead, end_sample, side="left"))
-        n = np.arange(start_sample, end_sample, dtype=np.float64)
         for begin, end in speech[first:last]:
-            rise = np.clip((n - (begin - lead)) / lead, 0.0, 1.0)
-            fall = np.clip(((end + release) - n) / release, 0.0, 1.0)
-            shape = np.minimum(rise, fall)
-            weight = np.maximum(weight, 0.5 - 0.5 * np.cos(np.pi * shape))
+            rise_lo, fall_hi = begin - lead, end + release
+            lo, hi = max(start_sample, rise_lo), min(end_sample, fall_hi)
+            if lo >= hi:
+                continue
+            n = np.arange(lo, hi, dtype=np.float64)
+            shape = np.minimum(np.clip((n - rise_lo) / lead, 0.0, 1.0), (fall_hi - n) / release)
+            shape = np.clip(shape, 0.0, 1.0)
+            part = weight[lo - start_sample : hi - start_sample]
+            np.maximum(part, 0.5 - 0.5 * np.cos(np.pi * shape), out=part)
         return weight
 
     def _speech_samples(self, timeline: Timeline) -> npt.NDArray[np.int64]:
@@ -255,7 +276,7 @@ class LiveBed:
         assert mixer.bed is not None
         self.mixer = mixer
         self.rate_hz = mixer.rate_hz
-        self._reader = mixer.bed.reader(0)
+        self._music = _Prefetch(mixer.bed.reader(0), ms_to_samples(PREFETCH_MS, mixer.rate_hz))
         self._lock = threading.Lock()
         self._events: list[_Event] = []
         self._timeline: Timeline | None = None
@@ -275,8 +296,11 @@ class LiveBed:
         with self._lock:
             self._events.append(_Event(clock_s, None))
 
-    def render(self, clock_s: float, frames: int) -> Floats:
-        """The bed heard over ``frames`` samples from ``clock_s`` on (call in order)."""
+    def render(self, clock_s: float, frames: int, *, wait: bool = True) -> Floats:
+        """The bed heard over ``frames`` samples from ``clock_s`` on (call in order).
+
+        ``wait=False`` (a device callback) never blocks: music not read ahead yet is silence.
+        """
         with self._lock:
             events = list(self._events)
             timeline = self._timeline
@@ -309,7 +333,7 @@ class LiveBed:
             gain[first : first + count] = part
         if not gain.any():
             return gain  # paused: the music waits where it is
-        return self._reader.read(frames) * gain
+        return self._music.take(frames, wait) * gain
 
     @staticmethod
     def _held_position(events: list[_Event], index: int) -> int | None:
@@ -321,5 +345,59 @@ class LiveBed:
         return previous.position_ms + max(0, round(elapsed * 1000))
 
     def close(self) -> None:
-        """Stop the music's decoders."""
-        self._reader.close()
+        """Stop reading ahead and the music's decoders."""
+        self._music.close()
+
+
+class _Prefetch:
+    """Reads a bed ahead in a thread, up to ``ahead`` samples, and hands them out in order."""
+
+    def __init__(self, reader: BedReader, ahead: int) -> None:
+        self.reader = reader
+        self.ahead = ahead
+        self._block = max(1, ahead // 6)
+        self._chunks: list[Floats] = []
+        self._buffered = 0
+        self._closed = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._fill, name="coach-music", daemon=True)
+        self._thread.start()
+
+    def _fill(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._closed or self._buffered < self.ahead)
+                if self._closed:
+                    return
+            block = self.reader.read(self._block)  # outside the lock: may take a while
+            with self._changed:
+                self._chunks.append(block)
+                self._buffered += len(block)
+                self._changed.notify_all()
+
+    def take(self, frames: int, wait: bool) -> Floats:
+        """The next ``frames`` samples (silence for any not read yet when not waiting)."""
+        with self._changed:
+            if wait:
+                self._changed.wait_for(lambda: self._closed or self._buffered >= frames)
+            out = np.zeros(frames, dtype=np.float32)
+            filled = 0
+            while filled < frames and self._chunks:
+                chunk = self._chunks[0]
+                used = min(len(chunk), frames - filled)
+                out[filled : filled + used] = chunk[:used]
+                filled += used
+                if used == len(chunk):
+                    self._chunks.pop(0)
+                else:
+                    self._chunks[0] = chunk[used:]
+            self._buffered -= filled
+            self._changed.notify_all()
+            return out
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._thread.join(timeout=5)
+        self.reader.close()
