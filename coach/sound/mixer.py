@@ -377,6 +377,12 @@ class _Prefetch:
 
     def take(self, frames: int, wait: bool) -> Floats:
         """The next ``frames`` samples (silence for any not read yet when not waiting)."""
+        if wait and frames > self.ahead:  # more than is ever read ahead: in pieces
+            pieces = [
+                self.take(min(self.ahead, frames - done), wait)
+                for done in range(0, frames, self.ahead)
+            ]
+            return np.concatenate(pieces)
         with self._changed:
             if wait:
                 self._changed.wait_for(lambda: self._closed or self._buffered >= frames)
