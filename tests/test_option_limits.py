@@ -74,6 +74,10 @@ LIMITS = {
         ("-1", "--preroll-ms must be a whole number from 0 to 2000 (got -1)"),
         ("2001", "--preroll-ms must be a whole number from 0 to 2000 (got 2001)"),
     ]),
+    "--music-level": ("play", ["-60 --music ambient", "0 --music ambient"], [
+        ("-60.01", "--music-level must be from -60 to 0 dB (got -60.01)"),
+        ("0.01", "--music-level must be from -60 to 0 dB (got 0.01)"),
+    ]),
 }  # fmt: skip
 
 CASES = [
