@@ -24,7 +24,7 @@ from coach.timeline.durations import (
     MIN_RATE_WPM,
     EstimatedDurations,
 )
-from coach.timeline.model import TimelineOptions, Verbosity, timeline_to_json
+from coach.timeline.model import Pulse, TimelineOptions, Verbosity, timeline_to_json
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from coach.play.session import Onset, SessionReport
     from coach.render import ClipRenderer, RenderedTimeline, TimelineStream
     from coach.routine.model import Routine
+    from coach.sound.mixer import Music
 
 # Start-up is kept cheap (`coach --version` imports neither numpy, pydantic nor rich): what
 # only some commands need (rendering, export, live play, tables) is imported inside them.
@@ -95,6 +96,32 @@ SentencePauseOpt = Annotated[
         help="Milliseconds of silence between two sentences of one cue (0-3000).",
     ),
 ]
+PulseOpt = Annotated[
+    Pulse,
+    typer.Option(
+        "--pulse",
+        help="A sound at the start of every stroke: tick (a soft knock), swell (a tone rising "
+        "and falling over the stroke) or off.",
+    ),
+]
+ChimesOpt = Annotated[
+    bool,
+    typer.Option("--chimes/--no-chimes", help="A soft bell at each step's start and at the end."),
+]
+MusicOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--music",
+        help="A music bed under the voice: 'ambient' (generated), or a FILE or FOLDER of your "
+        "own music (crossfaded and looped). Default: none.",
+    ),
+]
+MusicLevelOpt = Annotated[
+    float,
+    typer.Option(
+        "--music-level", help="Loudness of the music relative to the voice, in dB (-60 to 0)."
+    ),
+]
 EngineOpt = Annotated[str, typer.Option("--engine", help=f"Speech engine: {', '.join(ENGINES)}.")]
 VoiceOpt = Annotated[
     str | None, typer.Option("--voice", help="Voice id of the engine (see `coach voices`).")
@@ -117,6 +144,7 @@ def _check_whole(option: str, value: int, low: int, high: int) -> None:
 def _options(
     rate: int, tempo: float, reps: float, minutes: float | None, start: int, counts: bool,
     verbosity: Verbosity, countdown: int = 0, sentence_pause: int = SENTENCE_GAP_MS,
+    pulse: Pulse = Pulse.TICK, chimes: bool = True,
 ) -> TimelineOptions:  # fmt: skip
     return TimelineOptions(
         rate_wpm=rate,
@@ -128,7 +156,16 @@ def _options(
         verbosity=verbosity,
         countdown_s=countdown,
         sentence_pause_ms=sentence_pause,
+        pulse=pulse,
+        chimes=chimes,
     )
+
+
+def _music(music: str | None, level: float, ffmpeg: str | None) -> Music | None:
+    """Check ``--music`` and ``--music-level`` (before any synthesis or writing)."""
+    from coach.sound.mixer import choose_music
+
+    return choose_music(music, level, ffmpeg)
 
 
 def _prepare(
@@ -240,6 +277,8 @@ def show(
     verbosity: VerbosityOpt = Verbosity.NORMAL,
     countdown: CountdownOpt = 0,
     sentence_pause: SentencePauseOpt = SENTENCE_GAP_MS,
+    pulse: PulseOpt = Pulse.TICK,
+    chimes: ChimesOpt = True,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
@@ -252,8 +291,9 @@ def show(
     from coach import present
 
     options = _options(
-        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
-    )
+        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause,
+        pulse, chimes,
+    )  # fmt: skip
     rendered = _prepare(routine, options, engine, voice, volume)[2]
     timeline = rendered.timeline
     if as_json:
@@ -296,6 +336,10 @@ def export(
     verbosity: VerbosityOpt = Verbosity.NORMAL,
     countdown: CountdownOpt = 0,
     sentence_pause: SentencePauseOpt = SENTENCE_GAP_MS,
+    pulse: PulseOpt = Pulse.TICK,
+    chimes: ChimesOpt = True,
+    music: MusicOpt = None,
+    music_level: MusicLevelOpt = -24.0,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
@@ -305,16 +349,20 @@ def export(
     from coach.export.encode import EncodeSettings
     from coach.export.track import export_track
     from coach.ffmpeg import find_ffmpeg
+    from coach.sound.mixer import Mixer
 
     encoding = EncodeSettings(fmt=fmt, bitrate_kbps=bitrate)
     if jobs is not None:
         _check_whole("--jobs", jobs, 1, MAX_JOBS)
     options = _options(
-        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
-    )
+        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause,
+        pulse, chimes,
+    )  # fmt: skip
     ffmpeg = find_ffmpeg()
+    bed = _music(music, music_level, ffmpeg)
     with _progress() as bar:
         loaded, renderer, rendered = _prepare(routine, options, engine, voice, volume, bar, jobs)
+        mixer = Mixer(rendered.sample_rate_hz, bed)
         task = bar.add_task("Encoding", total=None)
         result = export_track(
             rendered,
@@ -325,6 +373,7 @@ def export(
             split=split,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             jobs=jobs,
+            mixer=mixer,
         )
     extra = ", ".join(p.name for p in result.files[1:5])  # lyrics, playlist, transcript, chapters
     steps = result.step_tracks
@@ -373,12 +422,17 @@ def play_command(
     verbosity: VerbosityOpt = Verbosity.NORMAL,
     countdown: CountdownOpt = 0,
     sentence_pause: SentencePauseOpt = SENTENCE_GAP_MS,
+    pulse: PulseOpt = Pulse.TICK,
+    chimes: ChimesOpt = True,
+    music: MusicOpt = None,
+    music_level: MusicLevelOpt = -24.0,
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
 ) -> None:
     """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
     left/PgUp/p previous step, r repeat step, q/Esc quit."""
+    from coach.ffmpeg import find_ffmpeg
     from coach.play.clock import FakeClock, MonotonicClock, process_start
     from coach.play.live import play
     from coach.play.session import SessionInterrupted
@@ -389,8 +443,11 @@ def play_command(
         raise OptionError(f"--output must be device or system (got '{output}')")
     _check_whole("--preroll-ms", preroll_ms, 0, MAX_PREROLL_MS)
     options = _options(
-        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause
-    )
+        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause,
+        pulse, chimes,
+    )  # fmt: skip
+    needs_ffmpeg = music is not None and music != "ambient"
+    bed = _music(music, music_level, find_ffmpeg() if needs_ffmpeg else None)
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]
@@ -401,10 +458,12 @@ def play_command(
         audio = _live_sink(output, sink, preroll_ms)
         screen = sink is None and _out().is_terminal
         source = _live_source(routine, options, engine, voice, volume)
+        samples = output == "device"  # the system voice plays text, not samples
         try:
             report = play(
                 source, MonotonicClock(), audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue,
+                sound=samples, music=bed if samples else None,
             )  # fmt: skip
         except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
             if show_report:

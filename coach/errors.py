@@ -32,6 +32,10 @@ class OptionError(CoachError):
     exit_code = 2
 
 
+class MusicError(OptionError):
+    """``--music`` names something that cannot be played: missing, empty, not audio."""
+
+
 class EngineError(CoachError):
     """A speech engine, audio tool or device that is missing or failed."""
 

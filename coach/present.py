@@ -94,12 +94,14 @@ def timeline_table(timeline: Timeline) -> Table:
     table.add_column("cue")
     work_starts = {w.start_ms: w for s in timeline.steps for w in s.work}
     for cue in timeline.cues:
+        if cue.kind is CueKind.TICK:
+            continue  # folded into the line of their working period
         style = _KIND_STYLE.get(cue.kind, "")
         table.add_row(
             clock(cue.start_ms),
             "" if cue.step is None else str(cue.step),
             str(cue.kind),
-            Text(cue.text),
+            Text(cue.text or "(bell)"),
             style=style,
         )
         work = work_starts.get(cue.end_ms) if cue.kind is CueKind.BEGIN else None
@@ -114,8 +116,22 @@ def timeline_table(timeline: Timeline) -> Table:
                 ),
                 style="italic dim",
             )
+            pulses = _pulses_text(timeline, work.start_ms, work.end_ms)
+            if pulses:
+                table.add_row("", "", "", Text(pulses), style="italic dim")
     table.add_row(clock(timeline.total_ms), "", "end", "", style="dim")
     return table
+
+
+def _pulses_text(timeline: Timeline, start_ms: int, end_ms: int) -> str:
+    """The pulses of one working period, folded: "[10 pulses, 8 s apart]" ("" if none)."""
+    starts = [c.start_ms for c in timeline.cues if c.kind is CueKind.TICK]
+    inside = [t for t in starts if start_ms <= t < end_ms]
+    if not inside:
+        return ""
+    if len(inside) == 1:
+        return "[1 pulse]"
+    return f"[{len(inside)} pulses, {(inside[1] - inside[0]) / 1000:g} s apart]"
 
 
 def _work_text(kind: str, reps: int | None, ms_per_rep: int | None) -> str:

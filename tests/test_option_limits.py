@@ -79,6 +79,10 @@ LIMITS = {
         ("-1", "--port must be a whole number from 0 to 65535 (got -1)"),
         ("65536", "--port must be a whole number from 0 to 65535 (got 65536)"),
     ]),
+    "--music-level": ("play", ["-60 --music ambient", "0 --music ambient"], [
+        ("-60.01", "--music-level must be from -60 to 0 dB (got -60.01)"),
+        ("0.01", "--music-level must be from -60 to 0 dB (got 0.01)"),
+    ]),
 }  # fmt: skip
 
 CASES = [

@@ -26,6 +26,7 @@ from coach.routine.model import Routine
 from coach.speech.base import Clip, SpeechSettings
 from coach.speech.cache import ClipCache
 from coach.speech.fake import FakeEngine
+from coach.timeline.compiler import CHIME_LEAD_MS
 from coach.timeline.model import CueKind, TimelineOptions
 
 
@@ -247,12 +248,16 @@ def test_next_to_a_step_not_laid_out_yet_goes_to_its_real_start(lower_back: Rout
     assert report.finished
     played = [s.cue for _t, s in sink.played]
     assert played[0] == cues[0]
-    assert played[1] == next(c for c in cues if c.start_ms == step_one.start_ms)
+    # the step opens with its chime (not played without --pulse/--chimes sounds): its words
+    # come CHIME_LEAD_MS after the step's start
+    first_words = step_one.start_ms + CHIME_LEAD_MS
+    assert played[1] == next(c for c in cues if c.start_ms == first_words)
     assert played[1:] == [c for c in cues if c.start_ms >= step_one.start_ms]
     handed = [t for t, _s in sink.played]
-    assert handed[1] == pytest.approx(handed[0])  # at once: no silence where a guess put it
+    # at once (after the chime's lead): no silence where a guess put it
+    assert handed[1] == pytest.approx(handed[0] + CHIME_LEAD_MS / 1000)
     for when, cue in zip(handed[1:], played[1:], strict=True):
-        assert when - handed[1] == pytest.approx((cue.start_ms - step_one.start_ms) / 1000)
+        assert when - handed[1] == pytest.approx((cue.start_ms - first_words) / 1000)
 
 
 def test_synthesis_processes_run_below_the_session(tmp_path: Path) -> None:

@@ -57,6 +57,7 @@ from coach.export.tags import (
 )
 from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
+from coach.sound.mixer import Mixer
 from coach.speech.base import ms_to_samples
 from coach.timeline.model import NON_SPEECH_KINDS
 
@@ -119,11 +120,15 @@ def export_track(
     progress: EncodeProgress | None = None,
     year: int | None = None,
     jobs: int | None = None,
+    mixer: Mixer | None = None,
 ) -> ExportResult:
     """Encode the session into ``out_dir`` and write its lyrics and playlist.
 
     An MP3 longer than two minutes is encoded in up to ``jobs`` parts at once (default:
     :func:`coach.render.default_jobs`), joined without a gap (see :mod:`coach.export.mp3join`).
+    ``mixer`` adds the pulses, chimes and music bed (see :mod:`coach.sound`); without one the
+    track holds the speech alone. With a music bed there is no silence to cut parts at, so the
+    track is encoded in one piece.
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline
@@ -172,7 +177,9 @@ def export_track(
                 voice=rendered.speaker,
             )
             lyrics = _lyrics(rendered, segment.start_ms, segment.end_ms)
-            _encode_segment(rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs)
+            _encode_segment(
+                rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs, mixer
+            )
             if ext == "mp3":
                 write_id3(handle.path, info, segment.chapters, lyrics, cover)
             elif ext == "m4b" and cover is not None:
@@ -275,15 +282,12 @@ def _encode_segment(
     stack: ExitStack,
     advance: Callable[[int], None],
     jobs: int,
+    mixer: Mixer | None,
 ) -> None:
     rate = rendered.sample_rate_hz
     start = ms_to_samples(segment.start_ms, rate)
     end = ms_to_samples(segment.end_ms, rate)
-    placements = [
-        Placement(ms_to_samples(cue.start_ms, rate) - start, rendered.clip_for(cue.text).samples())
-        for cue in rendered.timeline.cues
-        if cue.kind not in NON_SPEECH_KINDS and segment.start_ms <= cue.start_ms < segment.end_ms
-    ]
+    placements = _placements(rendered, segment, mixer)
     metadata = None
     if settings.fmt == "m4b":
         # MP4 chapter tracks always start at 0: name the stretch before the first step.
@@ -293,7 +297,8 @@ def _encode_segment(
             chapters = (intro, *chapters)
         metadata = Path(stack.enter_context(_temp_text(ffmetadata_text(info, chapters))))
     chunk = ms_to_samples(CHUNK_MS, rate)
-    if settings.fmt == "mp3" and jobs > 1:
+    bed = mixer is not None and mixer.bed is not None
+    if settings.fmt == "mp3" and jobs > 1 and not bed:
         parts = plan_parts(
             silent_stretches(placements, end - start),
             end - start,
@@ -307,7 +312,31 @@ def _encode_segment(
         ):
             return
     command = ffmpeg_command(ffmpeg, rate, handle.path, settings, metadata)
-    encode_pcm(mix_chunks(placements, 0, end - start, chunk), command, handle.pass_fds, advance)
+    chunks = mix_chunks(placements, 0, end - start, chunk)
+    if mixer is not None:
+        chunks = mixer.with_bed(rendered.timeline, chunks, start)
+    encode_pcm(chunks, command, handle.pass_fds, advance)
+
+
+def _placements(
+    rendered: RenderedTimeline, segment: _Segment, mixer: Mixer | None
+) -> list[Placement]:
+    """Every clip starting in the segment, and with a mixer every pulse and chime, placed from
+    the segment's start."""
+    rate = rendered.sample_rate_hz
+    start = ms_to_samples(segment.start_ms, rate)
+    placements = []
+    for cue in rendered.timeline.cues:
+        if not segment.start_ms <= cue.start_ms < segment.end_ms:
+            continue
+        if cue.kind not in NON_SPEECH_KINDS:
+            samples = rendered.clip_for(cue.text).samples()
+        elif mixer is not None:
+            samples = mixer.sound_for(rendered.timeline, cue.start_ms, cue.end_ms, cue.kind)
+        else:
+            continue
+        placements.append(Placement(ms_to_samples(cue.start_ms, rate) - start, samples))
+    return placements
 
 
 def _encode_parts(

@@ -10,12 +10,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from coach.timeline.model import Cue
+
+if TYPE_CHECKING:
+    from coach.sound.mixer import LiveBed
 
 Samples = npt.NDArray[np.int16]
 
@@ -74,7 +77,12 @@ class AudioSink(Protocol):
         ...
 
     def stop(self) -> None:
-        """Silence everything now (pause, skip, quit)."""
+        """Silence everything now (pause, skip, quit); the music bed fades by itself."""
+        ...
+
+    def set_bed(self, bed: LiveBed) -> None:
+        """Play ``bed`` (the music, see :class:`coach.sound.mixer.LiveBed`) under every clip,
+        rendered against the clock, until the sink is closed."""
         ...
 
     def close(self) -> None:

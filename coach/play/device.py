@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,9 @@ import numpy.typing as npt
 from coach.errors import EngineError
 from coach.play.base import Clock, Samples, Sound
 from coach.play.sinks import preroll
+
+if TYPE_CHECKING:
+    from coach.sound.mixer import LiveBed
 
 _LOG = logging.getLogger(__name__)
 
@@ -99,6 +102,12 @@ class _FrameClock:
         """Take the next time stamp as it is (after the device's start-up burst)."""
         self._resync = True
 
+    def time_at(self, frame: int) -> float | None:
+        """The clock time at which ``frame`` is heard; None before the first tick."""
+        if self._offset is None:
+            return None
+        return self._offset + frame / self.rate_hz
+
     def frame_at(self, t: float) -> int | None:
         """The stream frame heard at clock time ``t``; None before the first tick."""
         if self._offset is None:
@@ -151,6 +160,12 @@ class _Mixer:
             if lo < hi:
                 out[lo - start : hi - start] += clip[lo - begin : hi - begin]
         return out
+
+
+def _with_bed(data: bytes, bed: npt.NDArray[np.float32]) -> bytes:
+    """16-bit PCM ``data`` with the bed's samples (full scale 1.0) added."""
+    mixed = np.frombuffer(data, dtype="<i2").astype(np.float32) + bed * 32768
+    return np.clip(np.round(mixed), -32768, 32767).astype("<i2").tobytes()
 
 
 # --- miniaudio ---------------------------------------------------------------------------------
@@ -281,6 +296,12 @@ class DeviceSink:
         self._frames: _FrameClock | None = None
         self._device: Any = None
         self._started = threading.Event()
+        self._bed: LiveBed | None = None
+
+    def set_bed(self, bed: LiveBed) -> None:
+        """Mix ``bed`` into every callback, at the clock time its frames are heard."""
+        with self._lock:
+            self._bed = bed
 
     def open(self, sample_rate_hz: int, clock: Clock) -> None:
         """Open the default output device, or raise EngineError("no sound device found")."""
@@ -327,9 +348,13 @@ class DeviceSink:
                 now = clock.now()
                 with self._lock:
                     frames_clock.tick(now, self._mixer.position)
+                    heard = frames_clock.time_at(self._mixer.position)
                     data = self._mixer.read(frames)
+                    bed = self._bed
                     if frames_clock.ticks > PERIODS + 1:
                         self._started.set()
+                if bed is not None and heard is not None:
+                    data = _with_bed(data, bed.render(heard, frames, wait=False))
             except Exception:  # never let the audio thread die silently
                 _LOG.exception("sound device callback failed")
                 data = bytes(2 * frames)
@@ -358,6 +383,8 @@ class DeviceSink:
 
     def close(self) -> None:
         """Stop the device and release it (safe to call twice)."""
+        with self._lock:
+            self._bed = None
         device, self._device = self._device, None
         if device is not None:
             with _quiet_fd2():
@@ -418,6 +445,9 @@ class SystemSpeechSink:
         with self._lock:
             cancel = self._cancel
         self._queue.put(_Utterance(sound.cue.text, sound.onset, cancel))
+
+    def set_bed(self, bed: LiveBed) -> None:
+        """The system voice plays no samples: no music bed (``coach play`` gives it none)."""
 
     def stop(self) -> None:
         """Drop every cue not yet begun (one already being spoken finishes)."""

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from coach.play.base import AudioSink, Clock
 from coach.play.session import Onset, Session, SessionReport
 from coach.render import RenderedTimeline, TimelineStream
+from coach.sound.mixer import Music
 
 SCREEN_REFRESH_S = 0.25
 
@@ -22,15 +23,18 @@ def play(
     screen: bool,
     quiet_screen: bool = False,
     on_cue: Callable[[Onset], None] | None = None,
+    sound: bool = False,
+    music: Music | None = None,
 ) -> SessionReport:
     """Run a session; with ``keys``, read the keyboard; with ``screen``, show the status view.
 
     ``rendered`` may still be streaming in (see :class:`coach.render.TimelineStream`).
 
     The terminal is restored and audio silenced however the session ends (finished, quit,
-    Ctrl-C).
+    Ctrl-C). ``sound`` plays the timeline's pulses and chimes, ``music`` a bed under it all
+    (see :class:`coach.play.session.Session`).
     """
-    session = Session(rendered, clock, sink, on_cue=on_cue)
+    session = Session(rendered, clock, sink, on_cue=on_cue, sound=sound, music=music)
     session.open()
     with ExitStack() as stack:
         if keys:

@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from coach.play.base import AudioSink, Clock, Command, Sound
 from coach.play.sinks import preroll
 from coach.render import RenderedTimeline, StreamState, TimelineStream
+from coach.sound.mixer import LiveBed, Mixer, Music
 from coach.speech.base import ms_to_samples
-from coach.timeline.model import Cue, CueKind, StepSpan
+from coach.timeline.model import NON_SPEECH_KINDS, Cue, CueKind, StepSpan
 
 WAKE_MS = 30_000
 """Longest a sink with a pre-roll plays near-silent noise while a stream makes its first clip.
@@ -121,9 +122,19 @@ class Session:
         sink: AudioSink,
         *,
         on_cue: Callable[[Onset], None] | None = None,
+        sound: bool = False,
+        music: Music | None = None,
     ) -> None:
-        """Play ``rendered``; given a stream, first wait until its first cue is known."""
+        """Play ``rendered``; given a stream, first wait until its first cue is known.
+
+        With ``sound``, the timeline's pulses and chimes are played too; with ``music``, its
+        bed plays under everything (on a sink that has :meth:`set_bed`), ducked under speech.
+        """
         self.clock = clock
+        self._sound = sound
+        self._music = music
+        self.mixer: Mixer | None = None
+        self.bed: LiveBed | None = None
         self.sink = sink
         self.on_cue = on_cue
         self._stream = rendered if isinstance(rendered, TimelineStream) else None
@@ -193,7 +204,9 @@ class Session:
         self._state = state
         self._rendered = state.rendered
         timeline = state.rendered.timeline
-        self.cues = timeline.speech_cues
+        self.cues = timeline.cues if self._sound else timeline.speech_cues
+        if self.bed is not None:
+            self.bed.update(timeline)
         self._starts = [c.start_ms for c in self.cues]
         self.steps: tuple[StepSpan, ...] = timeline.steps
         self.total_ms = timeline.total_ms
@@ -229,10 +242,16 @@ class Session:
 
     def open(self) -> None:
         """Open the sink (fails here, before any screen is shown, if there is no device)."""
-        if self._opened:
-            return
-        self.sink.open(self._rendered.sample_rate_hz, self.clock)
-        self._opened = True
+        rate = self._rendered.sample_rate_hz
+        if not self._opened:
+            self.sink.open(rate, self.clock)
+            self._opened = True
+        if self.mixer is None and (self._sound or self._music is not None):
+            self.mixer = Mixer(rate, self._music)
+            self.bed = self.mixer.live_bed()
+            if self.bed is not None:
+                self.bed.update(self._rendered.timeline)
+                self.sink.set_bed(self.bed)
 
     def run(self, start_ms: int = 0) -> SessionReport:
         """Play from ``start_ms`` until the end or a quit; returns what happened."""
@@ -259,9 +278,13 @@ class Session:
         finally:
             with self._lock:
                 self._finished = True
+                if self.bed is not None:
+                    self.bed.hold(self.clock.now())
             if not completed:
                 self.sink.stop()  # quit or Ctrl-C: silence at once
             self.sink.close()
+            if self.bed is not None:
+                self.bed.close()
         return SessionReport(tuple(self._onsets), finished=completed, quit=quit_)
 
     def _step(self) -> bool:
@@ -290,7 +313,10 @@ class Session:
             onset = self._clock_at(cue.start_ms)
             self.clock.sleep_until(onset - self.sink.lead_s, self._wake)
             if not self._wake.is_set():
-                self._play(cue, onset)
+                # a pulse and a progress cue can start together: play every cue of that moment
+                together = bisect.bisect_right(self._starts, cue.start_ms)
+                for same in self.cues[index:together]:
+                    self._play(same, onset)
             return False
         if final is None:
             self.clock.sleep_until(self._clock_at(self.total_ms), self._wake)
@@ -302,9 +328,19 @@ class Session:
                 if self._paused_at is None and self._stalled_at is None:
                     self._stalled_at = self._position()
                     self._stalled_since = self.clock.now()
+                    if self.bed is not None:
+                        self.bed.hold(self._stalled_since)
         return False
 
     def _play(self, cue: Cue, onset: float) -> None:
+        if cue.kind in NON_SPEECH_KINDS:
+            assert self.mixer is not None
+            timeline = self._rendered.timeline
+            samples = self.mixer.sound_for(timeline, cue.start_ms, cue.end_ms, cue.kind)
+            self.sink.play(Sound(cue, samples, onset))
+            with self._lock:
+                self._next_ms = cue.start_ms + 1
+            return
         clip = self._rendered.clip_for(cue.text)
         heard = max(onset, self.clock.now())
         self.sink.play(Sound(cue, clip.samples(), onset))
@@ -335,6 +371,8 @@ class Session:
         if command is Command.PAUSE:
             if self._paused_at is None:
                 self.sink.stop()
+                if self.bed is not None:
+                    self.bed.hold(self.clock.now())
                 sounding = self._sounding
                 if sounding is not None and sounding.start_ms <= position < sounding.end_ms:
                     position = sounding.start_ms
@@ -400,6 +438,8 @@ class Session:
             lead = max(0.0, lead - (now - awake_since))
         self._anchor_clock = now + lead
         self._anchor_ms = position_ms
+        if self.bed is not None:
+            self.bed.run(self._anchor_clock, position_ms)
         self._paused_at = None
         self._stalled_at = None
         self._pending_step = None

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from coach.atomic import atomic_file
 from coach.play.base import Clock, Sound
 from coach.speech.base import ms_to_samples
+
+if TYPE_CHECKING:
+    from coach.sound.mixer import LiveBed
+
+BED_BLOCK_S = 1
+"""The WAV recorder renders the music bed a second at a time."""
 
 
 class NullSink:
@@ -23,6 +30,8 @@ class NullSink:
         """(clock time handed over, sound) for every sound."""
         self.stops = 0
         """How often everything was silenced."""
+        self.bed: LiveBed | None = None
+        """The music bed it was given (never rendered)."""
 
     def open(self, sample_rate_hz: int, clock: Clock) -> None:
         """Nothing to open."""
@@ -36,6 +45,10 @@ class NullSink:
     def stop(self) -> None:
         """Count the stop."""
         self.stops += 1
+
+    def set_bed(self, bed: LiveBed) -> None:
+        """Remember the bed."""
+        self.bed = bed
 
     def close(self) -> None:
         """Nothing to close."""
@@ -69,6 +82,11 @@ class WavSink:
         self.started = 0.0
         self._sounds: list[tuple[int, np.ndarray]] = []
         self._end = 0
+        self._bed: LiveBed | None = None
+
+    def set_bed(self, bed: LiveBed) -> None:
+        """Record ``bed`` under the clips, as a device would play it against the clock."""
+        self._bed = bed
 
     def open(self, sample_rate_hz: int, clock: Clock) -> None:
         """Start the recording now."""
@@ -103,6 +121,12 @@ class WavSink:
         track = np.zeros(total, dtype=np.int32)
         for start, samples in self._sounds:
             track[start : start + len(samples)] += samples
+        if self._bed is not None:
+            block = BED_BLOCK_S * self.rate
+            for first in range(0, total, block):
+                frames = min(block, total - first)
+                bed = self._bed.render(self.started + first / self.rate, frames)
+                track[first : first + frames] += np.round(bed * 32768).astype(np.int32)
         pcm = np.clip(track, -32768, 32767).astype("<i2").tobytes()
         with atomic_file(self.path) as handle, wave.open(handle.path, "wb") as writer:
             writer.setnchannels(1)

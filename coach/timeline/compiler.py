@@ -31,6 +31,7 @@ from coach.timeline.durations import DurationProvider, EstimatedDurations
 from coach.timeline.model import (
     Cue,
     CueKind,
+    Pulse,
     StepSpan,
     Timeline,
     TimelineOptions,
@@ -50,6 +51,13 @@ TAIL_MS = 2000
 """Silence after the last cue, so a track does not end abruptly."""
 OVERLAY_MARGIN_MS = 150
 """Least silence between two cues spoken during a working period."""
+TICK_MS = 120
+"""Length of a ``tick`` pulse cue (a ``swell`` lasts its whole stroke)."""
+CHIME_MS = 2500
+"""Length of a chime cue: the bell's strike and its ring."""
+CHIME_LEAD_MS = 800
+"""From a step's chime to its announcement: the bell's attack (its first 300 ms and more) is
+heard alone, the announcement starts over its fading ring."""
 PAUSES_MS = frozenset({GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, MOVE_MS})
 """Every silence there can be between two things said outside the working periods (with the
 default ``--sentence-pause``)."""
@@ -204,7 +212,25 @@ def _least_minutes(
             tenths += 1
         else:
             break
+    # The first guess comes from the session at the asked minutes, whose intro may say a
+    # longer length than the least one does: a tenth less may fit too.
+    for _ in range(_LEAST_MINUTES_TRIES):
+        if tenths - 1 < MIN_MINUTES * 10 or not _fits(
+            routine, options, (tenths - 1) / 10, durations
+        ):
+            break
+        tenths -= 1
     return tenths / 10
+
+
+def _fits(
+    routine: Routine, options: TimelineOptions, minutes: float, durations: DurationProvider
+) -> bool:
+    try:
+        _fitted(routine, options, minutes, durations)
+    except (_TooShort, OptionError):
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=16)
@@ -536,6 +562,9 @@ def _lay_out(
                 now += GAP_MS
             if pending_step is not None:
                 starts.append((pending_step, now))
+                if options.chimes:
+                    cues.append(_chime(now, pending_step.number))
+                    now += CHIME_LEAD_MS
                 pending_step = None
             said = _sentence_cues(
                 now, beat.kind, beat.step, beat.text, durations, options.sentence_pause_ms
@@ -553,8 +582,13 @@ def _lay_out(
             if horizon is not None:
                 horizon.check(now, (text for _offset, _kind, text in wanted))
             cues.extend(_place_overlays(beat, wanted, now, now + length, durations))
+            cues.extend(_pulses(period, beat.step, options.pulse))
             now += length
         previous = beat
+    if options.chimes:  # the session ends on a bell, after the closing words
+        end_chime = _chime(now + GAP_MS, None)
+        cues.append(end_chime)
+        now = end_chime.end_ms
     closing_start = min(c.start_ms for c in cues if c.kind is CueKind.CLOSING)
     spans: list[StepSpan] = []
     for index, (start, start_ms) in enumerate(starts):
@@ -620,6 +654,23 @@ def _countdown(
         ):
             cues.append(Cue(begin, end, CueKind.INTRO, None, word))
     return cues
+
+
+def _chime(start_ms: int, step: int | None) -> Cue:
+    """A bell at ``start_ms``."""
+    return Cue(start_ms, start_ms + CHIME_MS, CueKind.CHIME, step, "")
+
+
+def _pulses(period: WorkPeriod, step: int, pulse: Pulse) -> Iterator[Cue]:
+    """One pulse at the start of every stroke of a ``strokes`` period (holds and timed work
+    get none): at ``start + k x ms_per_rep`` exactly."""
+    if pulse is Pulse.OFF or period.kind != "strokes":
+        return
+    assert period.reps is not None and period.ms_per_rep is not None
+    length = TICK_MS if pulse is Pulse.TICK else period.ms_per_rep
+    for k in range(period.reps):
+        begin = period.start_ms + k * period.ms_per_rep
+        yield Cue(begin, begin + min(length, period.ms_per_rep), CueKind.TICK, step, "")
 
 
 def _period(work: SideWork, start_ms: int, length_ms: int) -> WorkPeriod:

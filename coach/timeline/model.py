@@ -39,6 +39,17 @@ OVERLAY_KINDS = frozenset({CueKind.PROGRESS, CueKind.COUNT})
 """Cues spoken during a working period; they never lengthen it."""
 
 
+class Pulse(StrEnum):
+    """The sound at the start of every stroke (``--pulse``)."""
+
+    TICK = "tick"
+    """A soft, short, low knock."""
+    SWELL = "swell"
+    """A gentle tone that rises and falls over the whole stroke."""
+    OFF = "off"
+    """No pulse."""
+
+
 class Verbosity(StrEnum):
     """How much coach says around the work."""
 
@@ -69,6 +80,10 @@ class TimelineOptions:
     """A spoken lead-in of this many seconds before anything else, to get oil on the hands."""
     sentence_pause_ms: int = 500
     """Silence between two sentences of one text (each sentence is a cue of its own)."""
+    pulse: Pulse = Pulse.TICK
+    """The sound at the start of every stroke of a ``strokes`` working period."""
+    chimes: bool = True
+    """A bell at the start of every step (before its announcement) and at the end."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +99,7 @@ class Cue:
     step: int | None
     """The step it belongs to (numbered across the routine), or None outside steps."""
     text: str
-    """What is said."""
+    """What is said ("" for a tick or a chime, which are sounds, not speech)."""
 
     @property
     def duration_ms(self) -> int:

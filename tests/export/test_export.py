@@ -17,6 +17,7 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
+import numpy as np
 import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
@@ -29,11 +30,12 @@ from coach.export.track import ExportResult, _inside, export_track, step_slug
 from coach.ffmpeg import find_ffmpeg
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.routine.loader import load_routine
-from coach.speech.base import SpeechSettings
+from coach.sound.mixer import Mixer, choose_music
+from coach.speech.base import SpeechSettings, ms_to_samples
 from coach.speech.cache import ClipCache
 from coach.speech.engines import get_engine
 from coach.timeline.compiler import GAP_MS
-from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
+from coach.timeline.model import NON_SPEECH_KINDS, CueKind, TimelineOptions
 from tests.conftest import minimal_routine, step
 from tests.listening import (
     MP3_FRAME_MS,
@@ -321,6 +323,57 @@ def test_real_voice_loudness_is_spoken_word_standard(
     # -16 LUFS as heard on two speakers is about -19 LUFS measured on the mono file
     assert abs(measured.integrated_lufs - -19.0) <= 1.0, measured
     assert measured.true_peak_dbtp <= -1.0, measured
+
+
+def test_real_voice_export_with_sound_keeps_loudness_pulses_and_chimes(
+    real_export: tuple[RenderedTimeline, Path], tmp_path: Path
+) -> None:
+    """The same real-voice session with pulses, chimes and the ambient bed: still about
+    -19 LUFS and at most -1 dBTP, within 1 LU of the voice alone, every lone pulse and every
+    chime heard within 1 ms of its start, and no voice over a chime's first 300 ms."""
+    rendered, alone = real_export
+    music = choose_music("ambient", -24.0, None)
+    mixer = Mixer(rendered.sample_rate_hz, music)
+    routine = load_routine("lower-back")
+    result = export_track(
+        rendered, routine, tmp_path / "out", EncodeSettings(), ffmpeg=find_ffmpeg(), mixer=mixer
+    )
+    measured, voice = loudness(result.track), loudness(alone)
+    assert abs(measured.integrated_lufs - -19.0) <= 1.0, measured
+    assert measured.true_peak_dbtp <= -1.0, measured
+    assert abs(measured.integrated_lufs - voice.integrated_lufs) <= 1.0, (measured, voice)
+    # the sounds alone: the session as WAV with pulses and chimes, minus the voice alone
+    wav = EncodeSettings(fmt="wav")
+    ffmpeg = find_ffmpeg()
+    with_sounds = export_track(
+        rendered, routine, tmp_path / "sounds", wav, ffmpeg=ffmpeg, mixer=Mixer(mixer.rate_hz)
+    )
+    voice_only = export_track(rendered, routine, tmp_path / "voice", wav, ffmpeg=ffmpeg)
+    rate = rendered.sample_rate_hz
+    mixed = decode(with_sounds.track, rate)[0].astype(np.int32)
+    sounds_alone = mixed - decode(voice_only.track, rate)[0].astype(np.int32)
+    timeline = rendered.timeline
+    for cue in (c for c in timeline.cues if c.kind is CueKind.TICK):
+        at = ms_to_samples(cue.start_ms, rate)
+        window = sounds_alone[at - rate // 20 : ms_to_samples(cue.end_ms, rate)]
+        onset = int(np.flatnonzero(np.abs(window) > np.abs(window).max() // 100)[0]) - rate // 20
+        assert 0 <= onset <= rate // 1000, (cue, onset)
+    for chime in (c for c in timeline.cues if c.kind is CueKind.CHIME):
+        assert not any(
+            chime.start_ms <= c.start_ms < chime.start_ms + 300 for c in timeline.speech_cues
+        )
+        at = ms_to_samples(chime.start_ms, rate)
+        bell = mixer.sound_for(timeline, chime.start_ms, chime.end_ms, chime.kind)
+        # the bell, to the sample (silence before it)
+        assert np.array_equal(
+            sounds_alone[at - rate // 100 : at + len(bell)][: rate // 100], np.zeros(rate // 100)
+        )
+        # (the WAV is 44.1 kHz: decoded back to the clips' rate, rounding differs by a step)
+        assert np.abs(sounds_alone[at : at + len(bell)] - bell).max() <= 2
+        # the first 300 ms of a chime are the bell alone: the voice-only track is silent there
+        assert np.array_equal(
+            mixed[at : at + rate * 3 // 10], sounds_alone[at : at + rate * 3 // 10]
+        )
 
 
 @pytest.fixture(scope="module")

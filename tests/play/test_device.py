@@ -363,3 +363,40 @@ def test_system_speech_engine_failure_is_an_engine_error() -> None:
 
     with pytest.raises(EngineError, match="no voices"):
         SystemSpeechSink(engine_factory=broken).open(22050, MonotonicClock())
+
+
+def test_the_music_bed_plays_against_the_clock_ducks_and_fades_on_pause() -> None:
+    """The bed a session gives the device: silent until the session runs, ducked around a
+    spoken cue at the frames heard then, and faded out within 0.4 s of a pause."""
+    from coach.sound.mixer import PAUSE_FADE_MS, Mixer, choose_music
+    from coach.timeline.model import Timeline
+
+    sink, _clock, dev = _sink(preroll_ms=0)
+    spoken = Cue(5500, 6500, CueKind.INSTRUCTION, None, "Now.")  # heard at 102.0
+    timeline = Timeline("t", "T", 60_000, (spoken,), ())
+    bed = Mixer(RATE, choose_music("ambient", -24.0, None)).live_bed()
+    assert bed is not None
+    bed.update(timeline)
+    sink.set_bed(bed)
+    time.sleep(0.3)  # the bed reads its music ahead in a thread of its own
+    bed.run(100.5, 4000)  # position 4 s is heard at clock 100.5
+    dev.run_until(103.9)
+    bed.hold(103.9)  # pause at position 7.4 s, after the cue's recovery
+    dev.run_until(105.0)
+    bed.close()
+    pcm = dev.pcm().astype(np.float64)
+
+    def level(start: float, end: float) -> float:
+        lo = round((start - dev.origin - LATENCY_S) * RATE)
+        hi = round((end - dev.origin - LATENCY_S) * RATE)
+        return float(np.sqrt(np.mean(pcm[lo:hi] ** 2)))
+
+    assert level(100.1, 100.45) == 0  # before the session runs
+    free = level(100.9, 101.2)  # position 4.4-4.7 s, far from the cue
+    assert free > 10
+    ducked = level(102.05, 102.25)  # position 5.55-5.75 s: under the cue
+    assert ducked > 0 and 20 * np.log10(free / ducked) >= 10
+    falling = level(101.9, 102.0)  # the 200 ms lead: already lower, not yet fully down
+    assert ducked < falling < free
+    assert level(103.9 + PAUSE_FADE_MS / 1000 + 0.05, 105.0) == 0  # faded out, paused
+    assert level(103.9, 103.95) > level(104.2, 104.25) > 0  # fading

@@ -18,6 +18,7 @@ from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.routine.loader import load_routine
 from coach.speech.base import SpeechSettings
 from coach.speech.engines import get_engine
+from coach.timeline.compiler import CHIME_LEAD_MS
 from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
 from tests.conftest import minimal_routine, step
 
@@ -196,14 +197,17 @@ def test_next_previous_and_repeat_reanchor_at_step_starts(lower_back: RenderedTi
     cues = _speech(lower_back)
     step3 = next(c for c in cues if c.text.startswith("Step three of five"))
 
+    # a step starts with its chime; its first words follow CHIME_LEAD_MS later
     onsets = _jump(lower_back, step3.text, Command.NEXT)
     after = onsets[onsets.index(next(o for o in onsets if o.cue == step3)) + 1]
-    assert after.cue.start_ms == steps[3].start_ms  # step 4
-    assert after.planned == pytest.approx(onsets[0].planned + step3.start_ms / 1000)
+    assert after.cue.start_ms == steps[3].start_ms + CHIME_LEAD_MS  # step 4
+    assert after.planned == pytest.approx(
+        onsets[0].planned + (step3.start_ms + CHIME_LEAD_MS) / 1000
+    )
 
     onsets = _jump(lower_back, step3.text, Command.PREVIOUS)
     after = onsets[onsets.index(next(o for o in onsets if o.cue == step3)) + 1]
-    assert after.cue.start_ms == steps[1].start_ms  # step 2
+    assert after.cue.start_ms == steps[1].start_ms + CHIME_LEAD_MS  # step 2
 
     onsets = _jump(lower_back, step3.text, Command.REPEAT)
     said = [o for o in onsets if o.cue == step3]

@@ -20,7 +20,7 @@ from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.routine.loader import load_routine
 from coach.speech.base import SpeechSettings
 from coach.speech.engines import get_engine
-from coach.timeline.model import Cue, TimelineOptions
+from coach.timeline.model import Cue, CueKind, TimelineOptions
 from tests.conftest import minimal_routine, step
 
 ROUTINE = minimal_routine(
@@ -128,3 +128,15 @@ def test_time_left_and_the_next_step_follow_the_session(rendered: RenderedTimeli
     screen = _shown(rendered, Snapshot(at, False, False))
     assert f"{_clock(lift.start_ms - at)} left in this step" in screen
     assert "Next: Lift" in screen and "Stroke 3 of 12" in screen
+
+
+def test_the_counter_turns_with_every_pulse(rendered: RenderedTimeline) -> None:
+    """The stroke counter moves on exactly when a pulse sounds: at each tick, the counter shows
+    that stroke; a millisecond before, the one before."""
+    ticks = [c for c in rendered.timeline.cues if c.kind is CueKind.TICK]
+    assert len(ticks) == 12
+    for number, tick in enumerate(ticks, start=1):
+        assert screen_state(rendered, Snapshot(tick.start_ms, False, False)).work_rep == number
+        if number > 1:
+            before = screen_state(rendered, Snapshot(tick.start_ms - 1, False, False))
+            assert before.work_rep == number - 1

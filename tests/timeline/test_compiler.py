@@ -45,11 +45,11 @@ def test_work_period_is_reps_times_seconds_and_starts_when_begin_ends(
     assert begin.text == "Begin."
     assert begin.end_ms == work.start_ms
     # nothing but progress cues is spoken during the work
-    inside = [c for c in timeline.cues if work.start_ms <= c.start_ms < work.end_ms]
+    inside = [c for c in timeline.speech_cues if work.start_ms <= c.start_ms < work.end_ms]
     assert {c.kind for c in inside} == {CueKind.PROGRESS}
     assert all(c.end_ms <= work.end_ms for c in inside)
     # the cue after the work starts exactly when the work ends
-    after = next(c for c in timeline.cues if c.start_ms >= work.end_ms)
+    after = next(c for c in timeline.speech_cues if c.start_ms >= work.end_ms)
     assert after.start_ms == work.end_ms
     assert after.kind is CueKind.CLOSING
 
@@ -251,7 +251,9 @@ def test_steps_tile_the_session_and_cues_carry_their_step() -> None:
     for span in timeline.steps:
         cues = [c for c in timeline.cues if c.step == span.number]
         assert all(span.start_ms <= c.start_ms < span.end_ms for c in cues)
-        assert cues[0].kind in (CueKind.STEP, CueKind.SECTION)
+        # the step's chime opens it, then its announcement (or its section's title)
+        assert (cues[0].kind, cues[0].start_ms) == (CueKind.CHIME, span.start_ms)
+        assert cues[1].kind in (CueKind.STEP, CueKind.SECTION)
 
 
 def test_safety_comes_before_the_first_step() -> None:

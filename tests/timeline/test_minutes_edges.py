@@ -40,13 +40,14 @@ def test_holds_alone_fit_by_their_number_not_their_length(
     rest stay as written whatever the fit, so a whole number of holds must land within 2%."""
     routine = _routine(write_routine, {"holds": {"reps": 10, "count": 5, "rest_seconds": 4}})
     for minutes, reps in ((3, 17), (6, 37)):
-        fitted = compile_routine(routine, TimelineOptions(minutes=minutes), estimate)
+        options = TimelineOptions(minutes=minutes, chimes=False)
+        fitted = compile_routine(routine, options, estimate)
         (work,) = fitted.steps[0].work
         assert (work.reps, work.ms_per_rep) == (reps, 9000)
         assert abs(fitted.total_ms - minutes * 60_000) <= FIT_TOLERANCE * minutes * 60_000
     # 10 holds make 1.93 minutes, 11 make 2.08: neither is within 2% of 2
     with pytest.raises(OptionError) as caught:
-        compile_routine(routine, TimelineOptions(minutes=2), estimate)
+        compile_routine(routine, TimelineOptions(minutes=2, chimes=False), estimate)
     assert caught.value.message == "cannot fit tiny into 2 minutes (closest is 1.9)"
 
 
@@ -57,7 +58,7 @@ def test_with_minutes_nothing_is_final_until_every_length_is_known() -> None:
     timeline, final_until = compile_partial(routine, options, estimate, lambda _text: True)
     assert final_until is None
     # the closing is said last, yet the fit depends on its length too
-    closing = timeline.cues[-1].text
+    closing = timeline.speech_cues[-1].text
     assert compile_partial(routine, options, estimate, lambda text: text != closing)[1] == 0
 
 

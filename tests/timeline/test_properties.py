@@ -27,6 +27,7 @@ from coach.routine.model import (
     Work,
 )
 from coach.timeline.compiler import (
+    CHIME_LEAD_MS,
     MAX_MINUTES,
     MIN_MINUTES,
     PAUSES_MS,
@@ -34,7 +35,7 @@ from coach.timeline.compiler import (
     compile_routine,
 )
 from coach.timeline.durations import EstimatedDurations
-from coach.timeline.model import OVERLAY_KINDS, Timeline, TimelineOptions, Verbosity
+from coach.timeline.model import OVERLAY_KINDS, CueKind, Timeline, TimelineOptions, Verbosity
 
 text = st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs", "Po")),
@@ -124,13 +125,25 @@ def test_random_routines_compile_to_consistent_timelines(
     assert sum(p.end_ms - p.start_ms for p in periods) == expected_work
 
     # overlay cues lie inside a working period; everything else lies outside all of them
-    for cue in timeline.cues:
+    for cue in timeline.speech_cues:
         inside = any(p.start_ms <= cue.start_ms and cue.end_ms <= p.end_ms for p in periods)
         assert inside == (cue.kind in OVERLAY_KINDS), cue
 
-    # the total is the sum of its parts: main speech + work + documented pauses + tail
+    # a pulse starts every stroke, to the millisecond, and nothing else; a chime every step
+    ticks = [c.start_ms for c in timeline.cues if c.kind is CueKind.TICK]
+    strokes = [p for p in periods if p.kind == "strokes"]
+    assert ticks == [
+        p.start_ms + k * (p.ms_per_rep or 0) for p in strokes for k in range(p.reps or 0)
+    ]
+    chimes = [c for c in timeline.cues if c.kind is CueKind.CHIME]
+    assert [c.start_ms for c in chimes[:-1]] == [s.start_ms for s in timeline.steps]
+
+    # the total is the sum of its parts: main speech + work + documented pauses + tail (a
+    # step's chime rings on under its announcement: count its lead alone)
     blocks = sorted(
-        [(c.start_ms, c.end_ms) for c in timeline.cues if c.kind not in OVERLAY_KINDS]
+        [(c.start_ms, c.end_ms) for c in timeline.speech_cues if c.kind not in OVERLAY_KINDS]
+        + [(c.start_ms, c.start_ms + CHIME_LEAD_MS) for c in chimes[:-1]]
+        + [(chimes[-1].start_ms, chimes[-1].end_ms)]
         + [(p.start_ms, p.end_ms) for p in periods]
     )
     silence = [b[0] - a[1] for a, b in itertools.pairwise(blocks)]
