@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 
-from coach.play.base import AudioSink, Clock
-from coach.play.session import Onset, Session, SessionReport
+from coach.play.base import AudioSink, Clock, Command
+from coach.play.session import Onset, Session, SessionReport, Snapshot
 from coach.render import RenderedTimeline, TimelineStream
 
 SCREEN_REFRESH_S = 0.25
@@ -22,6 +22,9 @@ def play(
     screen: bool,
     quiet_screen: bool = False,
     on_cue: Callable[[Onset], None] | None = None,
+    on_command: Callable[[Command, Snapshot], None] | None = None,
+    controls: Callable[[Session], AbstractContextManager[object]] | None = None,
+    voice_line: Callable[[], str] | None = None,
 ) -> SessionReport:
     """Run a session; with ``keys``, read the keyboard; with ``screen``, show the status view.
 
@@ -29,14 +32,20 @@ def play(
 
     The terminal is restored and audio silenced however the session ends (finished, quit,
     Ctrl-C).
+
+    ``controls`` makes a further source of commands for the session (voice commands), entered
+    for the session's length; ``voice_line`` is a line for the screen about it.
     """
-    session = Session(rendered, clock, sink, on_cue=on_cue)
+    session = Session(rendered, clock, sink, on_cue=on_cue, on_command=on_command)
     session.open()
+    line = voice_line or str
     with ExitStack() as stack:
         if keys:
             from coach.play.keys import KeyReader
 
             stack.enter_context(KeyReader(on_command=session.command))
+        if controls is not None:
+            stack.enter_context(controls(session))
         if screen:
             from coach.play.screen import Screen
             from coach.play.view import screen_state
@@ -47,8 +56,10 @@ def play(
 
             def refresh() -> None:
                 while not done.wait(SCREEN_REFRESH_S):
-                    view.update(screen_state(session.rendered, session.snapshot()))
+                    view.update(screen_state(session.rendered, session.snapshot(), line()))
 
             threading.Thread(target=refresh, name="coach-screen", daemon=True).start()
-            stack.callback(lambda: view.update(screen_state(session.rendered, session.snapshot())))
+            stack.callback(
+                lambda: view.update(screen_state(session.rendered, session.snapshot(), line()))
+            )
         return session.run()

@@ -121,11 +121,16 @@ class Session:
         sink: AudioSink,
         *,
         on_cue: Callable[[Onset], None] | None = None,
+        on_command: Callable[[Command, Snapshot], None] | None = None,
     ) -> None:
-        """Play ``rendered``; given a stream, first wait until its first cue is known."""
+        """Play ``rendered``; given a stream, first wait until its first cue is known.
+
+        ``on_cue`` is called as each cue is played, ``on_command`` after each command has been
+        acted on (with where the session is then), both on the session's thread."""
         self.clock = clock
         self.sink = sink
         self.on_cue = on_cue
+        self.on_command = on_command
         self._stream = rendered if isinstance(rendered, TimelineStream) else None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -218,12 +223,16 @@ class Session:
     def snapshot(self) -> Snapshot:
         """Where the session is now."""
         with self._lock:
-            return Snapshot(
-                self._position(),
-                self._paused_at is not None,
-                self._finished,
-                waiting=self._stalled_at is not None,
-            )
+            return self._snapshot()
+
+    def _snapshot(self) -> Snapshot:
+        """Where the session is now (caller holds the lock)."""
+        return Snapshot(
+            self._position(),
+            self._paused_at is not None,
+            self._finished,
+            waiting=self._stalled_at is not None,
+        )
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -324,10 +333,15 @@ class Session:
             self._wake.clear()
             pending = list(self._commands)
             self._commands.clear()
+            acted: list[tuple[Command, Snapshot]] = []
             for command in pending:
                 if command is Command.QUIT:
                     return True
                 self._apply(command)
+                acted.append((command, self._snapshot()))
+        if self.on_command is not None:
+            for command, snapshot in acted:
+                self.on_command(command, snapshot)
         return False
 
     def _apply(self, command: Command) -> None:
