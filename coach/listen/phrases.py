@@ -1,10 +1,13 @@
-"""The spoken commands: a wake word and one word after it, each with its spotting threshold.
+"""The spoken commands: the wake word "coach" and one word after it.
 
-Every phrase starts with the wake word "coach" so that ordinary talk in the room ("next time",
-"stop it") does not trigger anything. The thresholds are pocketsphinx keyword-spotting
-thresholds (a log-probability floor; smaller accepts more), one per phrase, chosen by measuring
-hits on a corpus of synthetic voices in noise against false triggers on session audio with no
-commands in it (see ``scripts/voice_corpus.py`` and the README's "Voice commands" section).
+Every phrase starts with the wake word so that ordinary talk in the room ("next time", "stop
+it") does not trigger anything. Recognition has two stages (see
+:mod:`coach.listen.recognizer`): the wake word is *spotted* with a keyword-spotting threshold,
+then the second or so around it is decoded against a small grammar, "coach" followed by one
+command word or by one of a few common words (:data:`OTHER_WORDS`) that absorb whatever else
+may follow "coach"; only a command word is obeyed. The threshold and the word lists were chosen
+by measuring hits on a corpus of synthetic voices in noise against false triggers on session
+audio with no commands in it (``scripts/voice_corpus.py``; the README's "Voice commands").
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 WAKE_WORD = "coach"
+WAKE_THRESHOLD = 1e-22
+"""The wake word's keyword-spotting threshold (smaller hears more, and more falsely)."""
 
 
 class VoiceCommand(StrEnum):
@@ -34,39 +39,51 @@ class VoiceCommand(StrEnum):
 
 @dataclass(frozen=True)
 class Phrase:
-    """One phrase the recognizer spots."""
+    """One phrase the recognizer obeys."""
 
-    text: str
-    """The words, lower case, as the dictionary spells them."""
+    word: str
+    """The word after the wake word, as the dictionary spells it."""
     command: VoiceCommand
     """What it asks for."""
-    threshold: float
-    """The keyword-spotting threshold (pocketsphinx ``/1e-N/``): smaller hears more."""
+
+    @property
+    def text(self) -> str:
+        """The whole phrase."""
+        return f"{WAKE_WORD} {self.word}"
 
 
 PHRASES: tuple[Phrase, ...] = (
-    Phrase("coach pause", VoiceCommand.PAUSE, 1e-30),
-    Phrase("coach resume", VoiceCommand.RESUME, 1e-35),
-    Phrase("coach next", VoiceCommand.NEXT, 1e-40),
-    Phrase("coach back", VoiceCommand.BACK, 1e-30),
-    Phrase("coach repeat", VoiceCommand.REPEAT, 1e-30),
-    Phrase("coach stop", VoiceCommand.STOP, 1e-30),
+    Phrase("pause", VoiceCommand.PAUSE),
+    Phrase("resume", VoiceCommand.RESUME),
+    Phrase("continue", VoiceCommand.RESUME),
+    Phrase("next", VoiceCommand.NEXT),
+    Phrase("back", VoiceCommand.BACK),
+    Phrase("repeat", VoiceCommand.REPEAT),
+    Phrase("stop", VoiceCommand.STOP),
 )
-"""Every phrase, in the order the screen and the README list them. "coach continue" was tried and
-dropped: at 15 dB SNR it was spotted in at most 6 of 17 synthetic takes at any threshold."""
+"""Every phrase, in the order the screen and the README list them."""
 
-LEGEND = 'say "coach" + pause · resume · next · back · repeat · stop'
+OTHER_WORDS = ("and", "is", "um", "so", "no", "yes", "now", "well", "what", "this", "here",
+               "you", "my", "your")  # fmt: skip
+"""Words the grammar may hear after "coach" instead of a command: they are never obeyed, and
+take the place of a command word that was not really said."""
+
+LEGEND = 'voice: "coach" + pause · resume/continue · next · back · repeat · stop'
 """The phrases in one line, for the screen."""
 
 
-def phrase_for(text: str) -> Phrase:
-    """The phrase whose words are ``text`` (as the recognizer reports them)."""
-    for phrase in PHRASES:
-        if phrase.text == text.strip():
-            return phrase
-    raise KeyError(text)
+def grammar(phrases: tuple[Phrase, ...] = PHRASES) -> str:
+    """The JSGF grammar of the second stage."""
+    words = " | ".join(dict.fromkeys(p.word for p in phrases))
+    others = " | ".join(OTHER_WORDS)
+    return (
+        "#JSGF V1.0;\ngrammar coach;\n"
+        f"public <phrase> = {WAKE_WORD} <word>;\n"
+        f"<word> = {words} | <other>;\n"
+        f"<other> = {others};\n"
+    )
 
 
-def kws_lines(phrases: tuple[Phrase, ...] = PHRASES) -> str:
-    """The phrases as a pocketsphinx keyword list: one ``words /threshold/`` a line."""
-    return "".join(f"{p.text} /{p.threshold:.0e}/\n" for p in phrases)
+def phrase_for(word: str, phrases: tuple[Phrase, ...] = PHRASES) -> Phrase | None:
+    """The phrase whose command word is ``word``; ``None`` for any other word."""
+    return next((p for p in phrases if p.word == word), None)
