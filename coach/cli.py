@@ -435,10 +435,13 @@ def play_command(
             clock = MonotonicClock()
             hooks = {} if ears is None else _voice_hooks(ears, audio, clock, screen)
             audio = hooks.pop("sink", audio)
+            control = hooks.pop("control", None)
             report = play(
                 source, clock, audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue, **hooks,
             )  # fmt: skip
+            if show_report and control is not None:
+                _print_listening(hooks["controls"], control)
         except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
             if show_report:
                 _print_report(stopped.report, process_start())
@@ -479,14 +482,30 @@ def _voice_hooks(ears: MicSource, audio: AudioSink, clock: Clock, screen: bool) 
     watched = WatchedSink(audio, schedule)
     control = VoiceControl(watched, clock, emit=None if screen else _echo_event)
 
-    def controls(session: Any) -> Listener:
+    def attach(session: Any) -> None:
         control.session = session
-        return Listener(ears, schedule, control.on_heard, clock.now)
 
     return {
-        "sink": watched, "controls": controls, "on_command": control.on_command,
-        "voice_line": control.line,
+        "sink": watched, "controls": Listener(ears, schedule, control.on_heard, clock.now),
+        "on_session": attach, "on_command": control.on_command, "voice_line": control.line,
+        "control": control,
     }  # fmt: skip
+
+
+def _print_listening(listener: Any, control: Any) -> None:
+    """``--report`` with voice commands: what listening cost, and how fast commands acted."""
+    stats = listener.stats
+    if stats is not None:
+        typer.echo(
+            f"listening: recognizer {100 * stats.cpu_share:.1f}% of one core, real-time factor "
+            f"{stats.real_time_factor:.3f} ({stats.audio_s:.0f} s of audio decoded)"
+        )
+    if control.latencies_s:
+        worst = max(control.latencies_s)
+        typer.echo(
+            f"voice commands: {len(control.latencies_s)} acted on, at most {worst * 1000:.0f} ms"
+            " after the end of the phrase"
+        )
 
 
 def _dry_run_listening(rendered: RenderedTimeline, hear_from: Path, as_json: bool) -> SessionReport:
@@ -514,17 +533,14 @@ def _dry_run_listening(rendered: RenderedTimeline, hear_from: Path, as_json: boo
     )
     control = VoiceControl(watched, clock, acknowledge=True, emit=emit)
 
-    def controls(session: Session) -> Any:
-        from contextlib import nullcontext
-
+    def attach(session: Session) -> None:
         control.session = session
         holder.append(session)
-        return nullcontext()
 
     return play(
         rendered, clock, watched, keys=False, screen=False,
         on_cue=_json_cue if as_json else _echo_cue, on_command=control.on_command,
-        controls=controls,
+        on_session=attach,
     )  # fmt: skip
 
 

@@ -307,6 +307,11 @@ def measure(
     the phrases, and score what the recognizer hears; with no clips, only false triggers."""
     background, looped_spans = repeat_session(session, spans, length_s)
     placed = placements(clips, looped_spans, length_s, tail_s)
+    if placed:  # the stream ends soon after the last phrase
+        last_s, last = placed[-1]
+        length_s = min(length_s, last_s + len(last.samples) / RATE_HZ + 2.0)
+        background = background[: round(length_s * RATE_HZ)]
+        looped_spans = [(s, e) for s, e in looped_spans if s < length_s]
     level = rms(session[session != 0]) if np.any(session) else 3000.0
     phrases = [(start, _at_level(clip.samples, level)) for start, clip in placed]
     mixed = place(background, phrases, snr_db=snr_db, noise_seed=seed)

@@ -50,6 +50,8 @@ AFTER_S = 0.7
 """How long after the wake word the second stage waits for the command word."""
 KEEP_S = BEFORE_S + AFTER_S + 0.5
 """Audio kept for the second stage."""
+REFRACTORY_S = 0.5
+"""After a command, a wake word ending this soon is an echo of the same phrase: ignored."""
 
 Audio = npt.NDArray[np.int16]
 
@@ -99,6 +101,7 @@ class Recognizer:
         self._utt_start_s: float | None = None
         self._kept: list[tuple[float, Audio]] = []
         self._wake_end_s: float | None = None
+        self._deaf_until_s = -1.0
         self.wakes = 0
         """How often the wake word was spotted."""
         self.cpu_s = 0.0
@@ -121,6 +124,9 @@ class Recognizer:
             heard = self._decide(self._wake_end_s, end_s)
             self._wake_end_s = None
             self._restart_spotter()
+            if heard:  # one phrase, one command: none of its audio may count again
+                self._kept.clear()
+                self._deaf_until_s = end_s + REFRACTORY_S
         self.cpu_s += time.process_time() - began
         self.audio_s += len(samples) / RATE_HZ
         return heard
@@ -144,6 +150,9 @@ class Recognizer:
         end_s = start_s + len(samples) / RATE_HZ
         if end_frame is not None:
             end_s = min(end_s, self._utt_start_s + (end_frame + 1) / FRAMES_PER_S)
+        if end_s < self._deaf_until_s:
+            self._restart_spotter()
+            return
         self._wake_end_s = end_s
         self.wakes += 1
 

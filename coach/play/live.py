@@ -23,7 +23,8 @@ def play(
     quiet_screen: bool = False,
     on_cue: Callable[[Onset], None] | None = None,
     on_command: Callable[[Command, Snapshot], None] | None = None,
-    controls: Callable[[Session], AbstractContextManager[object]] | None = None,
+    controls: AbstractContextManager[object] | None = None,
+    on_session: Callable[[Session], None] | None = None,
     voice_line: Callable[[], str] | None = None,
 ) -> SessionReport:
     """Run a session; with ``keys``, read the keyboard; with ``screen``, show the status view.
@@ -33,19 +34,23 @@ def play(
     The terminal is restored and audio silenced however the session ends (finished, quit,
     Ctrl-C).
 
-    ``controls`` makes a further source of commands for the session (voice commands), entered
-    for the session's length; ``voice_line`` is a line for the screen about it.
+    ``controls`` is a further source of commands (voice commands), entered before the session
+    is made (so its start-up does not delay the first cue) and left after it ends;
+    ``on_session`` receives the session, for it to command; ``voice_line`` is a line for the
+    screen about it.
     """
-    session = Session(rendered, clock, sink, on_cue=on_cue, on_command=on_command)
-    session.open()
     line = voice_line or str
     with ExitStack() as stack:
+        if controls is not None:
+            stack.enter_context(controls)
+        session = Session(rendered, clock, sink, on_cue=on_cue, on_command=on_command)
+        session.open()
+        if on_session is not None:
+            on_session(session)
         if keys:
             from coach.play.keys import KeyReader
 
             stack.enter_context(KeyReader(on_command=session.command))
-        if controls is not None:
-            stack.enter_context(controls(session))
         if screen:
             from coach.play.screen import Screen
             from coach.play.view import screen_state
