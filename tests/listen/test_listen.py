@@ -19,7 +19,18 @@ from coach.listen.gate import SpeakingSchedule
 from coach.listen.phrases import PHRASES, VoiceCommand
 from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
 from coach.play.base import Command
-from tests.play.test_play_cli import RECORDED, _check_recording, _env, _record, _show
+from tests.conftest import minimal_routine, step
+from tests.play.test_play_cli import _check_recording, _env, _record, _show
+
+SHORT = minimal_routine(
+    slug="short",
+    name="Short",
+    safety=[],
+    sections=[
+        {"title": "Back", "steps": [step("Glide", {"strokes": {"reps": 3, "seconds_per_rep": 2}})]}
+    ],
+)
+"""A session of a few seconds with a silent working period, for real-time checks."""
 
 
 def test_the_gate_is_closed_while_coach_speaks_and_for_its_tail() -> None:
@@ -96,11 +107,12 @@ def test_listening_keeps_every_cue_on_time(
     """A real-time session recorded to WAV while the recognizer hears a recording (a phrase
     that is no command, and noise): every cue where it belongs, none more than 5 ms late."""
     env = _env(tmp_path)
-    routine = write_routine(RECORDED, "recorded.yaml")
+    routine = write_routine(SHORT, "short.yaml")
     options = ("--engine", "fake", "--verbosity", "brief", "--rate", "220")
     shown = _show(routine, env, *options)
     said = tmp_path / "said.wav"
-    command_recording(said, [(1.0, "coach yes"), (4.0, "coach well")], length_s=30, snr_db=15)
+    said_at = [(0.5, "coach yes"), (shown["total_seconds"] - 4.0, "coach well")]
+    command_recording(said, said_at, length_s=shown["total_seconds"] + 2, snr_db=15)
     output, wav = _record(routine, env, tmp_path, (*options, "--listen-from", str(said)))
     _check_recording(output, wav, shown)
     worst = re.search(r"worst (-?[\d.]+) ms late", output)
@@ -192,3 +204,92 @@ def test_session_audio_with_no_command_triggers_nothing(session: tuple) -> None:
     result = measure(audio, spans, [], snr_db=SNR_DB, length_s=600)
     assert result.minutes == 10
     assert result.false_triggers == 0, result
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--json"], "error: --json needs --dry-run"),
+        (["--dry-run", "--listen"], "error: --listen with --dry-run needs --listen-from FILE.wav"),
+        (["--dry-run", "--listen-from", "nowhere.wav"], "error: --listen-from: no such file"),
+    ],
+)
+def test_listening_options_misused_are_one_line(args: list[str], message: str) -> None:
+    result = _coach("play", "lower-back", "--engine", "fake", *args)
+    assert result.returncode != 0
+    assert result.stderr.startswith(message), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_screen_lists_the_phrases_and_what_was_heard(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from coach.handsfree import VoiceControl, WatchedSink
+    from coach.listen.recognizer import Heard
+    from coach.play.clock import FakeClock
+    from coach.play.screen import render_screen
+    from coach.play.session import Session
+    from coach.play.sinks import NullSink
+    from coach.play.view import screen_state
+    from coach.render import RenderedTimeline
+
+    clock = FakeClock()
+    sink = WatchedSink(NullSink(), SpeakingSchedule())
+    control = VoiceControl(sink, clock)
+    assert "coach" in control.line() and "heard" not in control.line()
+    rendered = _rendered_fake(tmp_path)
+    assert isinstance(rendered, RenderedTimeline)
+    session = Session(rendered, clock, sink)
+    control.session = session
+    control.on_heard(Heard(VoiceCommand.NEXT, "coach next", 0.0, 0.1))
+    console = Console(width=100, record=True)
+    console.print(render_screen(screen_state(rendered, session.snapshot(), control.line())))
+    text = console.export_text()
+    assert "heard: next" in text and '"coach" + pause' in text
+
+
+def _rendered_fake(folder: Path) -> object:
+    import tempfile
+
+    from coach.render import ClipRenderer, render_timeline
+    from coach.routine.lexicon import base_lexicon
+    from coach.routine.loader import load_routine
+    from coach.speech.base import SpeechSettings
+    from coach.speech.cache import ClipCache
+    from coach.speech.engines import get_engine
+    from coach.timeline.model import TimelineOptions
+
+    routine = load_routine("lower-back")
+    cache = ClipCache(Path(tempfile.mkdtemp(prefix="coach-listen-test-")))
+    renderer = ClipRenderer(get_engine("fake"), SpeechSettings(), cache, base_lexicon())
+    return render_timeline(routine, TimelineOptions(), renderer)
+
+
+def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
+    import time
+
+    from coach.listen.corpus import write_wav
+    from coach.listen.sources import FileSource
+
+    path = tmp_path / "half.wav"
+    write_wav(path, np.full(24_000, 1000.0), rate_hz=48_000)  # 0.5 s at 48 kHz
+    for realtime in (True, False):
+        source = FileSource(path, realtime=realtime)
+        began = time.monotonic()
+        source.open(time.monotonic)
+        chunks = list(source.chunks())
+        took = time.monotonic() - began
+        assert sum(len(c.samples) for c in chunks) == 8_000  # 16 kHz
+        assert chunks[0].start_s == pytest.approx(began, abs=0.01)
+        assert chunks[-1].end_s == pytest.approx(began + 0.5, abs=0.01)
+        assert (0.45 <= took <= 1.5) if realtime else took < 0.2
+
+
+def test_no_microphone_is_a_listen_error() -> None:
+    from coach.listen.sources import DeviceSource, ListenError
+
+    if microphones()[1]:
+        pytest.skip("this machine has a microphone")
+    with pytest.raises(ListenError) as raised:
+        DeviceSource().open(lambda: 0.0)
+    assert raised.value.message == NO_MICROPHONE
