@@ -431,11 +431,11 @@ def play_command(
         screen = sink is None and _out().is_terminal
         ears = _ears(listen, hear_from)
         source = _live_source(routine, options, engine, voice, volume)
+        clock = MonotonicClock()
+        hooks = {} if ears is None else _voice_hooks(ears, audio, clock, screen)
+        audio = hooks.pop("sink", audio)
+        control = hooks.pop("control", None)
         try:
-            clock = MonotonicClock()
-            hooks = {} if ears is None else _voice_hooks(ears, audio, clock, screen)
-            audio = hooks.pop("sink", audio)
-            control = hooks.pop("control", None)
             report = play(
                 source, clock, audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue, **hooks,
@@ -445,6 +445,8 @@ def play_command(
         except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
             if show_report:
                 _print_report(stopped.report, process_start())
+                if control is not None:
+                    _print_listening(hooks["controls"], control)
             raise
         finally:
             if isinstance(source, TimelineStream):

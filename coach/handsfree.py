@@ -58,6 +58,18 @@ def session_command(voice: VoiceCommand, paused: bool) -> Command | None:
     return _TO_COMMAND[voice]
 
 
+MAX_GATED_SOUND_S = 2.0
+"""Sounds with no words (ticks, chimes, the acknowledgement) are gated up to this long; longer
+ones (the near-silent noise that wakes a speaker, a music bed) play all the time and would make
+the recognizer deaf for good."""
+
+
+def gated(cue: Cue, length_s: float) -> bool:
+    """Whether the recognizer is deaf while this sound plays: coach's words always; a sound
+    with no words only when it is short."""
+    return bool(cue.text.strip()) or length_s <= MAX_GATED_SOUND_S
+
+
 class WatchedSink:
     """An :class:`~coach.play.base.AudioSink` that tells ``schedule`` when coach is heard."""
 
@@ -75,10 +87,12 @@ class WatchedSink:
         self.sink.open(sample_rate_hz, clock)
 
     def play(self, sound: Sound) -> None:
-        """Play, and mark the sound's stretch as coach speaking."""
+        """Play, and mark the sound's stretch as coach speaking if it is gated."""
         assert self.clock is not None
-        start = max(sound.onset, self.clock.now())
-        self.schedule.add(start, start + len(sound.samples) / self.rate_hz)
+        length_s = len(sound.samples) / self.rate_hz
+        if gated(sound.cue, length_s):
+            start = max(sound.onset, self.clock.now())
+            self.schedule.add(start, start + length_s)
         self.sink.play(sound)
 
     def stop(self) -> None:

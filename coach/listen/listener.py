@@ -15,6 +15,7 @@ import contextlib
 import logging
 import math
 import multiprocessing
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -57,11 +58,18 @@ class ListenStats:
 
 
 def _decode(requests: Connection, results: Connection) -> None:  # pragma: no cover - child
-    """The child process: decode what arrives, send back what is heard, then the cost."""
+    """The child process: decode what arrives, send back what is heard, then the cost.
+
+    Ctrl-C in a terminal reaches the whole process group: the child ignores it and ends when
+    the session (which does handle it) closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     recognizer = Recognizer()
     results.send("ready")
     while True:
-        message = requests.recv()
+        try:
+            message = requests.recv()
+        except (EOFError, OSError):  # the session's process is gone
+            return
         if message is None:
             break
         start_s, pcm = message
@@ -113,11 +121,15 @@ class Listener:
         if self._results.recv() != "ready":  # pragma: no cover - the child failed to start
             raise RuntimeError("the recognizer process did not start")
         self._started = time.monotonic()
-        self.source.open(self.now)
-        for target, name in ((self._feed, "coach-listen-feed"), (self._hear, "coach-listen")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        try:
+            self.source.open(self.now)
+            for target, name in ((self._feed, "coach-listen-feed"), (self._hear, "coach-listen")):
+                thread = threading.Thread(target=target, name=name, daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -117,6 +117,11 @@ class FileSource:
         self._closed = threading.Event()
 
     @property
+    def started_s(self) -> float:
+        """Clock time of the recording's first sample (once opened)."""
+        return self._started
+
+    @property
     def duration_s(self) -> float:
         """Length of the recording."""
         return len(self.samples) / RATE_HZ

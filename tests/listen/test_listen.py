@@ -293,3 +293,42 @@ def test_no_microphone_is_a_listen_error() -> None:
     with pytest.raises(ListenError) as raised:
         DeviceSource().open(lambda: 0.0)
     assert raised.value.message == NO_MICROPHONE
+
+
+def test_words_and_short_sounds_are_gated_long_wordless_ones_are_not() -> None:
+    from coach.handsfree import gated
+    from coach.timeline.model import Cue, CueKind
+
+    assert gated(Cue(0, 3000, CueKind.INSTRUCTION, 1, "Glide up."), 3.0)
+    assert gated(Cue(0, 120, CueKind.CHIME, None, ""), 0.12)  # a chime, a tick, the chime
+    assert not gated(Cue(0, 30_000, CueKind.TICK, None, ""), 30.0)  # waking noise, music
+
+
+def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_path: Path) -> None:
+    """The real-time path (a recording paced like a microphone, the recognizer in its own
+    process): the phrase is acted on within 700 ms of its end, and the cost is reported."""
+    import threading
+    import time
+
+    from coach.listen.listener import Listener
+    from coach.listen.recognizer import Heard
+    from coach.listen.sources import FileSource
+
+    path = tmp_path / "next.wav"
+    placed = command_recording(path, [(0.5, "coach next")], length_s=2.5, snr_db=20)
+    heard: list[tuple[float, Heard]] = []
+    done = threading.Event()
+
+    def on_heard(phrase: Heard) -> None:
+        heard.append((time.monotonic(), phrase))
+        done.set()
+
+    source = FileSource(path)
+    listener = Listener(source, SpeakingSchedule(), on_heard)
+    with listener:
+        assert done.wait(10)
+        time.sleep(max(0.0, source.started_s + 2.7 - time.monotonic()))  # to its end
+    assert [h.command for _, h in heard] == [VoiceCommand.NEXT]
+    acted_at, _ = heard[0]
+    assert 0 < acted_at - (source.started_s + placed[0].end_s) <= 0.7
+    assert listener.stats is not None and 0 < listener.stats.real_time_factor < 0.5
