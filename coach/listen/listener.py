@@ -118,8 +118,6 @@ class Listener:
         self._process.start()
         child_requests.close()
         child_results.close()
-        if self._results.recv() != "ready":  # pragma: no cover - the child failed to start
-            raise RuntimeError("the recognizer process did not start")
         self._started = time.monotonic()
         try:
             self.source.open(self.now)
@@ -155,6 +153,8 @@ class Listener:
         try:
             while True:
                 message = self._results.recv()
+                if message == "ready":
+                    continue
                 if isinstance(message, Heard):
                     try:
                         self.on_heard(message)
