@@ -527,7 +527,7 @@ def _dry_run_listening(rendered: RenderedTimeline, hear_from: Path, as_json: boo
     holder: list[Session] = []
 
     def ended() -> None:  # paused when the recording ended: nothing can resume the session
-        emit({"t": round(clock.now(), 3), "event": "end of recording while paused"})
+        emit({"t": control.since(clock.now()), "event": "end of recording while paused"})
         holder[0].command(Command.QUIT)
 
     clock = ListeningClock(

@@ -109,8 +109,9 @@ class WatchedSink:
 class VoiceControl:
     """Acts on heard phrases: commands the session, acknowledges, records events.
 
-    ``emit`` receives every event (cue, heard, and what the session did) as a dict with its
-    clock time ``t`` in seconds.
+    ``emit`` receives every event (heard, and what the session did) as a dict with its time
+    ``t`` in seconds since the control was made (just before the session starts; on a dry
+    run's simulated clock, session time itself).
     """
 
     def __init__(
@@ -126,11 +127,16 @@ class VoiceControl:
         self.acknowledge = acknowledge
         self.emit = emit or (lambda event: None)
         self.session: Session | None = None
+        self.origin_s = clock.now()
         self.last_heard = ""
         self.latencies_s: list[float] = []
         """For each phrase acted on: from the end of the phrase to the command (seconds)."""
         self._lock = threading.Lock()
         self._from_voice: deque[Command] = deque()
+
+    def since(self, clock_s: float) -> float:
+        """Seconds from the start to ``clock_s``, as events give them."""
+        return round(clock_s - self.origin_s, 3)
 
     def line(self) -> str:
         """The screen's voice line: the phrases, and the last one heard."""
@@ -145,8 +151,8 @@ class VoiceControl:
         command = session_command(heard.command, session.snapshot().paused)
         self.last_heard = heard.command.value
         self.emit({
-            "t": round(now, 3), "event": "heard", "phrase": heard.phrase,
-            "command": heard.command.value, "phrase_end_s": round(heard.end_s, 3),
+            "t": self.since(now), "event": "heard", "phrase": heard.phrase,
+            "command": heard.command.value, "phrase_end_s": self.since(heard.end_s),
             "acted": command is not None,
         })  # fmt: skip
         if command is None:
@@ -155,14 +161,14 @@ class VoiceControl:
             self.latencies_s.append(now - heard.end_s)
             self._from_voice.append(command)
         if command is Command.QUIT:
-            self.emit({"t": round(now, 3), "event": "quit"})
+            self.emit({"t": self.since(now), "event": "quit"})
         session.command(command)
 
     def on_command(self, command: Command, snapshot: Snapshot) -> None:
         """The session acted on ``command`` (its thread): record it, acknowledge a voice one."""
         now = self.clock.now()
         event = "resume" if command is Command.PAUSE and not snapshot.paused else command.value
-        self.emit({"t": round(now, 3), "event": event, "position_ms": snapshot.position_ms})
+        self.emit({"t": self.since(now), "event": event, "position_ms": snapshot.position_ms})
         with self._lock:
             voiced = bool(self._from_voice) and self._from_voice[0] is command
             if voiced:
