@@ -382,7 +382,9 @@ def bench_listen(routine: str, engine: str, seconds: float) -> None:
         worst = re.search(r"worst (-?[\d.]+) ms late", out)
         print(f"{name:10} worst cue {worst.group(1) if worst else '?'} ms late")
         for line in out.splitlines():
-            if line.startswith(("listening:", "voice commands:")) or "voice " in line:
+            row = re.match(r"\s*([\d.]+)\s+([\d.]+)\s+(-?[\d.]+)\s+(.*)", line)
+            late = row is not None and float(row.group(3)) > 5
+            if line.startswith(("listening:", "voice commands:")) or "voice " in line or late:
                 print(f"{'':10} {line.strip()}")
         if worst is None:
             print(err[-500:])

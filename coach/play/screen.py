@@ -153,6 +153,9 @@ def _quiet(state: ScreenState) -> Text:
     if state.step_left_s is not None:
         line.append(f" · {clock_text(state.step_left_s)} left")
     line.append(f" · session {clock_text(state.session_left_s)}")
+    heard = state.voice.rpartition("heard: ")[2] if "heard: " in state.voice else ""
+    if heard:
+        line.append(f" · heard: {heard}")
     return line
 
 

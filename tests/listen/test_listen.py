@@ -332,3 +332,18 @@ def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_pat
     acted_at, _ = heard[0]
     assert 0 < acted_at - (source.started_s + placed[0].end_s) <= 0.7
     assert listener.stats is not None and 0 < listener.stats.real_time_factor < 0.5
+
+
+def test_the_quiet_screen_says_what_was_heard() -> None:
+    from dataclasses import replace
+
+    from coach.play.screen import ScreenState, render_screen
+
+    state = ScreenState(
+        routine_title="R", section="", step_number=1, step_total=2, step_title="Glide",
+        instruction="Glide.", work_rep=None, work_reps=None, work_fraction=None,
+        step_left_s=10.0, session_left_s=60.0, next_title=None, paused=False, finished=False,
+    )  # fmt: skip
+    assert "heard" not in str(render_screen(state, quiet=True))
+    heard = replace(state, voice='voice: "coach" + pause   heard: next')
+    assert str(render_screen(heard, quiet=True)).endswith("· heard: next")
