@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-    from coach.play.base import AudioSink
+    from coach.listen.sources import MicSource
+    from coach.play.base import AudioSink, Clock
     from coach.play.session import Onset, SessionReport
     from coach.render import ClipRenderer, RenderedTimeline, TimelineStream
     from coach.routine.model import Routine
@@ -413,6 +414,24 @@ def play_command(
             help="Near-silent lead before each cue so Bluetooth speakers wake up (0-2000; 0: off).",
         ),
     ] = 300,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen",
+            help='Obey voice commands from the microphone: "coach pause", "coach next"...',
+        ),
+    ] = False,
+    listen_from: Annotated[
+        str | None,
+        typer.Option(
+            "--listen-from",
+            help="Hear voice commands from FILE.wav as if from the microphone (implies --listen).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="With --dry-run: every cue and voice command as a JSON line."),
+    ] = False,
     rate: RateOpt = DEFAULT_RATE_WPM,
     tempo: TempoOpt = 1.0,
     reps: RepsOpt = 1.0,
@@ -431,7 +450,8 @@ def play_command(
     volume: VolumeOpt = 1.0,
 ) -> None:
     """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
-    left/PgUp/p previous step, r repeat step, q/Esc quit."""
+    left/PgUp/p previous step, r repeat step, q/Esc quit. Voice (--listen): "coach" then
+    pause, resume, next, back, repeat or stop."""
     from coach.ffmpeg import find_ffmpeg
     from coach.play.clock import FakeClock, MonotonicClock, process_start
     from coach.play.live import play
@@ -446,34 +466,170 @@ def play_command(
         rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause,
         pulse, chimes,
     )  # fmt: skip
+    if as_json and not dry_run:
+        raise OptionError("--json needs --dry-run")
+    hear_from = Path(listen_from) if listen_from is not None else None
+    if dry_run and listen and hear_from is None:
+        raise OptionError("--listen with --dry-run needs --listen-from FILE.wav (no microphone)")
     needs_ffmpeg = music is not None and music != "ambient"
     bed = _music(music, music_level, find_ffmpeg() if needs_ffmpeg else None)
     interactive = sys.stdin.isatty() and not dry_run
-    if dry_run:
+    if dry_run and hear_from is not None:
+        rendered = _prepare(routine, options, engine, voice, volume)[2]
+        report = _dry_run_listening(rendered, hear_from, as_json)
+    elif dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]
         report = play(
-            rendered, FakeClock(), NullSink(), keys=False, screen=False, on_cue=_echo_cue
+            rendered, FakeClock(), NullSink(), keys=False, screen=False,
+            on_cue=_json_cue if as_json else _echo_cue,
         )  # fmt: skip
     else:
         audio = _live_sink(output, sink, preroll_ms)
         screen = sink is None and _out().is_terminal
+        ears = _ears(listen, hear_from)
         source = _live_source(routine, options, engine, voice, volume)
         samples = output == "device"  # the system voice plays text, not samples
+        clock = MonotonicClock()
+        hooks = {} if ears is None else _voice_hooks(ears, audio, clock, screen)
+        audio = hooks.pop("sink", audio)
+        control = hooks.pop("control", None)
         try:
             report = play(
-                source, MonotonicClock(), audio, keys=interactive, screen=screen,
+                source, clock, audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue,
-                sound=samples, music=bed if samples else None,
+                sound=samples, music=bed if samples else None, **hooks,
             )  # fmt: skip
+            if show_report and control is not None:
+                _print_listening(hooks["controls"], control)
         except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
             if show_report:
                 _print_report(stopped.report, process_start())
+                if control is not None:
+                    _print_listening(hooks["controls"], control)
             raise
         finally:
             if isinstance(source, TimelineStream):
                 source.close()
     if show_report:
         _print_report(report, None if dry_run else process_start())
+
+
+def _ears(listen: bool, hear_from: Path | None) -> MicSource | None:
+    """What to listen with: the recording, the microphone, or (no microphone) nothing, said in
+    one line."""
+    from coach.listen.sources import NO_MICROPHONE, DeviceSource, FileSource, microphones
+
+    if hear_from is not None:
+        return FileSource(hear_from, realtime=True)
+    if not listen:
+        return None
+    try:
+        _, found = microphones()
+    except CoachError:
+        found = ()
+    if not found:
+        typer.echo(f"coach: {NO_MICROPHONE}", err=True)
+        return None
+    return DeviceSource()
+
+
+def _voice_hooks(ears: MicSource, audio: AudioSink, clock: Clock, screen: bool) -> dict[str, Any]:
+    """The sink, controls and screen line that make a live session obey voice commands."""
+    from coach.handsfree import VoiceControl, WatchedSink
+    from coach.listen.gate import SpeakingSchedule
+    from coach.listen.listener import Listener
+
+    schedule = SpeakingSchedule()
+    watched = WatchedSink(audio, schedule)
+    control = VoiceControl(watched, clock, emit=None if screen else _echo_event)
+
+    def attach(session: Any) -> None:
+        control.session = session
+
+    return {
+        "sink": watched, "controls": Listener(ears, schedule, control.on_heard, clock.now),
+        "on_session": attach, "on_command": control.on_command, "voice_line": control.line,
+        "control": control,
+    }  # fmt: skip
+
+
+def _print_listening(listener: Any, control: Any) -> None:
+    """``--report`` with voice commands: what listening cost, and how fast commands acted."""
+    stats = listener.stats
+    if stats is not None:
+        typer.echo(
+            f"listening: recognizer {100 * stats.cpu_share:.1f}% of one core, real-time factor "
+            f"{stats.real_time_factor:.3f} ({stats.audio_s:.0f} s of audio decoded)"
+        )
+    if control.latencies_s:
+        worst = max(control.latencies_s)
+        typer.echo(
+            f"voice commands: {len(control.latencies_s)} acted on, at most {worst * 1000:.0f} ms"
+            " after the end of the phrase"
+        )
+
+
+def _dry_run_listening(rendered: RenderedTimeline, hear_from: Path, as_json: bool) -> SessionReport:
+    """``--dry-run --listen-from``: the recording heard in step with the simulated clock."""
+    from coach.handsfree import VoiceControl, WatchedSink
+    from coach.listen.gate import SpeakingSchedule
+    from coach.listen.listener import ListeningClock
+    from coach.listen.sources import FileSource
+    from coach.play.base import Command
+    from coach.play.live import play
+    from coach.play.session import Session
+    from coach.play.sinks import NullSink
+
+    schedule = SpeakingSchedule()
+    watched = WatchedSink(NullSink(), schedule)
+    emit = _json_line if as_json else _echo_event
+    holder: list[Session] = []
+
+    def ended() -> None:  # paused when the recording ended: nothing can resume the session
+        emit({"t": control.since(clock.now()), "event": "end of recording while paused"})
+        holder[0].command(Command.QUIT)
+
+    clock = ListeningClock(
+        FileSource(hear_from, realtime=False), schedule, lambda h: control.on_heard(h), ended
+    )
+    control = VoiceControl(watched, clock, acknowledge=True, emit=emit)
+
+    def attach(session: Session) -> None:
+        control.session = session
+        holder.append(session)
+
+    return play(
+        rendered, clock, watched, keys=False, screen=False,
+        on_cue=_json_cue if as_json else _echo_cue, on_command=control.on_command,
+        on_session=attach,
+    )  # fmt: skip
+
+
+def _json_line(event: dict[str, Any]) -> None:
+    typer.echo(json.dumps(event, ensure_ascii=False))
+
+
+def _json_cue(onset: Onset) -> None:
+    """``--dry-run --json``: one line for a cue as it is played."""
+    cue = onset.cue
+    _json_line({
+        "t": round(onset.actual, 3), "event": "cue", "start_ms": cue.start_ms,
+        "kind": str(cue.kind), "text": cue.text,
+    })  # fmt: skip
+
+
+def _echo_event(event: dict[str, Any]) -> None:
+    """One line for a voice event (without a screen)."""
+    from coach import present
+
+    if event["event"] == "heard":
+        done = "" if event["acted"] else " (nothing to do)"
+        line = f"heard: {event['command']} ({event['phrase']!r}){done}"
+    elif "position_ms" in event:
+        line = f"{event['event']} -> {present.clock(event['position_ms'])}"
+    else:
+        line = str(event["event"])
+    typer.echo(f"{present.clock(round(event['t'] * 1000)):>7}  {'voice':12} {line}")
 
 
 def _echo_cue(onset: Onset) -> None:

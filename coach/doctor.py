@@ -30,7 +30,8 @@ class DoctorCheck:
 
 
 def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
-    """Check eSpeak NG, pyttsx3, its voices, Piper, ffmpeg, an audio output device, the cache."""
+    """Check eSpeak NG, pyttsx3, its voices, Piper, ffmpeg, an audio output device, a
+    microphone (voice commands), the cache."""
     checks = [
         _check("eSpeak NG", _espeak_detail),
         _check("pyttsx3", _pyttsx3_detail),
@@ -39,6 +40,7 @@ def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
         _check("voice", _default_voice_detail),
         _check("ffmpeg", _ffmpeg_detail),
         _check("audio output", _audio_output_detail),
+        _check("microphone", _microphone_detail),
     ]
     if cache is not None:
         checks.append(_check("clip cache", lambda: _cache_detail(cache)))
@@ -120,6 +122,18 @@ def _audio_output_detail() -> str:
     if not devices:
         raise EngineError(f"no sound device found (backend {backend})", hint=NO_DEVICE_HINT)
     return f"{backend}: {', '.join(devices)}"
+
+
+def _microphone_detail() -> str:
+    from coach.listen.sources import microphones
+
+    backend, found = microphones()
+    if not found:
+        raise EngineError(
+            f"no microphone found (backend {backend})",
+            hint="voice commands (coach play --listen) are off; keys still work",
+        )
+    return f"{backend}: {', '.join(found)} (coach play --listen)"
 
 
 def _piper_detail() -> str:

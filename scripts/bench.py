@@ -2,7 +2,7 @@
 """Measure export speed against a floor measured in the same run.
 
     python scripts/bench.py [--routine full-back] [--engines auto,pyttsx3] [--repeat 3]
-                            [--only startup,export,live,serve]
+                            [--only startup,export,live,serve,listen]
 
 Scenarios, each run end to end as a user would (a fresh ``coach export`` process):
 
@@ -34,6 +34,13 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   before and at its peak. The floor is Python's own ``http.server`` (threads) serving the same
   files, with the page saved as a file, under the same load. Target: page p95 under 100 ms
   while the downloads run; memory flat (files are streamed, never read whole).
+- **listen**: the first ``--listen-seconds`` (150) of a real-time ``coach play --sink FILE.wav``
+  session (stopped with Ctrl-C), without listening and with ``--listen-from`` a recording of
+  "coach pause" in the first silence of 3 s (``coach show --json`` says where) and "coach
+  resume" 3 s later, at 15 dB SNR: the worst cue lateness of both (target: every cue within
+  5 ms), the recognizer's share of one core and its real-time factor (processor seconds per
+  second of audio decoded), and how long after the end of each phrase the session acted on it
+  (target: 700 ms);
 - **start-up**: ``coach --version``, ``coach list`` and ``coach show ROUTINE --json`` with a
   warm cache, against the floor of a bare ``python -c pass`` (the interpreter's own start).
   Target: ``--version`` under 0.3 s on an idle 2-core machine.
@@ -163,14 +170,15 @@ def main() -> None:
     parser.add_argument("--live-seconds", type=float, default=8.0)
     parser.add_argument(
         "--only",
-        default="startup,export,live,serve",
-        help="comma-separated scenario groups to run: startup, export, live, serve",
+        default="startup,export,live,serve,listen",
+        help="comma-separated scenario groups to run: startup, export, live, serve, listen",
     )
+    parser.add_argument("--listen-seconds", type=float, default=150.0)
     args = parser.parse_args()
     from coach.speech.piper_engine import piper_installed  # what --engine auto decides by
 
     groups = set(args.only.split(","))
-    if unknown := groups - {"startup", "export", "live", "serve"}:
+    if unknown := groups - {"startup", "export", "live", "serve", "listen"}:
         sys.exit(f"--only: unknown group(s) {', '.join(sorted(unknown))}")
     if "startup" in groups:
         bench_startup(args.routine, args.repeat)
@@ -185,6 +193,8 @@ def main() -> None:
             bench(args.routine, engine, args.repeat, naive=naive)
         if "live" in groups:
             bench_live(args.routine, engine, args.repeat, args.live_seconds)
+        if "listen" in groups:
+            bench_listen(args.routine, engine, args.listen_seconds)
 
 
 def bench_startup(routine: str, repeat: int) -> None:
@@ -499,6 +509,60 @@ def bench_live(routine: str, engine: str, repeat: int, seconds: float) -> None:
         worst = max(w for _f, w in measured)
         print(f"{name:16} {first:12.2f} {worst:14.1f}")
     print("targets: first cue within 1 s of launch, no cue late\n")
+
+
+def bench_listen(routine: str, engine: str, seconds: float) -> None:
+    """A real-time session into a WAV, without and with voice commands from a recording."""
+    import json
+    import signal
+
+    from coach.listen.corpus import command_recording, gaps, speech_spans
+
+    coach = [sys.executable, "-m", "coach"]
+    shown = subprocess.run(
+        [*coach, "show", routine, "--engine", engine, "--json"], check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    silent = [
+        g for g in gaps(speech_spans(json.loads(shown.stdout)), seconds, 0.3) if g[1] - g[0] >= 3
+    ]
+    if not silent:
+        print(f"listen: no silent gap of 3 s in the first {seconds:g} s of {routine}")
+        return
+    # "coach pause" in the first silence, "coach resume" 2 s later: the session goes on after.
+    at = silent[0][0] + 0.5
+    with tempfile.TemporaryDirectory(prefix="coach-bench-listen-") as scratch:
+        said = Path(scratch) / "said.wav"
+        placed = command_recording(
+            said, [(at, "coach pause"), (at + 3.0, "coach resume")], length_s=seconds, snr_db=15
+        )  # fmt: skip
+        rows = []
+        for name, extra in (("without", []), ("listening", ["--listen-from", str(said)])):
+            wav = Path(scratch) / f"{name}.wav"
+            command = [*coach, "play", routine, "--engine", engine, "--sink", str(wav),
+                       "--report", *extra]  # fmt: skip
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                text=True,
+            )  # fmt: skip
+            time.sleep(seconds)
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)
+            rows.append((name, out, err))
+    ends = ", ".join(f"{p.end_s:.2f}" for p in placed)
+    print(f"listen, routine {routine}, engine {engine}, first {seconds:g} s in real time; "
+          f"phrases end at {ends} s of the recording")  # fmt: skip
+    for name, out, err in rows:
+        worst = re.search(r"worst (-?[\d.]+) ms late", out)
+        print(f"{name:10} worst cue {worst.group(1) if worst else '?'} ms late")
+        for line in out.splitlines():
+            row = re.match(r"\s*([\d.]+)\s+([\d.]+)\s+(-?[\d.]+)\s+(.*)", line)
+            late = row is not None and float(row.group(3)) > 5
+            if line.startswith(("listening:", "voice commands:")) or "voice " in line or late:
+                print(f"{'':10} {line.strip()}")
+        if worst is None:
+            print(err[-500:])
+    print("targets: every cue within 5 ms with listening; action within 700 ms of the phrase\n")
 
 
 _RATE = (

@@ -26,7 +26,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("coach.render",),
     ("coach.sound",),
     ("coach.export", "coach.play", "coach.serve", "coach.listen"),
-    ("coach.present", "coach.doctor"),
+    ("coach.present", "coach.doctor", "coach.handsfree"),
     ("coach.cli",),
     ("coach.__main__",),
 )

@@ -46,6 +46,7 @@ def test_doctor_reports_every_check(tmp_path: Path) -> None:
         "voice",
         "ffmpeg",
         "audio output",
+        "microphone",
         "clip cache",
     ]
     assert all(isinstance(check, DoctorCheck) and check.detail for check in checks)
@@ -58,6 +59,11 @@ def test_doctor_reports_every_check(tmp_path: Path) -> None:
     if not has_sound_device():
         assert by_name["audio output"].detail.startswith("no sound device found")
         assert "coach export" in by_name["audio output"].detail
+    from coach.listen.sources import microphones
+
+    assert by_name["microphone"].ok == bool(microphones()[1])
+    if not by_name["microphone"].ok:
+        assert by_name["microphone"].detail.startswith("no microphone found")
 
 
 def test_doctor_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,6 +62,8 @@ class ScreenState:
     """The session has ended."""
     work_kind: str | None = None
     """Kind of the current work ("strokes", "holds", "timed"), naming the repetitions."""
+    voice: str = ""
+    """A line about voice commands (the phrases, and the last one heard), or empty."""
 
 
 def clock_text(seconds: float) -> str:
@@ -122,6 +124,8 @@ def render_screen(state: ScreenState, quiet: bool = False) -> RenderableType:
     if banner is not None:
         parts.extend([Text(), banner])
     parts.extend([Text(), Text(LEGEND, style="dim", justify="center")])
+    if state.voice:
+        parts.append(Text(state.voice, style="dim", justify="center"))
     return Panel(
         Group(*parts),
         title=Text(state.routine_title, style="bold"),
@@ -149,6 +153,9 @@ def _quiet(state: ScreenState) -> Text:
     if state.step_left_s is not None:
         line.append(f" · {clock_text(state.step_left_s)} left")
     line.append(f" · session {clock_text(state.session_left_s)}")
+    heard = state.voice.rpartition("heard: ")[2] if "heard: " in state.voice else ""
+    if heard:
+        line.append(f" · heard: {heard}")
     return line
 
 

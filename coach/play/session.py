@@ -124,11 +124,14 @@ class Session:
         on_cue: Callable[[Onset], None] | None = None,
         sound: bool = False,
         music: Music | None = None,
+        on_command: Callable[[Command, Snapshot], None] | None = None,
     ) -> None:
         """Play ``rendered``; given a stream, first wait until its first cue is known.
 
         With ``sound``, the timeline's pulses and chimes are played too; with ``music``, its
         bed plays under everything (on a sink that has :meth:`set_bed`), ducked under speech.
+        ``on_cue`` is called as each cue is played, ``on_command`` after each command has been
+        acted on (with where the session is then), both on the session's thread.
         """
         self.clock = clock
         self._sound = sound
@@ -137,6 +140,7 @@ class Session:
         self.bed: LiveBed | None = None
         self.sink = sink
         self.on_cue = on_cue
+        self.on_command = on_command
         self._stream = rendered if isinstance(rendered, TimelineStream) else None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -231,12 +235,16 @@ class Session:
     def snapshot(self) -> Snapshot:
         """Where the session is now."""
         with self._lock:
-            return Snapshot(
-                self._position(),
-                self._paused_at is not None,
-                self._finished,
-                waiting=self._stalled_at is not None,
-            )
+            return self._snapshot()
+
+    def _snapshot(self) -> Snapshot:
+        """Where the session is now (caller holds the lock)."""
+        return Snapshot(
+            self._position(),
+            self._paused_at is not None,
+            self._finished,
+            waiting=self._stalled_at is not None,
+        )
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -360,10 +368,15 @@ class Session:
             self._wake.clear()
             pending = list(self._commands)
             self._commands.clear()
+            acted: list[tuple[Command, Snapshot]] = []
             for command in pending:
                 if command is Command.QUIT:
                     return True
                 self._apply(command)
+                acted.append((command, self._snapshot()))
+        if self.on_command is not None:
+            for command, snapshot in acted:
+                self.on_command(command, snapshot)
         return False
 
     def _apply(self, command: Command) -> None:

@@ -15,8 +15,9 @@ _SHOWN_KINDS = frozenset(
 """Cues worth keeping on screen: what to do, not "Begin." or a count."""
 
 
-def screen_state(rendered: RenderedTimeline, snapshot: Snapshot) -> ScreenState:
-    """The screen for ``snapshot``: step, instruction, repetition, time left, next step."""
+def screen_state(rendered: RenderedTimeline, snapshot: Snapshot, voice: str = "") -> ScreenState:
+    """The screen for ``snapshot``: step, instruction, repetition, time left, next step (and
+    ``voice``, a line about voice commands)."""
     timeline = rendered.timeline
     position = snapshot.position_ms
     steps = timeline.steps
@@ -53,4 +54,5 @@ def screen_state(rendered: RenderedTimeline, snapshot: Snapshot) -> ScreenState:
         paused=snapshot.paused,
         finished=snapshot.finished,
         work_kind=kind,
+        voice=voice,
     )

@@ -1,0 +1,192 @@
+"""An offline command recognizer: pocketsphinx with the en-US model its wheel ships.
+
+Two stages. A keyword spotter listens all the time for the wake word "coach" (cheap: a few
+percent of one core). When it fires, the recognizer keeps listening for :data:`AFTER_S`, then
+decodes the stretch from :data:`BEFORE_S` before the wake word's end to that moment against a
+small grammar ("coach" and one word; see :func:`coach.listen.phrases.grammar`). Only a command
+word is obeyed. Keyword spotting alone, with a threshold per phrase, was measured first and
+dropped: at a threshold that kept false triggers down it missed most phrases at 15 dB SNR, and
+a loose one confused them ("coach back" fired on "coach pause").
+
+:class:`Recognizer` takes 16 kHz mono audio in chunks, each with the time (on any clock) of its
+first sample. :meth:`Recognizer.gap` forgets everything heard so far: it is called whenever the
+gate closes (coach is speaking), so no phrase can straddle coach's own voice.
+
+pocketsphinx is imported only when a recognizer is made.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from coach.errors import EngineError
+from coach.listen.phrases import (
+    PHRASES,
+    WAKE_THRESHOLD,
+    WAKE_WORD,
+    Phrase,
+    VoiceCommand,
+    grammar,
+    phrase_for,
+)
+
+_LOG = logging.getLogger(__name__)
+
+RATE_HZ = 16_000
+"""The acoustic model's sample rate: every source delivers this."""
+FRAMES_PER_S = 100
+"""pocketsphinx's feature frame rate."""
+BEFORE_S = 0.8
+"""How much audio before the wake word's end the second stage decodes (the wake word itself)."""
+AFTER_S = 0.7
+"""How long after the wake word the second stage waits for the command word."""
+KEEP_S = BEFORE_S + AFTER_S + 0.5
+"""Audio kept for the second stage."""
+REFRACTORY_S = 0.5
+"""After a command, a wake word ending this soon is an echo of the same phrase: ignored."""
+
+Audio = npt.NDArray[np.int16]
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A phrase the recognizer recognized."""
+
+    command: VoiceCommand
+    """What it asks for."""
+    phrase: str
+    """The words."""
+    end_s: float
+    """When the phrase ended, on the clock of the audio fed."""
+    decided_s: float
+    """The time of the end of the chunk after which it was recognized."""
+
+
+def _decoder(**config: Any) -> Any:
+    try:
+        from pocketsphinx import Decoder
+    except ImportError as exc:
+        raise EngineError(
+            f"voice commands need the Python package pocketsphinx ({exc})",
+            hint="pip install pocketsphinx",
+        ) from None
+    return Decoder(samprate=RATE_HZ, loglevel="FATAL", **config)
+
+
+class Recognizer:
+    """Recognizes the command phrases in a stream of 16 kHz mono int16 chunks."""
+
+    def __init__(
+        self, phrases: tuple[Phrase, ...] = PHRASES, wake_threshold: float = WAKE_THRESHOLD
+    ) -> None:
+        self.phrases = phrases
+        handle, path = tempfile.mkstemp(prefix="coach-kws-", suffix=".txt")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as kws:
+                kws.write(f"{WAKE_WORD} /{wake_threshold:.0e}/\n")
+            self._spotter = _decoder(kws=path)
+        finally:
+            os.unlink(path)
+        self._grammar = _decoder()
+        self._grammar.add_jsgf_string("commands", grammar(phrases))
+        self._grammar.activate_search("commands")
+        self._utt_start_s: float | None = None
+        self._kept: list[tuple[float, Audio]] = []
+        self._wake_end_s: float | None = None
+        self._deaf_until_s = -1.0
+        self.wakes = 0
+        """How often the wake word was spotted."""
+        self.cpu_s = 0.0
+        """Processor time spent decoding so far."""
+        self.audio_s = 0.0
+        """Seconds of audio decoded so far."""
+
+    def feed(self, samples: Audio, start_s: float) -> list[Heard]:
+        """Decode ``samples`` whose first sample was heard at ``start_s``; the phrases heard."""
+        if len(samples) == 0:
+            return []
+        began = time.process_time()
+        samples = np.ascontiguousarray(samples, dtype=np.int16)
+        end_s = start_s + len(samples) / RATE_HZ
+        self._keep(samples, start_s)
+        heard: list[Heard] = []
+        if self._wake_end_s is None:
+            self._spot(samples, start_s)
+        if self._wake_end_s is not None and end_s >= self._wake_end_s + AFTER_S:
+            heard = self._decide(self._wake_end_s, end_s)
+            self._wake_end_s = None
+            self._restart_spotter()
+            if heard:  # one phrase, one command: none of its audio may count again
+                self._kept.clear()
+                self._deaf_until_s = end_s + REFRACTORY_S
+        self.cpu_s += time.process_time() - began
+        self.audio_s += len(samples) / RATE_HZ
+        return heard
+
+    def _keep(self, samples: Audio, start_s: float) -> None:
+        self._kept.append((start_s, samples))
+        while self._kept and self._kept[0][0] + len(self._kept[0][1]) / RATE_HZ < (
+            start_s - KEEP_S
+        ):
+            self._kept.pop(0)
+
+    def _spot(self, samples: Audio, start_s: float) -> None:
+        if self._utt_start_s is None:
+            self._spotter.start_utt()
+            self._utt_start_s = start_s
+        self._spotter.process_raw(samples.tobytes())
+        hypothesis = self._spotter.hyp()
+        if hypothesis is None or not hypothesis.hypstr:
+            return
+        end_frame = max((seg.end_frame for seg in self._spotter.seg()), default=None)
+        end_s = start_s + len(samples) / RATE_HZ
+        if end_frame is not None:
+            end_s = min(end_s, self._utt_start_s + (end_frame + 1) / FRAMES_PER_S)
+        if end_s < self._deaf_until_s:
+            self._restart_spotter()
+            return
+        self._wake_end_s = end_s
+        self.wakes += 1
+
+    def _decide(self, wake_end_s: float, decided_s: float) -> list[Heard]:
+        """Decode the kept audio around the wake word; the phrase, if it is a command."""
+        begin_s = wake_end_s - BEFORE_S
+        window = [(s, a) for s, a in self._kept if s + len(a) / RATE_HZ > begin_s]
+        if not window:
+            return []
+        first_s = window[0][0]
+        audio = np.concatenate([a for _, a in window])
+        self._grammar.start_utt()
+        self._grammar.process_raw(audio.tobytes(), full_utt=True)
+        self._grammar.end_utt()
+        hypothesis = self._grammar.hyp()
+        words = hypothesis.hypstr.split() if hypothesis is not None else []
+        phrase = phrase_for(words[-1], self.phrases) if len(words) == 2 else None
+        if phrase is None:
+            _LOG.debug("after the wake word: %r, no command", " ".join(words))
+            return []
+        end_frame = max(
+            (seg.end_frame for seg in self._grammar.seg() if seg.word == phrase.word),
+            default=None,
+        )
+        end_s = decided_s if end_frame is None else first_s + (end_frame + 1) / FRAMES_PER_S
+        return [Heard(phrase.command, phrase.text, min(end_s, decided_s), decided_s)]
+
+    def _restart_spotter(self) -> None:
+        if self._utt_start_s is not None:
+            self._spotter.end_utt()
+            self._utt_start_s = None
+
+    def gap(self) -> None:
+        """Forget what was heard so far (the gate closed)."""
+        self._restart_spotter()
+        self._kept.clear()
+        self._wake_end_s = None

@@ -1,0 +1,349 @@
+"""Voice commands: the gate, the phrase mapping, a session driven by a recording (simulated and
+real time), no microphone, and the measured accuracy of the recognizer on synthetic voices."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.handsfree import session_command
+from coach.listen.corpus import Accuracy, command_recording, measure, speak, speech_spans
+from coach.listen.gate import SpeakingSchedule
+from coach.listen.phrases import PHRASES, VoiceCommand
+from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
+from coach.play.base import Command
+from tests.conftest import minimal_routine, step
+from tests.play.test_play_cli import _check_recording, _env, _record, _show
+
+SHORT = minimal_routine(
+    slug="short",
+    name="Short",
+    safety=[],
+    sections=[
+        {"title": "Back", "steps": [step("Glide", {"strokes": {"reps": 3, "seconds_per_rep": 2}})]}
+    ],
+)
+"""A session of a few seconds with a silent working period, for real-time checks."""
+
+
+def test_the_gate_is_closed_while_coach_speaks_and_for_its_tail() -> None:
+    schedule = SpeakingSchedule(tail_ms=300)
+    schedule.add(10.0, 12.0)
+    assert schedule.speaking(11.0, 11.02)
+    assert schedule.speaking(12.2, 12.22)  # the tail: the room's echo
+    assert not schedule.speaking(12.31, 12.33)
+    assert not schedule.speaking(9.0, 9.98)
+    schedule.add(20.0, 25.0)
+    schedule.cut(21.0)  # paused at 21 s: silent from then on (after the tail)
+    assert schedule.speaking(21.2, 21.22)
+    assert not schedule.speaking(21.4, 24.0)
+
+
+def test_pause_and_resume_only_do_what_they_say() -> None:
+    assert session_command(VoiceCommand.PAUSE, paused=False) is Command.PAUSE
+    assert session_command(VoiceCommand.PAUSE, paused=True) is None
+    assert session_command(VoiceCommand.RESUME, paused=True) is Command.PAUSE
+    assert session_command(VoiceCommand.RESUME, paused=False) is None
+    assert session_command(VoiceCommand.BACK, paused=True) is Command.PREVIOUS
+    assert session_command(VoiceCommand.STOP, paused=False) is Command.QUIT
+
+
+@pytest.fixture(scope="module")
+def commands_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[float]]:
+    """ "coach next" and "coach pause" where lower-back (fake engine) is silent."""
+    path = tmp_path_factory.mktemp("commands") / "commands.wav"
+    placed = command_recording(
+        path, [(71.3, "coach next"), (140.0, "coach pause")], length_s=150
+    )  # fmt: skip
+    return path, [p.end_s for p in placed]
+
+
+def _coach(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coach", *args], capture_output=True, text=True, env=env,
+        timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_a_recording_drives_a_dry_run_and_json_says_when(
+    commands_wav: tuple[Path, list[float]],
+) -> None:
+    wav, ends = commands_wav
+    result = _coach(
+        "play", "lower-back", "--engine", "fake", "--dry-run", "--json", "--listen-from", str(wav)
+    )
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    voice = [e for e in events if e["event"] != "cue"]
+    assert [e["event"] for e in voice] == [
+        "heard", "next", "heard", "pause", "end of recording while paused",
+    ]  # fmt: skip
+    heard_next, jump, heard_pause, pause, _ = voice
+    assert heard_next["phrase"] == "coach next" and heard_pause["phrase"] == "coach pause"
+    for heard, end in ((heard_next, ends[0]), (heard_pause, ends[1])):
+        assert 0 <= heard["t"] - end <= 0.7  # acted on within 700 ms of the phrase's end
+    shown = json.loads(_coach("show", "lower-back", "--engine", "fake", "--json").stdout)
+    step_one = next(c for c in shown["cues"] if c["step"] == 1)
+    assert jump["t"] == heard_next["t"]
+    # next, before step 1: to the start of step 1 (its section's words come first)
+    assert jump["position_ms"] <= round(step_one["start"] * 1000)
+    cues_after = [e for e in events if e["event"] == "cue" and e["t"] >= jump["t"]]
+    assert cues_after[0]["start_ms"] == jump["position_ms"]
+    assert not [e for e in events if e["event"] == "cue" and e["t"] > pause["t"]]
+    # session time = recording time: the pause lands where the recording says it
+    assert pause["t"] == heard_pause["t"] and abs(pause["t"] - ends[1]) <= 0.7
+
+
+def test_listening_keeps_every_cue_on_time(
+    write_routine: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A real-time session recorded to WAV while the recognizer hears a recording (a phrase
+    that is no command, and noise): every cue where it belongs, none more than 5 ms late."""
+    env = _env(tmp_path)
+    routine = write_routine(SHORT, "short.yaml")
+    options = ("--engine", "fake", "--verbosity", "brief", "--rate", "220")
+    shown = _show(routine, env, *options)
+    said = tmp_path / "said.wav"
+    said_at = [(0.5, "coach yes"), (shown["total_seconds"] - 4.0, "coach well")]
+    command_recording(said, said_at, length_s=shown["total_seconds"] + 2, snr_db=15)
+    output, wav = _record(routine, env, tmp_path, (*options, "--listen-from", str(said)))
+    _check_recording(output, wav, shown)
+    worst = re.search(r"worst (-?[\d.]+) ms late", output)
+    assert worst and float(worst.group(1)) <= 5, output
+
+
+def test_listen_without_a_microphone_says_so_in_one_line_and_plays_on(tmp_path: Path) -> None:
+    if microphones()[1]:
+        pytest.skip("this machine has a microphone")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "coach", "play", "lower-back", "--engine", "fake", "--listen",
+         "--sink", "null"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        first_cue = process.stdout.readline()  # the session runs
+        assert "A gentle massage for the lower back." in first_cue
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=10)
+    assert errors.strip().splitlines()[0] == f"coach: {NO_MICROPHONE}"
+    assert "Traceback" not in errors
+
+
+# --- measured accuracy ---------------------------------------------------------------------
+
+SNR_DB = 15.0
+
+
+@pytest.fixture(scope="module")
+def session(
+    tmp_path_factory: pytest.TempPathFactory, real_voice_cache: Path
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """lower-back as a session plays it with the default voice, and when coach speaks."""
+    import os
+
+    folder = tmp_path_factory.mktemp("session")
+    env = {**os.environ, "XDG_CACHE_HOME": str(real_voice_cache)}
+    exported = _coach("export", "lower-back", "--format", "wav", "--out", str(folder), env=env)
+    assert exported.returncode == 0, exported.stderr
+    shown = _coach("show", "lower-back", "--json", env=env)
+    return read_wav(folder / "lower-back.wav"), speech_spans(json.loads(shown.stdout))
+
+
+@pytest.fixture(scope="module")
+def spoken() -> list:
+    return speak([p.text for p in PHRASES])
+
+
+def _hits(session: tuple, clips: list) -> Accuracy:
+    audio, spans = session
+    return measure(audio, spans, clips, snr_db=SNR_DB, length_s=len(audio) / 16_000)
+
+
+@pytest.mark.slow
+def test_piper_commands_at_15_db_are_heard(session: tuple, spoken: list) -> None:
+    """Piper's voice at 3 rates x 3 pitches, every phrase, at 15 dB SNR in pink noise, in the
+    gaps of a session: at least 90% heard right, at most 2 as another command, and recognized
+    within 700 ms of the phrase's end (the README's figures)."""
+    clips = [c for c in spoken if c.voice.startswith("piper")]
+    if not clips:
+        pytest.skip("Piper's voice is not installed (the neural extra)")
+    result = _hits(session, clips)
+    print(result)  # pytest -s shows the figures the README states
+    assert result.said == len(clips) == 63
+    assert result.hit_rate >= 0.90, result
+    assert result.wrong <= 2 and result.false_triggers == 0, result
+    assert max(result.latencies_s) <= 0.7, result
+
+
+@pytest.mark.slow
+def test_espeak_commands_at_15_db_are_heard_less_well(session: tuple, spoken: list) -> None:
+    """eSpeak NG's formant voices are harder for a recognizer trained on people: README: 29 of
+    56 (52%); this holds the figure the README states."""
+    clips = [c for c in spoken if c.voice.startswith("espeak")]
+    result = _hits(session, clips)
+    print(result)
+    assert result.said == len(clips) == 56
+    assert result.hit_rate >= 0.50, result
+
+
+@pytest.mark.slow
+def test_session_audio_with_no_command_triggers_nothing(session: tuple) -> None:
+    """10 minutes of the session (coach's voice gated out, the rest heard) with pink noise
+    15 dB below coach: the target is at most 1 false trigger an hour, which scaled to 10
+    minutes allows none (scripts/voice_corpus.py measure runs the full 60 minutes)."""
+    audio, spans = session
+    result = measure(audio, spans, [], snr_db=SNR_DB, length_s=600)
+    assert result.minutes == 10
+    assert result.false_triggers == 0, result
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--json"], "error: --json needs --dry-run"),
+        (["--dry-run", "--listen"], "error: --listen with --dry-run needs --listen-from FILE.wav"),
+        (["--dry-run", "--listen-from", "nowhere.wav"], "error: --listen-from: no such file"),
+    ],
+)
+def test_listening_options_misused_are_one_line(args: list[str], message: str) -> None:
+    result = _coach("play", "lower-back", "--engine", "fake", *args)
+    assert result.returncode != 0
+    assert result.stderr.startswith(message), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_screen_lists_the_phrases_and_what_was_heard(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from coach.handsfree import VoiceControl, WatchedSink
+    from coach.listen.recognizer import Heard
+    from coach.play.clock import FakeClock
+    from coach.play.screen import render_screen
+    from coach.play.session import Session
+    from coach.play.sinks import NullSink
+    from coach.play.view import screen_state
+    from coach.render import RenderedTimeline
+
+    clock = FakeClock()
+    sink = WatchedSink(NullSink(), SpeakingSchedule())
+    control = VoiceControl(sink, clock)
+    assert "coach" in control.line() and "heard" not in control.line()
+    rendered = _rendered_fake(tmp_path)
+    assert isinstance(rendered, RenderedTimeline)
+    session = Session(rendered, clock, sink)
+    control.session = session
+    control.on_heard(Heard(VoiceCommand.NEXT, "coach next", 0.0, 0.1))
+    console = Console(width=100, record=True)
+    console.print(render_screen(screen_state(rendered, session.snapshot(), control.line())))
+    text = console.export_text()
+    assert "heard: next" in text and '"coach" + pause' in text
+
+
+def _rendered_fake(folder: Path) -> object:
+    import tempfile
+
+    from coach.render import ClipRenderer, render_timeline
+    from coach.routine.lexicon import base_lexicon
+    from coach.routine.loader import load_routine
+    from coach.speech.base import SpeechSettings
+    from coach.speech.cache import ClipCache
+    from coach.speech.engines import get_engine
+    from coach.timeline.model import TimelineOptions
+
+    routine = load_routine("lower-back")
+    cache = ClipCache(Path(tempfile.mkdtemp(prefix="coach-listen-test-")))
+    renderer = ClipRenderer(get_engine("fake"), SpeechSettings(), cache, base_lexicon())
+    return render_timeline(routine, TimelineOptions(), renderer)
+
+
+def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
+    import time
+
+    from coach.listen.corpus import write_wav
+    from coach.listen.sources import FileSource
+
+    path = tmp_path / "half.wav"
+    write_wav(path, np.full(24_000, 1000.0), rate_hz=48_000)  # 0.5 s at 48 kHz
+    for realtime in (True, False):
+        source = FileSource(path, realtime=realtime)
+        began = time.monotonic()
+        source.open(time.monotonic)
+        chunks = list(source.chunks())
+        took = time.monotonic() - began
+        assert sum(len(c.samples) for c in chunks) == 8_000  # 16 kHz
+        assert chunks[0].start_s == pytest.approx(began, abs=0.01)
+        assert chunks[-1].end_s == pytest.approx(began + 0.5, abs=0.01)
+        assert (0.45 <= took <= 1.5) if realtime else took < 0.2
+
+
+def test_no_microphone_is_a_listen_error() -> None:
+    from coach.listen.sources import DeviceSource, ListenError
+
+    if microphones()[1]:
+        pytest.skip("this machine has a microphone")
+    with pytest.raises(ListenError) as raised:
+        DeviceSource().open(lambda: 0.0)
+    assert raised.value.message == NO_MICROPHONE
+
+
+def test_words_and_short_sounds_are_gated_long_wordless_ones_are_not() -> None:
+    from coach.handsfree import gated
+    from coach.timeline.model import Cue, CueKind
+
+    assert gated(Cue(0, 3000, CueKind.INSTRUCTION, 1, "Glide up."), 3.0)
+    assert gated(Cue(0, 120, CueKind.CHIME, None, ""), 0.12)  # a chime, a tick, the chime
+    assert not gated(Cue(0, 30_000, CueKind.TICK, None, ""), 30.0)  # waking noise, music
+
+
+def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_path: Path) -> None:
+    """The real-time path (a recording paced like a microphone, the recognizer in its own
+    process): the phrase is acted on within 700 ms of its end, and the cost is reported."""
+    import threading
+    import time
+
+    from coach.listen.listener import Listener
+    from coach.listen.recognizer import Heard
+    from coach.listen.sources import FileSource
+
+    path = tmp_path / "next.wav"
+    placed = command_recording(path, [(0.5, "coach next")], length_s=2.5, snr_db=20)
+    heard: list[tuple[float, Heard]] = []
+    done = threading.Event()
+
+    def on_heard(phrase: Heard) -> None:
+        heard.append((time.monotonic(), phrase))
+        done.set()
+
+    source = FileSource(path)
+    listener = Listener(source, SpeakingSchedule(), on_heard)
+    with listener:
+        assert done.wait(10)
+        time.sleep(max(0.0, source.started_s + 2.7 - time.monotonic()))  # to its end
+    assert [h.command for _, h in heard] == [VoiceCommand.NEXT]
+    acted_at, _ = heard[0]
+    assert 0 < acted_at - (source.started_s + placed[0].end_s) <= 0.7
+    assert listener.stats is not None and 0 < listener.stats.real_time_factor < 0.5
+
+
+def test_the_quiet_screen_says_what_was_heard() -> None:
+    from dataclasses import replace
+
+    from coach.play.screen import ScreenState, render_screen
+
+    state = ScreenState(
+        routine_title="R", section="", step_number=1, step_total=2, step_title="Glide",
+        instruction="Glide.", work_rep=None, work_reps=None, work_fraction=None,
+        step_left_s=10.0, session_left_s=60.0, next_title=None, paused=False, finished=False,
+    )  # fmt: skip
+    assert "heard" not in str(render_screen(state, quiet=True))
+    heard = replace(state, voice='voice: "coach" + pause   heard: next')
+    assert str(render_screen(heard, quiet=True)).endswith("· heard: next")
