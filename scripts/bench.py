@@ -15,7 +15,7 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   the same WAV to AAC with the same settings (64 kb/s, ``-aac_coder`` as coach uses it); the
   m4b rows' ratio is to this floor, and the line below the table compares m4b with MP3;
 - **music warm**: the warm export with ``--music ambient`` (the generated bed mixed under the
-  voice and ducked; encoded in one piece, since a bed leaves no silence to cut parts at); its
+  voice and ducked; encoded in overlapping parts, since a bed leaves no silence to cut at); its
   ratio is to the same floor, and the line below the table compares it with the warm export;
 - **music floor**: bare ffmpeg encoding the music export's own audio (a bed never falls silent,
   and LAME takes longer over sound than over silence): what one encoder needs for that track;

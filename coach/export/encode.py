@@ -117,20 +117,25 @@ def encode_side_by_side(
     commands: Sequence[tuple[Sequence[str], Sequence[int]]],
     chunk_samples: int,
     on_chunk: Callable[[int], None] | None = None,
+    finish: Callable[[Iterator[Samples], int], Iterator[Samples]] | None = None,
 ) -> None:
     """Encode each ``[start, end)`` sample range with its own ``(command, pass_fds)`` at once.
 
-    The encoders are separate processes, so they run on all cores; one thread per range mixes
-    and feeds its encoder (numpy and pipe writes release the GIL). If any encoder fails, or
-    this thread is interrupted, the others are stopped and the first error is raised.
+    ``finish`` (the mixed chunks of a range and its start -> the chunks to encode) adds what
+    the placements do not hold, such as a music bed. The encoders are separate processes, so
+    they run on all cores; one thread per range mixes and feeds its encoder (numpy and pipe
+    writes release the GIL). If any encoder fails, or this thread is interrupted, the others
+    are stopped and the first error is raised.
     """
     stop = threading.Event()
 
     def run(index: int) -> None:
         start, end = ranges[index]
         command, pass_fds = commands[index]
-        chunks = _until(stop, mix_chunks(placements, start, end, chunk_samples))
-        encode_pcm(chunks, command, pass_fds, on_chunk)
+        chunks = mix_chunks(placements, start, end, chunk_samples)
+        if finish is not None:
+            chunks = finish(chunks, start)
+        encode_pcm(_until(stop, chunks), command, pass_fds, on_chunk)
 
     with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="encode") as pool:
         futures = [pool.submit(run, index) for index in range(len(ranges))]
@@ -161,8 +166,14 @@ def ffmpeg_command(
     output: str,
     settings: EncodeSettings,
     metadata_file: Path | None = None,
+    *,
+    reservoir: bool = True,
 ) -> list[str]:
-    """The ffmpeg command that reads raw mono PCM on stdin and writes ``output``."""
+    """The ffmpeg command that reads raw mono PCM on stdin and writes ``output``.
+
+    Without the MP3 bit ``reservoir`` no frame borrows bytes from the frames before it, so any
+    run of frames can be cut out of the stream and joined to another one.
+    """
     command = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
     command += ["-f", "s16le", "-ar", str(input_rate_hz), "-ac", "1", "-i", "pipe:0"]
     if metadata_file is not None:
@@ -171,6 +182,8 @@ def ffmpeg_command(
     command += ["-ac", "1", "-ar", str(settings.output_rate_hz)]
     if settings.fmt == "mp3":
         command += ["-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k"]
+        if not reservoir:
+            command += ["-reservoir", "0"]
         command += ["-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"]
     elif settings.fmt == "wav":
         command += ["-c:a", "pcm_s16le", "-f", "wav"]

@@ -23,7 +23,6 @@ can fall back to one encoder instead of writing a track with a misplaced second 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -60,7 +59,13 @@ class Part:
     end_sample: int
     """End (exclusive) of the input samples the part encodes."""
     frames: int | None
-    """Audio frames the part must come out as; ``None`` for the last part (any number)."""
+    """Audio frames the part must come out as (or, with ``lead_frames``, the frames kept of
+    it); ``None`` for the last part (any number)."""
+    lead_frames: int = 0
+    """Audio frames at the start encoded only to warm the encoder up, dropped when joining."""
+    overlapping: bool = False
+    """Encoded with some of its neighbours' audio (see :func:`plan_overlapping_parts`): the
+    part keeps ``frames`` after its lead and drops the frames after those."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,48 @@ def plan_parts(
     return parts
 
 
+def plan_overlapping_parts(
+    total_samples: int,
+    input_rate_hz: int,
+    output_rate_hz: int,
+    count: int,
+    lead_frames: int,
+    tail_frames: int,
+) -> list[Part]:
+    """Cut ``total_samples`` of input into up to ``count`` overlapping parts, joinable anywhere.
+
+    For audio with no silence to cut at (a music bed). Every part but the first starts
+    ``lead_frames`` whole frames before its join, on the same frame grid as the part before, and
+    every part but the last goes on ``tail_frames`` frames past its join. Encoded without a bit
+    reservoir, every frame stands alone, so the joined stream takes the frames before the join
+    from one part and those after it from the next: the decoder's overlap state at the join
+    comes from frames that encoded the same audio. Returns a single part when the rates do not
+    allow an exact join.
+    """
+    whole = [Part(0, total_samples, None)]
+    if (
+        count < 2
+        or output_rate_hz % input_rate_hz
+        or FRAME_SAMPLES % (output_rate_hz // input_rate_hz)
+    ):
+        return whole
+    frame_in = FRAME_SAMPLES // (output_rate_hz // input_rate_hz)
+    # Stream frame g holds output samples [g * 1152 - delay, (g + 1) * 1152 - delay).
+    stream_frames = (total_samples // frame_in) + 1
+    joins = sorted({stream_frames * index // count for index in range(1, count)})
+    joins = [g for g in joins if g > lead_frames and stream_frames - g > lead_frames + tail_frames]
+    if not joins:
+        return whole
+    parts = []
+    for index, (begin, join) in enumerate(zip([0, *joins[:-1]], joins, strict=True)):
+        lead = 0 if index == 0 else lead_frames
+        end = min(total_samples, (join + tail_frames) * frame_in)
+        parts.append(Part((begin - lead) * frame_in, end, join - begin, lead, True))
+    last = (joins[-1] - lead_frames) * frame_in
+    parts.append(Part(last, total_samples, None, lead_frames, True))
+    return parts
+
+
 def _nearest_join(
     silent: Sequence[tuple[int, int]], ideal: int, frame_in: int, before: int, after: int
 ) -> int | None:
@@ -176,7 +223,8 @@ def read_info(data: bytes) -> InfoFrame:
 def join_parts(parts: Sequence[Part], files: Sequence[BinaryIO], out: BinaryIO) -> None:
     """Write the MP3 ``files`` (encoded from ``parts``) to ``out`` as one gapless stream.
 
-    The files are read a megabyte at a time, so memory does not grow with the track.
+    Of an overlapping part only the frames it keeps are written (see :class:`Part`). The files
+    are read a megabyte at a time, so memory does not grow with the track.
     """
     if len(parts) != len(files) or not files:
         raise JoinError("one file per part is needed")
@@ -184,7 +232,7 @@ def join_parts(parts: Sequence[Part], files: Sequence[BinaryIO], out: BinaryIO) 
     for part, handle in zip(parts, files, strict=True):
         handle.seek(0)
         info = read_info(handle.read(_INFO_READ_BYTES))
-        if part.frames is not None and info.frames != part.frames:
+        if not part.overlapping and part.frames is not None and info.frames != part.frames:
             raise JoinError(f"a part came out as {info.frames} frames, not {part.frames}")
         if info.delay != ENCODER_DELAY:
             raise JoinError(f"unexpected encoder delay {info.delay}")
@@ -193,24 +241,55 @@ def join_parts(parts: Sequence[Part], files: Sequence[BinaryIO], out: BinaryIO) 
     files[0].seek(0)
     header = bytearray(files[0].read(first.size_bytes))
     offsets: list[int] = []
+    spans: list[tuple[int, int]] = []
     position = first.size_bytes
     music_crc: int | None = None
-    for handle, info in zip(files, infos, strict=True):
+    for part, handle, info in zip(parts, files, infos, strict=True):
         handle.seek(info.size_bytes)
-        size = _frame_offsets(handle, position, offsets)
-        position += size
-        music_crc = (
-            info.music_crc if music_crc is None else crc16_combine(music_crc, info.music_crc, size)
-        )
+        local: list[int] = []
+        size = _frame_offsets(handle, 0, local)
+        keep = len(local) - part.lead_frames if part.frames is None else part.frames
+        if len(local) != info.frames or keep < 1 or part.lead_frames + keep > len(local):
+            raise JoinError(
+                f"a part holds {len(local)} frames (its header says {info.frames}), "
+                f"{part.lead_frames} + {keep} are needed"
+            )
+        begin = local[part.lead_frames]
+        end = size if part.lead_frames + keep == len(local) else local[part.lead_frames + keep]
+        crc = _kept_crc(handle, info, begin, end, size)
+        offsets.extend(position + offset - begin for offset in local[part.lead_frames :][:keep])
+        spans.append((info.size_bytes + begin, end - begin))
+        position += end - begin
+        music_crc = crc if music_crc is None else crc16_combine(music_crc, crc, end - begin)
     assert music_crc is not None
-    frames = sum(info.frames for info in infos)
-    if len(offsets) != frames:
-        raise JoinError(f"the parts hold {len(offsets)} frames, their headers say {frames}")
+    frames = len(offsets)
     _rewrite_info(header, first, frames, position, offsets, infos[-1].padding, music_crc)
     out.write(header)
-    for handle, info in zip(files, infos, strict=True):
+    for handle, (start, length) in zip(files, spans, strict=True):
+        handle.seek(start)
+        _copy(handle, out, length)
+
+
+def _kept_crc(handle: BinaryIO, info: InfoFrame, begin: int, end: int, size: int) -> int:
+    """CRC-16 of the audio bytes ``[begin, end)`` of a part whose ``size`` bytes have the CRC
+    its header gives, reading only the bytes dropped before and after them."""
+    crc = info.music_crc
+    if end < size:
+        handle.seek(info.size_bytes + end)
+        crc = crc16_unappend(crc ^ crc16(handle.read(size - end)), size - end)
+    if begin > 0:
         handle.seek(info.size_bytes)
-        shutil.copyfileobj(handle, out, _CHUNK_BYTES)
+        crc = crc16_combine(crc16(handle.read(begin)), crc, end - begin)
+    return crc
+
+
+def _copy(source: BinaryIO, out: BinaryIO, length: int) -> None:
+    while length > 0:
+        chunk = source.read(min(length, _CHUNK_BYTES))
+        if not chunk:
+            raise JoinError("a part ended early")
+        out.write(chunk)
+        length -= len(chunk)
 
 
 def _frame_offsets(handle: BinaryIO, position: int, offsets: list[int]) -> int:
@@ -293,6 +372,18 @@ def crc16_combine(crc_a: int, crc_b: int, length_b: int) -> int:
         power = _square(power)
         remaining >>= 1
     return state ^ crc_b
+
+
+def crc16_unappend(crc: int, length_zeros: int) -> int:
+    """The CRC-16/ARC state that ``length_zeros`` zero bytes advanced to ``crc``.
+
+    Undoes the zero bytes of :func:`crc16_combine`: ``crc(a + b)`` xor ``crc(b)`` is ``crc(a)``
+    advanced through ``len(b)`` zeros. One bit step is ``(s >> 1) ^ (poly if s & 1)`` and the
+    polynomial has bit 15 set, so bit 15 of the result says what bit 0 was.
+    """
+    for _ in range(8 * length_zeros):
+        crc = (((crc ^ _CRC16_POLY) << 1) | 1) if crc & 0x8000 else crc << 1
+    return crc
 
 
 def _apply(matrix: Sequence[int], vector: int) -> int:

@@ -37,13 +37,20 @@ from coach.export.cover import cover_png
 from coach.export.encode import (
     EncodeSettings,
     Placement,
+    Samples,
     encode_pcm,
     encode_side_by_side,
     ffmpeg_command,
     mix_chunks,
     silent_stretches,
 )
-from coach.export.mp3join import JoinError, Part, join_parts, plan_parts
+from coach.export.mp3join import (
+    JoinError,
+    Part,
+    join_parts,
+    plan_overlapping_parts,
+    plan_parts,
+)
 from coach.export.podcast import Caption, chapters_json, vtt_text
 from coach.export.tags import (
     Chapter,
@@ -70,6 +77,12 @@ MIN_PART_MS = 60_000
 """An MP3 is encoded in parts on several cores only if each part gets at least this much."""
 JOIN_MARGIN_MS = 100
 """Silence kept on each side of a join between parts (see :mod:`coach.export.mp3join`)."""
+LEAD_FRAMES = 3
+"""With a music bed, frames each part but the first encodes before its join and drops: the
+encoder's filter bank and the resampler settle on the music before the frames that are kept."""
+TAIL_FRAMES = 2
+"""With a music bed, frames each part but the last encodes past its join and drops, so its last
+kept frames are encoded with the music that follows them (the encoder looks ahead)."""
 
 _LOG = logging.getLogger(__name__)
 
@@ -127,8 +140,10 @@ def export_track(
     An MP3 longer than two minutes is encoded in up to ``jobs`` parts at once (default:
     :func:`coach.render.default_jobs`), joined without a gap (see :mod:`coach.export.mp3join`).
     ``mixer`` adds the pulses, chimes and music bed (see :mod:`coach.sound`); without one the
-    track holds the speech alone. With a music bed there is no silence to cut parts at, so the
-    track is encoded in one piece.
+    track holds the speech alone. Without a bed the parts are cut in silence. With a music bed
+    there is no silence, so the parts overlap by a few frames and are encoded without the bit
+    reservoir, which lets the join take the frames before it from one part and those after it
+    from the next (see :func:`coach.export.mp3join.plan_overlapping_parts`).
     """
     jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline
@@ -297,14 +312,27 @@ def _encode_segment(
             chapters = (intro, *chapters)
         metadata = Path(stack.enter_context(_temp_text(ffmetadata_text(info, chapters))))
     chunk = ms_to_samples(CHUNK_MS, rate)
-    bed = mixer is not None and mixer.bed is not None
-    if settings.fmt == "mp3" and jobs > 1 and not bed:
+    count = min(jobs, (end - start) // ms_to_samples(MIN_PART_MS, rate))
+    if settings.fmt == "mp3" and count > 1 and mixer is not None and mixer.bed is not None:
+        parts = plan_overlapping_parts(
+            end - start, rate, settings.output_rate_hz, count, LEAD_FRAMES, TAIL_FRAMES
+        )
+        bed_mixer, timeline = mixer, rendered.timeline
+
+        def with_bed(chunks: Iterator[Samples], part_start: int) -> Iterator[Samples]:
+            return bed_mixer.with_bed(timeline, chunks, start + part_start)
+
+        if len(parts) > 1 and _encode_parts(
+            placements, parts, rate, handle, settings, ffmpeg, advance, with_bed
+        ):
+            return
+    elif settings.fmt == "mp3" and count > 1:
         parts = plan_parts(
             silent_stretches(placements, end - start),
             end - start,
             rate,
             settings.output_rate_hz,
-            min(jobs, (end - start) // ms_to_samples(MIN_PART_MS, rate)),
+            count,
             ms_to_samples(JOIN_MARGIN_MS, rate),
         )
         if len(parts) > 1 and _encode_parts(
@@ -347,11 +375,14 @@ def _encode_parts(
     settings: EncodeSettings,
     ffmpeg: str,
     advance: Callable[[int], None],
+    finish: Callable[[Iterator[Samples], int], Iterator[Samples]] | None = None,
 ) -> bool:
     """Encode ``parts`` side by side into unnamed scratch files and join them into ``handle``.
 
-    Returns False if the parts do not line up (``handle`` is then left empty, with nothing
-    joined into it), so that the caller encodes the track in one piece instead.
+    ``finish`` adds the music bed to a part's chunks; overlapping parts are encoded without the
+    bit reservoir (see :func:`coach.export.encode.ffmpeg_command`). Returns False if the parts
+    do not line up (``handle`` is then left empty, with nothing joined into it), so that the
+    caller encodes the track in one piece instead.
     """
     with ExitStack() as scratch:
         files = []
@@ -360,10 +391,14 @@ def _encode_parts(
             part_file = AtomicFile(part_name, handle.scratch)
             scratch.callback(part_file.discard)
             files.append(part_file)
-        commands = [(ffmpeg_command(ffmpeg, rate, f.path, settings), f.pass_fds) for f in files]
+        reservoir = not any(p.overlapping for p in parts)
+        commands = [
+            (ffmpeg_command(ffmpeg, rate, f.path, settings, reservoir=reservoir), f.pass_fds)
+            for f in files
+        ]
         ranges = [(p.start_sample, p.end_sample) for p in parts]
         chunk = ms_to_samples(CHUNK_MS, rate)
-        encode_side_by_side(placements, ranges, commands, chunk, advance)
+        encode_side_by_side(placements, ranges, commands, chunk, advance, finish)
         readers = [scratch.enter_context(open(f.path, "rb")) for f in files]
         try:
             with open(handle.path, "wb") as out:
