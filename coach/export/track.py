@@ -313,7 +313,11 @@ def _encode_segment(
         metadata = Path(stack.enter_context(_temp_text(ffmetadata_text(info, chapters))))
     chunk = ms_to_samples(CHUNK_MS, rate)
     count = min(jobs, (end - start) // ms_to_samples(MIN_PART_MS, rate))
-    if settings.fmt == "mp3" and count > 1 and mixer is not None and mixer.bed is not None:
+    # Only the generated bed is cut into parts: a part of the user's music starts with a seek
+    # into the file, which is sample-exact for some formats only (VBR MP3 is not), and a seek
+    # off by a few samples would make the music jump at the join. Their files: one piece.
+    generated_bed = mixer is not None and mixer.music is not None and not mixer.music.files
+    if settings.fmt == "mp3" and count > 1 and mixer is not None and generated_bed:
         parts = plan_overlapping_parts(
             end - start, rate, settings.output_rate_hz, count, LEAD_FRAMES, TAIL_FRAMES
         )

@@ -238,3 +238,38 @@ def _id3_size(data: bytes) -> int:
     for byte in data[6:10]:
         size = size << 7 | byte
     return 10 + size
+
+
+def test_your_own_music_is_encoded_in_one_piece_and_exact(
+    tmp_path: Path, music_parts: MusicParts
+) -> None:
+    """A part of a music file would start with a seek, exact for some formats only: the user's
+    music is never cut into overlapping parts, even with four cores, and still decodes to the
+    timeline's length."""
+    folder = tmp_path
+    (folder / "sounds.yaml").write_text(yaml.safe_dump(SOUNDS, sort_keys=False), "utf-8")
+    routine = load_routine(folder / "sounds.yaml")
+    renderer = ClipRenderer(
+        get_engine("fake"), SpeechSettings(rate_wpm=TimelineOptions().rate_wpm),
+        ClipCache(folder / "cache"),
+    )  # fmt: skip
+    rendered = render_timeline(routine, TimelineOptions(), renderer)
+    ffmpeg = find_ffmpeg()
+    song = folder / "song.mp3"  # a VBR MP3: the kind of file a seek lands only near on
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:duration=40",
+         "-c:a", "libmp3lame", "-q:a", "4", str(song)],
+        check=True,
+    )  # fmt: skip
+    mixer = Mixer(rendered.sample_rate_hz, choose_music(str(song), -24.0, ffmpeg))
+    planned: list[object] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(export_module, "MIN_PART_MS", 10_000)
+        patch.setattr(export_module, "plan_overlapping_parts", lambda *a: planned.append(a) or [])
+        result = export_track(
+            rendered, routine, folder / "out", EncodeSettings(), ffmpeg=ffmpeg, jobs=4,
+            mixer=mixer,
+        )  # fmt: skip
+    assert planned == []
+    samples = decode(result.track, OUT_RATE)[0]
+    assert len(samples) == music_parts.expected_samples
