@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.listen.gate import SpeakingSchedule
+from coach.listen.gate import SpeakingSchedule, gates
 from coach.listen.phrases import LEGEND, VoiceCommand
 from coach.listen.recognizer import Heard
 from coach.play.base import AudioSink, Clock, Command, Sound
@@ -59,16 +59,11 @@ def session_command(voice: VoiceCommand, paused: bool) -> Command | None:
     return _TO_COMMAND[voice]
 
 
-MAX_GATED_SOUND_S = 2.0
-"""Sounds with no words (ticks, chimes, the acknowledgement) are gated up to this long; longer
-ones (the near-silent noise that wakes a speaker, a music bed) play all the time and would make
-the recognizer deaf for good."""
-
-
-def gated(cue: Cue, length_s: float) -> bool:
-    """Whether the recognizer is deaf while this sound plays: coach's words always; a sound
-    with no words only when it is short."""
-    return bool(cue.text.strip()) or length_s <= MAX_GATED_SOUND_S
+def gated(cue: Cue) -> bool:
+    """Whether the recognizer is deaf while this sound plays: coach's words, a step's chime and
+    the acknowledgement yes; the pulse and the waking noise no (see :mod:`coach.listen.gate`).
+    The music bed never passes here (:meth:`WatchedSink.set_bed`): it is never gated."""
+    return gates(cue.kind, cue.text)
 
 
 class WatchedSink:
@@ -90,10 +85,9 @@ class WatchedSink:
     def play(self, sound: Sound) -> None:
         """Play, and mark the sound's stretch as coach speaking if it is gated."""
         assert self.clock is not None
-        length_s = len(sound.samples) / self.rate_hz
-        if gated(sound.cue, length_s):
+        if gated(sound.cue):
             start = max(sound.onset, self.clock.now())
-            self.schedule.add(start, start + length_s)
+            self.schedule.add(start, start + len(sound.samples) / self.rate_hz)
         self.sink.play(sound)
 
     def set_bed(self, bed: LiveBed) -> None:

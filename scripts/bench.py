@@ -512,7 +512,8 @@ def bench_live(routine: str, engine: str, repeat: int, seconds: float) -> None:
 
 
 def bench_listen(routine: str, engine: str, seconds: float) -> None:
-    """A real-time session into a WAV, without and with voice commands from a recording."""
+    """A real-time session into a WAV, without and with voice commands from a recording; the
+    session plays what a user hears with ``--music ambient`` (voice, pulses, chimes, the bed)."""
     import json
     import signal
 
@@ -540,7 +541,7 @@ def bench_listen(routine: str, engine: str, seconds: float) -> None:
         for name, extra in (("without", []), ("listening", ["--listen-from", str(said)])):
             wav = Path(scratch) / f"{name}.wav"
             command = [*coach, "play", routine, "--engine", engine, "--sink", str(wav),
-                       "--report", *extra]  # fmt: skip
+                       "--music", "ambient", "--report", *extra]  # fmt: skip
             process = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                 text=True,

@@ -167,8 +167,24 @@ Span = tuple[float, float]
 
 
 def speech_spans(timeline_json: dict[str, Any]) -> list[Span]:
-    """(start, end) seconds of every cue in ``coach show --json`` output: when coach speaks."""
-    return [(float(c["start"]), float(c["end"])) for c in timeline_json["cues"]]
+    """(start, end) seconds of every cue in ``coach show --json`` output that the gate closes
+    for, as a live session does (words and chimes; not the pulse): when coach "speaks"."""
+    from coach.listen.gate import gates
+    from coach.timeline.model import CueKind
+
+    return [
+        (float(c["start"]), float(c["end"]))
+        for c in timeline_json["cues"]
+        if gates(CueKind(c["kind"]), c["text"])
+    ]
+
+
+def voice_level(session: Audio, spans: Sequence[Span]) -> float:
+    """RMS of ``session`` within ``spans`` (coach's voice, and chimes), whatever plays between
+    them (pulse, music); 3000 when there is none."""
+    pieces = [session[round(s * RATE_HZ) : round(e * RATE_HZ)] for s, e in spans]
+    voiced = np.concatenate(pieces) if pieces else session[:0]
+    return rms(voiced) if np.any(voiced) else 3000.0
 
 
 def repeat_session(
@@ -312,7 +328,7 @@ def measure(
         length_s = min(length_s, last_s + len(last.samples) / RATE_HZ + 2.0)
         background = background[: round(length_s * RATE_HZ)]
         looped_spans = [(s, e) for s, e in looped_spans if s < length_s]
-    level = rms(session[session != 0]) if np.any(session) else 3000.0
+    level = voice_level(session, spans)
     phrases = [(start, _at_level(clip.samples, level)) for start, clip in placed]
     mixed = place(background, phrases, snr_db=snr_db, noise_seed=seed)
     if not placed:  # no phrases: noise at the same level below coach's voice
@@ -324,3 +340,37 @@ def measure(
 def _at_level(samples: Audio, level: float) -> np.ndarray:
     """``samples`` scaled to RMS ``level`` (a person as loud at the microphone as coach)."""
     return samples.astype(np.float64) * (level / max(1.0, rms(samples)))
+
+
+def tick_times(timeline_json: dict[str, Any]) -> list[float]:
+    """Start seconds of every pulse tick in ``coach show --json`` output."""
+    return [float(c["start"]) for c in timeline_json["cues"] if c["kind"] == "tick"]
+
+
+def measure_across_ticks(
+    session: Audio,
+    spans: Sequence[Span],
+    ticks: Sequence[float],
+    clips: Sequence[Spoken],
+    *,
+    snr_db: float,
+    gate_ticks: bool,
+    tail_s: float = 0.3,
+    seed: int = 0,
+) -> Accuracy:
+    """Each clip said across a tick of the session (starting 0.4 s before it), as loud as
+    coach's voice with pink noise ``snr_db`` below, at the ticks that no gated sound comes near
+    (1.5 s before, 2 s after); heard gated by ``spans``, plus every tick's 120 ms when
+    ``gate_ticks`` (how ticks used to be gated)."""
+    clear = [t for t in ticks if all(e + tail_s < t - 1.5 or s > t + 2.0 for s, e in spans)]
+    placed = [(tick - 0.4, clip) for tick, clip in zip(clear, clips, strict=False)]
+    length_s = len(session) / RATE_HZ
+    if placed:
+        length_s = min(length_s, placed[-1][0] + len(placed[-1][1].samples) / RATE_HZ + 2.0)
+    level = voice_level(session, spans)
+    background = session[: round(length_s * RATE_HZ)]
+    phrases = [(start, _at_level(clip.samples, level)) for start, clip in placed]
+    mixed = place(background, phrases, snr_db=snr_db, noise_seed=seed)
+    gated_spans = [*spans, *((t, t + 0.12) for t in ticks)] if gate_ticks else list(spans)
+    heard, cpu_s, audio_s = hear_stream(mixed, gated_spans, tail_s)
+    return score(placed, heard, length_s / 60, cpu_s / audio_s if audio_s else 0.0)

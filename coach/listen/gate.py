@@ -6,10 +6,13 @@ ignores the microphone from a sound's onset to its end plus :data:`TAIL_MS` (the
 and the device's latency). Subtracting coach's own output would need the exact delay and the
 room's response between speaker and microphone, which change with every speaker, Bluetooth
 link and room; the gate needs neither and cannot be fooled by them. The price: a command said
-while coach talks is not heard (say it again after the sentence). Music and a pulse that play
-all the time cannot be gated this way without making the recognizer deaf for good; they are
-kept out by the wake word and the per-phrase thresholds instead, and measured as false
-triggers.
+while coach talks is not heard (say it again after the sentence).
+
+Of the sounds without words, chimes (a step's bell, the acknowledgement) are gated like words.
+The stroke pulse is not: it sounds at every stroke of a working period, the very time a command
+is said, and gating it cut phrases said across a tick. Like the music bed, which plays all the
+time and so cannot be gated at all, it is kept out by the wake word and the second stage
+instead, and measured as false triggers (README, Voice commands).
 """
 
 from __future__ import annotations
@@ -17,8 +20,21 @@ from __future__ import annotations
 import bisect
 import threading
 
+from coach.timeline.model import CueKind
+
 TAIL_MS = 300
 """How long after coach's voice ends the recognizer stays deaf (echo, output latency)."""
+
+
+HEARD_THROUGH = frozenset({CueKind.TICK})
+"""Sounds without words the recognizer keeps listening through: the stroke pulse (and the
+near-silent noise that wakes a speaker, which a sink is told is a tick)."""
+
+
+def gates(kind: CueKind, text: str) -> bool:
+    """Whether the recognizer is deaf while a cue of ``kind`` sounds: coach's words and chimes
+    always; the pulse never."""
+    return bool(text.strip()) or kind not in HEARD_THROUGH
 
 
 class SpeakingSchedule:

@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 
 from coach.handsfree import session_command
-from coach.listen.corpus import Accuracy, command_recording, measure, speak, speech_spans
+from coach.listen.corpus import (
+    Accuracy,
+    command_recording,
+    measure,
+    measure_across_ticks,
+    speak,
+    speech_spans,
+    tick_times,
+)
 from coach.listen.gate import SpeakingSchedule
 from coach.listen.phrases import PHRASES, VoiceCommand
 from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
@@ -151,15 +159,28 @@ SNR_DB = 15.0
 def session(
     tmp_path_factory: pytest.TempPathFactory, real_voice_cache: Path
 ) -> tuple[np.ndarray, list[tuple[float, float]]]:
-    """lower-back as a session plays it with the default voice, and when coach speaks."""
+    """lower-back as a session plays it with the default voice, pulses, chimes and the ambient
+    music bed, and when the gate is closed (words and chimes)."""
     import os
 
     folder = tmp_path_factory.mktemp("session")
     env = {**os.environ, "XDG_CACHE_HOME": str(real_voice_cache)}
-    exported = _coach("export", "lower-back", "--format", "wav", "--out", str(folder), env=env)
+    exported = _coach(
+        "export", "lower-back", "--format", "wav", "--music", "ambient", "--out", str(folder),
+        env=env,
+    )  # fmt: skip
     assert exported.returncode == 0, exported.stderr
     shown = _coach("show", "lower-back", "--json", env=env)
     return read_wav(folder / "lower-back.wav"), speech_spans(json.loads(shown.stdout))
+
+
+@pytest.fixture(scope="module")
+def ticks(real_voice_cache: Path) -> list[float]:
+    """When lower-back's pulse ticks, with the default voice."""
+    import os
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(real_voice_cache)}
+    return tick_times(json.loads(_coach("show", "lower-back", "--json", env=env).stdout))
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +229,24 @@ def test_session_audio_with_no_command_triggers_nothing(session: tuple) -> None:
     result = measure(audio, spans, [], snr_db=SNR_DB, length_s=600)
     assert result.minutes == 10
     assert result.false_triggers == 0, result
+
+
+@pytest.mark.slow
+def test_a_phrase_said_across_a_tick_is_heard(
+    session: tuple, ticks: list[float], spoken: list
+) -> None:
+    """The pulse is not gated: Piper's takes said across a stroke's tick (one at each of the 44
+    ticks of lower-back that no words come near), over the music bed, with pink noise 15 dB
+    below, are heard: README: 41 of 44 (with the tick gated, as before: none)."""
+    clips = [c for c in spoken if c.voice.startswith("piper")]
+    if not clips:
+        pytest.skip("Piper's voice is not installed (the neural extra)")
+    audio, spans = session
+    result = measure_across_ticks(audio, spans, ticks, clips, snr_db=SNR_DB, gate_ticks=False)
+    print(result)
+    assert result.said == 44
+    assert result.hit_rate >= 0.88, result
+    assert result.wrong <= 1 and result.false_triggers == 0, result
 
 
 @pytest.mark.parametrize(
@@ -299,13 +338,26 @@ def test_no_microphone_is_a_listen_error() -> None:
     assert raised.value.message == NO_MICROPHONE
 
 
-def test_words_and_short_sounds_are_gated_long_wordless_ones_are_not() -> None:
-    from coach.handsfree import gated
+def test_words_and_chimes_are_gated_the_pulse_is_not() -> None:
+    """A phrase said across a stroke's tick is heard whole; a step's 2.5 s bell is not heard."""
+    from coach.handsfree import WatchedSink, gated
+    from coach.play.base import Sound
+    from coach.play.clock import FakeClock
+    from coach.play.sinks import NullSink
     from coach.timeline.model import Cue, CueKind
 
-    assert gated(Cue(0, 3000, CueKind.INSTRUCTION, 1, "Glide up."), 3.0)
-    assert gated(Cue(0, 120, CueKind.CHIME, None, ""), 0.12)  # a chime, a tick, the chime
-    assert not gated(Cue(0, 30_000, CueKind.TICK, None, ""), 30.0)  # waking noise, music
+    assert gated(Cue(0, 3000, CueKind.INSTRUCTION, 1, "Glide up."))
+    assert gated(Cue(0, 2500, CueKind.CHIME, 1, ""))  # a step's bell
+    assert not gated(Cue(0, 120, CueKind.TICK, 1, ""))  # a stroke's tick
+    assert not gated(Cue(0, 30_000, CueKind.TICK, None, ""))  # the waking noise
+    schedule = SpeakingSchedule()
+    sink = WatchedSink(NullSink(), schedule)
+    clock = FakeClock()
+    sink.open(16_000, clock)
+    sink.play(Sound(Cue(0, 120, CueKind.TICK, 1, ""), np.zeros(1920, np.int16), 1.0))
+    assert not schedule.speaking(0.0, 5.0)
+    sink.play(Sound(Cue(0, 2500, CueKind.CHIME, 1, ""), np.zeros(40_000, np.int16), 2.0))
+    assert schedule.speaking(4.7, 4.72) and not schedule.speaking(4.81, 5.0)
 
 
 def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_path: Path) -> None:
