@@ -378,11 +378,23 @@ def test_the_music_bed_plays_against_the_clock_ducks_and_fades_on_pause() -> Non
     assert bed is not None
     bed.update(timeline)
     sink.set_bed(bed)
-    time.sleep(0.3)  # the bed reads its music ahead in a thread of its own
+    prefetch = bed._music  # the bed reads its music ahead in a thread of its own
+
+    def play_until(clock_s: float) -> None:
+        # A real device takes its blocks in real time, so the read-ahead keeps up; this one
+        # runs faster than real time: it waits for a full read-ahead before each quarter second
+        # (a callback never waits: music not read yet would be silence).
+        start = dev.clock.now()
+        for step in [*np.arange(start + 0.25, clock_s, 0.25), clock_s]:
+            deadline = time.monotonic() + 10
+            while prefetch._buffered < prefetch.ahead and time.monotonic() < deadline:
+                time.sleep(0.005)
+            dev.run_until(float(step))
+
     bed.run(100.5, 4000)  # position 4 s is heard at clock 100.5
-    dev.run_until(103.9)
+    play_until(103.9)
     bed.hold(103.9)  # pause at position 7.4 s, after the cue's recovery
-    dev.run_until(105.0)
+    play_until(105.0)
     bed.close()
     pcm = dev.pcm().astype(np.float64)
 
