@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 import queue
-import sys
 import threading
 import time
 import wave
@@ -26,6 +24,7 @@ import numpy as np
 
 from coach.errors import CoachError, EngineError
 from coach.listen.recognizer import RATE_HZ, Audio
+from coach.stdio import quiet_fd2
 
 _LOG = logging.getLogger(__name__)
 
@@ -159,28 +158,6 @@ def _miniaudio() -> Any:
         ) from None
 
 
-@contextlib.contextmanager
-def _quiet_fd2() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for a moment (libasound writes there directly)."""
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 2)
-        finally:
-            os.close(null)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def is_null_microphone(name: str) -> bool:
     """Whether a capture device's name says it hears nothing."""
     lowered = name.strip().lower()
@@ -190,7 +167,7 @@ def is_null_microphone(name: str) -> bool:
 def microphones() -> tuple[str, tuple[str, ...]]:
     """The audio backend's name and the capture devices that really hear (quietly)."""
     miniaudio = _miniaudio()
-    with _quiet_fd2():
+    with quiet_fd2():
         try:
             devices = miniaudio.Devices()
             names = [str(d.get("name", "")) for d in devices.get_captures()]
@@ -218,7 +195,7 @@ class DeviceSource:
             raise ListenError(NO_MICROPHONE)
         miniaudio = _miniaudio()
         self._now = now
-        with _quiet_fd2():
+        with quiet_fd2():
             try:
                 self._device = miniaudio.CaptureDevice(
                     input_format=miniaudio.SampleFormat.SIGNED16, nchannels=1,

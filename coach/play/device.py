@@ -18,12 +18,11 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 import queue
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ import numpy.typing as npt
 from coach.errors import EngineError
 from coach.play.base import Clock, Samples, Sound
 from coach.play.sinks import preroll
+from coach.stdio import quiet_fd2
 
 if TYPE_CHECKING:
     from coach.sound.mixer import LiveBed
@@ -182,28 +182,6 @@ def _miniaudio() -> Any:
         ) from None
 
 
-@contextlib.contextmanager
-def _quiet_fd2() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for a moment (libasound writes there directly)."""
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield  # no fd 2 at all: nothing to hide
-        return
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 2)
-        finally:
-            os.close(null)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def _is_null_device(name: str) -> bool:
     lowered = name.strip().lower()
     return lowered == "null" or lowered.startswith(_NULL_DEVICE_NAMES)
@@ -226,7 +204,7 @@ def playback_devices() -> tuple[str, tuple[str, ...]]:
     Raises :class:`EngineError` when miniaudio is missing or no backend works.
     """
     miniaudio = _miniaudio()
-    with _quiet_fd2():
+    with quiet_fd2():
         try:
             backend, real = _playback_devices(miniaudio)
         except miniaudio.MiniaudioError as exc:
@@ -255,7 +233,7 @@ def _open_device(sample_rate_hz: int) -> Any:
     backend, real = playback_devices()
     if not real:
         raise _no_device(f"backend {backend} lists only null devices")
-    with _quiet_fd2():
+    with quiet_fd2():
         try:
             device = miniaudio.PlaybackDevice(
                 output_format=miniaudio.SampleFormat.SIGNED16,
@@ -270,7 +248,7 @@ def _open_device(sample_rate_hz: int) -> Any:
                 f"could not open the sound device ({backend}: {exc})", hint=NO_DEVICE_HINT
             ) from None
     if str(getattr(device, "backend", "")).lower() == "null":
-        with _quiet_fd2():
+        with quiet_fd2():
             device.close()
         raise _no_device("miniaudio fell back to its null backend")
     return device
@@ -313,7 +291,7 @@ class DeviceSink:
             next(feed)
             device.start(feed)
         except Exception as exc:
-            with _quiet_fd2():
+            with quiet_fd2():
                 device.close()
             raise EngineError(f"could not start the sound device ({exc})", NO_DEVICE_HINT) from exc
         self._device = device
@@ -387,7 +365,7 @@ class DeviceSink:
             self._bed = None
         device, self._device = self._device, None
         if device is not None:
-            with _quiet_fd2():
+            with quiet_fd2():
                 device.close()
 
 

@@ -26,6 +26,7 @@ from coach.play.device import (
     preroll_samples,
 )
 from coach.play.sinks import PREROLL_LEVEL
+from coach.stdio import quiet_fd2
 from coach.timeline.model import Cue, CueKind
 
 RATE = 8000
@@ -80,7 +81,7 @@ def test_opening_the_default_device_really_is_noisy_without_the_guard(
     if "ALSA lib" not in err:
         pytest.skip("this libasound does not print")
     # and the guard gives fd 2 back afterwards
-    with device._quiet_fd2():
+    with quiet_fd2():
         os.write(2, b"hidden\n")
     os.write(2, b"shown\n")
     assert capfd.readouterr().err == "shown\n"
