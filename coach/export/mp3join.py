@@ -102,14 +102,10 @@ def plan_parts(
     rate must be a whole multiple of the input rate) or no silence is near enough.
     """
     whole = [Part(0, total_samples, None)]
-    if (
-        count < 2
-        or output_rate_hz % input_rate_hz
-        or FRAME_SAMPLES % (output_rate_hz // input_rate_hz)
-    ):
+    frame_in = _input_frame(input_rate_hz, output_rate_hz)
+    if count < 2 or frame_in is None:
         return whole
     ratio = output_rate_hz // input_rate_hz
-    frame_in = FRAME_SAMPLES // ratio
     gap_in = -(-JOIN_GAP // ratio)
     joins: list[int] = []
     for index in range(1, count):
@@ -147,13 +143,9 @@ def plan_overlapping_parts(
     allow an exact join.
     """
     whole = [Part(0, total_samples, None)]
-    if (
-        count < 2
-        or output_rate_hz % input_rate_hz
-        or FRAME_SAMPLES % (output_rate_hz // input_rate_hz)
-    ):
+    frame_in = _input_frame(input_rate_hz, output_rate_hz)
+    if count < 2 or frame_in is None:
         return whole
-    frame_in = FRAME_SAMPLES // (output_rate_hz // input_rate_hz)
     # Stream frame g holds output samples [g * 1152 - delay, (g + 1) * 1152 - delay).
     stream_frames = (total_samples // frame_in) + 1
     joins = sorted({stream_frames * index // count for index in range(1, count)})
@@ -184,6 +176,14 @@ def _nearest_join(
         if best is None or abs(candidate - ideal) < abs(best - ideal):
             best = candidate
     return best
+
+
+def _input_frame(input_rate_hz: int, output_rate_hz: int) -> int | None:
+    """Input samples per MP3 frame, or None when the rates allow no exact join (the output
+    rate must be a whole multiple of the input rate that divides a frame)."""
+    if output_rate_hz % input_rate_hz or FRAME_SAMPLES % (output_rate_hz // input_rate_hz):
+        return None
+    return FRAME_SAMPLES // (output_rate_hz // input_rate_hz)
 
 
 def frame_length(header: bytes) -> int:
