@@ -275,6 +275,9 @@ class DeviceSink:
         self._device: Any = None
         self._started = threading.Event()
         self._bed: LiveBed | None = None
+        self.on_output: Callable[[float, Samples, int], None] | None = None
+        """Told every block the device plays: the clock time it is heard, its samples (the mix
+        and the music bed) and the rate; on the device's thread, so it must be quick."""
 
     def set_bed(self, bed: LiveBed) -> None:
         """Mix ``bed`` into every callback, at the clock time its frames are heard."""
@@ -333,6 +336,9 @@ class DeviceSink:
                         self._started.set()
                 if bed is not None and heard is not None:
                     data = _with_bed(data, bed.render(heard, frames, wait=False))
+                tap = self.on_output
+                if tap is not None and heard is not None:
+                    tap(heard, np.frombuffer(data, dtype=np.int16), self.sample_rate_hz)
             except Exception:  # never let the audio thread die silently
                 _LOG.exception("sound device callback failed")
                 data = bytes(2 * frames)

@@ -10,7 +10,6 @@ import numpy as np
 
 from coach.atomic import atomic_file
 from coach.play.base import Clock, Sound
-from coach.speech.base import ms_to_samples
 
 if TYPE_CHECKING:
     from coach.sound.mixer import LiveBed
@@ -95,14 +94,15 @@ class WavSink:
         self.started = clock.now()
 
     def _frame(self) -> int:
+        """The sample of the recording heard now (sample-exact, as a device places a clip)."""
         assert self.clock is not None
-        return ms_to_samples(round((self.clock.now() - self.started) * 1000), self.rate)
+        return round((self.clock.now() - self.started) * self.rate)
 
     def play(self, sound: Sound) -> None:
         """Place the clip at the current moment of the recording, after its pre-roll."""
         assert self.clock is not None
         start = self._frame()
-        lead = ms_to_samples(round(max(0.0, sound.onset - self.clock.now()) * 1000), self.rate)
+        lead = round(max(0.0, sound.onset - self.clock.now()) * self.rate)
         samples = np.concatenate([preroll(lead), sound.samples]) if lead else sound.samples
         self._sounds.append((start, samples))
         self._end = max(self._end, start + len(samples))
