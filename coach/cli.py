@@ -395,7 +395,9 @@ def play_command(
     sink: Annotated[
         str | None,
         typer.Option(
-            "--sink", help="Record to FILE.wav in real time instead of playing ('null': discard)."
+            "--sink",
+            help="Record to FILE.wav in real time instead of playing ('null': discard); with "
+            "--dry-run, at once, in simulated time.",
         ),
     ] = None,
     dry_run: Annotated[
@@ -456,7 +458,7 @@ def play_command(
     from coach.play.clock import FakeClock, MonotonicClock, process_start
     from coach.play.live import play
     from coach.play.session import SessionInterrupted
-    from coach.play.sinks import NullSink
+    from coach.play.sinks import NullSink, WavSink
     from coach.render import TimelineStream
 
     if output not in ("device", "system"):
@@ -474,15 +476,20 @@ def play_command(
     needs_ffmpeg = music is not None and music != "ambient"
     bed = _music(music, music_level, find_ffmpeg() if needs_ffmpeg else None)
     interactive = sys.stdin.isatty() and not dry_run
-    if dry_run and hear_from is not None:
+    if dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]
-        report = _dry_run_listening(rendered, hear_from, as_json)
-    elif dry_run:
-        rendered = _prepare(routine, options, engine, voice, volume)[2]
-        report = play(
-            rendered, FakeClock(), NullSink(), keys=False, screen=False,
-            on_cue=_json_cue if as_json else _echo_cue,
-        )  # fmt: skip
+        recorder = WavSink(Path(sink)) if sink not in (None, "null") else None
+        out: AudioSink = recorder or NullSink()
+        if hear_from is not None:
+            report = _dry_run_listening(rendered, hear_from, as_json, out, bed)
+        else:
+            report = play(
+                rendered, FakeClock(), out, keys=False, screen=False,
+                on_cue=_json_cue if as_json else _echo_cue, sound=recorder is not None,
+                music=bed if recorder is not None else None,
+            )  # fmt: skip
+        if recorder is not None:
+            recorder.close()
     else:
         audio = _live_sink(output, sink, preroll_ms)
         screen = sink is None and _out().is_terminal
@@ -536,18 +543,20 @@ def _ears(listen: bool, hear_from: Path | None) -> MicSource | None:
 def _voice_hooks(ears: MicSource, audio: AudioSink, clock: Clock, screen: bool) -> dict[str, Any]:
     """The sink, controls and screen line that make a live session obey voice commands."""
     from coach.handsfree import VoiceControl, WatchedSink
+    from coach.listen.echo import Playback
     from coach.listen.gate import SpeakingSchedule
     from coach.listen.listener import Listener
 
-    schedule = SpeakingSchedule()
-    watched = WatchedSink(audio, schedule)
+    schedule, playback = SpeakingSchedule(), Playback()
+    watched = WatchedSink(audio, schedule, playback)
     control = VoiceControl(watched, clock, emit=None if screen else _echo_event)
 
     def attach(session: Any) -> None:
         control.session = session
 
     return {
-        "sink": watched, "controls": Listener(ears, schedule, control.on_heard, clock.now),
+        "sink": watched,
+        "controls": Listener(ears, schedule, playback, control.on_heard, clock.now),
         "on_session": attach, "on_command": control.on_command, "voice_line": control.line,
         "control": control,
     }  # fmt: skip
@@ -558,9 +567,17 @@ def _print_listening(listener: Any, control: Any) -> None:
     stats = listener.stats
     if stats is not None:
         typer.echo(
-            f"listening: recognizer {100 * stats.cpu_share:.1f}% of one core, real-time factor "
-            f"{stats.real_time_factor:.3f} ({stats.audio_s:.0f} s of audio decoded)"
+            f"listening: echo canceller and recognizer {100 * stats.cpu_share:.1f}% of one core,"
+            f" real-time factor {stats.real_time_factor:.3f} ({stats.audio_s:.0f} s heard)"
         )
+        since = stats.cancelling_from_s
+        state = (
+            "never cancelled (deaf while coach spoke)"
+            if since is None
+            else f"cancelling from {since - control.origin_s:.1f} s, {stats.erle_db:.0f} dB at"
+            " the end"
+        )
+        typer.echo(f"echo canceller: {state}")
     if control.latencies_s:
         worst = max(control.latencies_s)
         typer.echo(
@@ -569,39 +586,16 @@ def _print_listening(listener: Any, control: Any) -> None:
         )
 
 
-def _dry_run_listening(rendered: RenderedTimeline, hear_from: Path, as_json: bool) -> SessionReport:
+def _dry_run_listening(
+    rendered: RenderedTimeline, hear_from: Path, as_json: bool, out: AudioSink, bed: Music | None
+) -> SessionReport:
     """``--dry-run --listen-from``: the recording heard in step with the simulated clock."""
-    from coach.handsfree import VoiceControl, WatchedSink
-    from coach.listen.gate import SpeakingSchedule
-    from coach.listen.listener import ListeningClock
+    from coach.handsfree import rehearse
     from coach.listen.sources import FileSource
-    from coach.play.base import Command
-    from coach.play.live import play
-    from coach.play.session import Session
-    from coach.play.sinks import NullSink
 
-    schedule = SpeakingSchedule()
-    watched = WatchedSink(NullSink(), schedule)
-    emit = _json_line if as_json else _echo_event
-    holder: list[Session] = []
-
-    def ended() -> None:  # paused when the recording ended: nothing can resume the session
-        emit({"t": control.since(clock.now()), "event": "end of recording while paused"})
-        holder[0].command(Command.QUIT)
-
-    clock = ListeningClock(
-        FileSource(hear_from, realtime=False), schedule, lambda h: control.on_heard(h), ended
-    )
-    control = VoiceControl(watched, clock, acknowledge=True, emit=emit)
-
-    def attach(session: Session) -> None:
-        control.session = session
-        holder.append(session)
-
-    return play(
-        rendered, clock, watched, keys=False, screen=False,
-        on_cue=_json_cue if as_json else _echo_cue, on_command=control.on_command,
-        on_session=attach,
+    return rehearse(
+        rendered, FileSource(hear_from, realtime=False), out, bed,
+        emit=_json_line if as_json else _echo_event, on_cue=_json_cue if as_json else _echo_cue,
     )  # fmt: skip
 
 

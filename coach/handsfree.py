@@ -1,7 +1,8 @@
 """Voice commands in a live session: what joins :mod:`coach.listen` to :mod:`coach.play`.
 
 The two packages do not know each other: listen hears phrases, play takes commands. This module
-watches what the session sends to its sink (so the gate knows when coach speaks), turns a heard
+watches what the session sends to its sink (so the echo canceller knows what coach played, and
+the schedule what it said), turns a heard
 phrase into a session command, acknowledges it with a short sound, and keeps the screen's
 "heard: ..." line and the events that ``--dry-run --json`` prints.
 """
@@ -15,12 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from coach.listen.gate import SpeakingSchedule, gates
+from coach.listen.echo import Playback
+from coach.listen.gate import SpeakingSchedule
 from coach.listen.phrases import LEGEND, VoiceCommand
 from coach.listen.recognizer import Heard
+from coach.listen.sources import MicSource
 from coach.play.base import AudioSink, Clock, Command, Sound
-from coach.play.session import Session, Snapshot
-from coach.sound.mixer import LiveBed
+from coach.play.session import Onset, Session, SessionReport, Snapshot
+from coach.render import RenderedTimeline
+from coach.sound.mixer import LiveBed, Music
 from coach.speech.base import ms_to_samples
 from coach.timeline.model import Cue, CueKind
 
@@ -59,45 +63,50 @@ def session_command(voice: VoiceCommand, paused: bool) -> Command | None:
     return _TO_COMMAND[voice]
 
 
-def gated(cue: Cue) -> bool:
-    """Whether the recognizer is deaf while this sound plays: coach's words, a step's chime and
-    the acknowledgement yes; the pulse and the waking noise no (see :mod:`coach.listen.gate`).
-    The music bed never passes here (:meth:`WatchedSink.set_bed`): it is never gated."""
-    return gates(cue.kind, cue.text)
-
-
 class WatchedSink:
-    """An :class:`~coach.play.base.AudioSink` that tells ``schedule`` when coach is heard."""
+    """An :class:`~coach.play.base.AudioSink` that tells ``playback`` every sound it plays, and
+    ``schedule`` the words coach says."""
 
-    def __init__(self, sink: AudioSink, schedule: SpeakingSchedule) -> None:
+    def __init__(self, sink: AudioSink, schedule: SpeakingSchedule, playback: Playback) -> None:
         self.sink = sink
         self.schedule = schedule
+        self.playback = playback
         self.lead_s = sink.lead_s
         self.rate_hz = 0
         self.clock: Clock | None = None
+        self.tapped = False
+        """Whether the sink underneath reports its output itself (a sound device)."""
 
     def open(self, sample_rate_hz: int, clock: Clock) -> None:
-        """Open the sink underneath."""
+        """Open the sink underneath; a sound device tells ``playback`` what it plays itself."""
         self.rate_hz = sample_rate_hz
         self.clock = clock
+        self.tapped = hasattr(self.sink, "on_output")
+        if self.tapped:
+            self.sink.on_output = self.playback.add  # type: ignore[attr-defined]
         self.sink.open(sample_rate_hz, clock)
 
     def play(self, sound: Sound) -> None:
-        """Play, and mark the sound's stretch as coach speaking if it is gated."""
+        """Play, and note what is heard when (and, for words, what coach says)."""
         assert self.clock is not None
-        if gated(sound.cue):
-            start = max(sound.onset, self.clock.now())
-            self.schedule.add(start, start + len(sound.samples) / self.rate_hz)
+        start = max(sound.onset, self.clock.now())
+        if not self.tapped:
+            self.playback.add(start, sound.samples, self.rate_hz)
+        if sound.cue.text.strip():
+            self.schedule.add(start, start + len(sound.samples) / self.rate_hz, sound.cue.text)
         self.sink.play(sound)
 
     def set_bed(self, bed: LiveBed) -> None:
-        """Hand the music bed to the sink underneath (a long wordless sound: never gated)."""
+        """Hand the music bed to the sink underneath (rendered in the device's callback, it is
+        not in the far end: the wake word keeps it out)."""
         self.sink.set_bed(bed)
 
     def stop(self) -> None:
-        """Silence, and end every stretch now."""
+        """Silence, and end every sound now."""
         if self.clock is not None:
             self.schedule.cut(self.clock.now())
+            if not self.tapped:
+                self.playback.cut(self.clock.now())
         self.sink.stop()
 
     def close(self) -> None:
@@ -174,3 +183,44 @@ class VoiceControl:
                 self._from_voice.popleft()
         if voiced and self.acknowledge and self.sink.rate_hz:
             self.sink.play(Sound(_ACK_CUE, ack_sound(self.sink.rate_hz), now))
+
+
+def rehearse(
+    rendered: RenderedTimeline,
+    source: MicSource,
+    out: AudioSink,
+    bed: Music | None = None,
+    *,
+    emit: Callable[[Event], None] | None = None,
+    on_cue: Callable[[Onset], None] | None = None,
+    playback: Playback | None = None,
+) -> SessionReport:
+    """A dry run that hears ``source`` in step with its simulated clock (``--dry-run
+    --listen-from``): second t of the source is second t of the session. Everything a live
+    session plays (words, pulse, chimes, acknowledgements; ``bed`` if given) goes to ``out`` and
+    is the far end subtracted from the source. When the source ends while the session is
+    paused, nothing can resume it: the run ends there. ``playback`` receives what the session
+    plays (a simulated microphone may hear it: :class:`coach.listen.corpus.RoomSource`)."""
+    from coach.listen.listener import ListeningClock
+    from coach.play.live import play
+
+    schedule, playback = SpeakingSchedule(), playback or Playback()
+    watched = WatchedSink(out, schedule, playback)
+    say = emit or (lambda event: None)
+    holder: list[Session] = []
+
+    def ended() -> None:
+        say({"t": control.since(clock.now()), "event": "end of recording while paused"})
+        holder[0].command(Command.QUIT)
+
+    clock = ListeningClock(source, schedule, playback, lambda h: control.on_heard(h), ended)
+    control = VoiceControl(watched, clock, acknowledge=True, emit=say)
+
+    def attach(session: Session) -> None:
+        control.session = session
+        holder.append(session)
+
+    return play(
+        rendered, clock, watched, keys=False, screen=False, on_cue=on_cue,
+        on_command=control.on_command, on_session=attach, sound=True, music=bed,
+    )  # fmt: skip

@@ -517,16 +517,15 @@ def bench_listen(routine: str, engine: str, seconds: float) -> None:
     import json
     import signal
 
-    from coach.listen.corpus import command_recording, gaps, speech_spans
+    from coach.listen.corpus import command_recording, gaps, spoken_cues
 
     coach = [sys.executable, "-m", "coach"]
     shown = subprocess.run(
         [*coach, "show", routine, "--engine", engine, "--json"], check=True,
         capture_output=True, text=True,
     )  # fmt: skip
-    silent = [
-        g for g in gaps(speech_spans(json.loads(shown.stdout)), seconds, 0.3) if g[1] - g[0] >= 3
-    ]
+    spans = [(start, end) for start, end, _ in spoken_cues(json.loads(shown.stdout))]
+    silent = [g for g in gaps(spans, seconds, 0.3) if g[1] - g[0] >= 3]
     if not silent:
         print(f"listen: no silent gap of 3 s in the first {seconds:g} s of {routine}")
         return

@@ -7,7 +7,7 @@ recording (``coach play --sink``), or both. Pure numpy apart from the speech eng
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from coach.atomic import atomic_file
+from coach.listen.echo import Playback
 from coach.listen.recognizer import RATE_HZ, Audio, Heard
-from coach.listen.sources import to_model_rate
+from coach.listen.sources import Chunk, to_model_rate
 
 PITCHES = (0.92, 1.0, 1.08)
 """Pitch factors applied to Piper's voice (resampled, so the tempo moves a little too)."""
@@ -161,42 +162,146 @@ def command_recording(
     return [Placed(t, s, s + len(voices[t].samples) / RATE_HZ) for s, t in placements]
 
 
-# --- measuring: phrases in the gaps of a session, and session audio with no phrase at all --------
+# --- measuring: phrases over a session, and session audio with no phrase at all ----------------
 
 Span = tuple[float, float]
 
 
-def speech_spans(timeline_json: dict[str, Any]) -> list[Span]:
-    """(start, end) seconds of every cue in ``coach show --json`` output that the gate closes
-    for, as a live session does (words and chimes; not the pulse): when coach "speaks"."""
-    from coach.listen.gate import gates
-    from coach.timeline.model import CueKind
+@dataclass(frozen=True)
+class SessionAudio:
+    """A session as the microphone meets it: what plays, and what coach knows it played."""
 
-    return [
-        (float(c["start"]), float(c["end"]))
+    heard: np.ndarray
+    """Everything that plays (16 kHz): voice, pulse, chimes and the music bed, if any."""
+    far: np.ndarray
+    """What coach hands its output (16 kHz): the same without the music bed."""
+    cues: tuple[tuple[float, float, str], ...]
+    """(start, end, text) seconds of every cue with words."""
+
+    @property
+    def spans(self) -> list[Span]:
+        """When coach speaks."""
+        return [(start, end) for start, end, _ in self.cues]
+
+    @property
+    def seconds(self) -> float:
+        """Its length."""
+        return len(self.heard) / RATE_HZ
+
+
+def spoken_cues(timeline_json: dict[str, Any]) -> tuple[tuple[float, float, str], ...]:
+    """(start, end, text) of every cue with words in ``coach show --json`` output."""
+    return tuple(
+        (float(c["start"]), float(c["end"]), str(c["text"]))
         for c in timeline_json["cues"]
-        if gates(CueKind(c["kind"]), c["text"])
-    ]
+        if str(c["text"]).strip()
+    )
 
 
-def voice_level(session: Audio, spans: Sequence[Span]) -> float:
-    """RMS of ``session`` within ``spans`` (coach's voice, and chimes), whatever plays between
-    them (pulse, music); 3000 when there is none."""
-    pieces = [session[round(s * RATE_HZ) : round(e * RATE_HZ)] for s, e in spans]
-    voiced = np.concatenate(pieces) if pieces else session[:0]
+ROOM_DELAY_S = 0.03
+"""The simulated room: the speaker's sound reaches the microphone after this (about 10 m of
+path, or a phone's output latency)..."""
+ROOM_RT60_S = 0.35
+"""...and dies away 60 dB within this (a furnished bedroom)."""
+
+
+def room_response(seed: int = 7) -> np.ndarray:
+    """A room's impulse response from speaker to microphone: a direct path then a decaying
+    tail of reflections, scaled to unit energy (the microphone hears coach as loud as it
+    plays)."""
+    frames = round((ROOM_DELAY_S + ROOM_RT60_S) * RATE_HZ)
+    delay = round(ROOM_DELAY_S * RATE_HZ)
+    response = np.zeros(frames)
+    response[delay] = 1.0
+    tail = np.arange(frames - delay - 1)
+    decay = np.exp(-6.9 * tail / (ROOM_RT60_S * RATE_HZ))
+    rng = np.random.default_rng(seed)
+    response[delay + 1 :] = rng.standard_normal(len(tail)) * decay * 0.12
+    return response / float(np.sqrt(np.sum(response**2)))
+
+
+def through_room(audio: np.ndarray, response: np.ndarray | None = None) -> np.ndarray:
+    """``audio`` as a microphone across the room hears it (FFT convolution, block by block)."""
+    h = room_response() if response is None else response
+    block = 1 << 16
+    size = 1 << int(np.ceil(np.log2(block + len(h) - 1)))
+    spectrum = np.fft.rfft(h, size)
+    out = np.zeros(len(audio) + len(h) - 1)
+    for begin in range(0, len(audio), block):
+        piece = audio[begin : begin + block].astype(np.float64)
+        wet = np.fft.irfft(np.fft.rfft(piece, size) * spectrum, size)[: len(piece) + len(h) - 1]
+        out[begin : begin + len(wet)] += wet
+    return out[: len(audio)]
+
+
+class RoomSource:
+    """A simulated microphone across the room from the speaker: ``voice`` (16 kHz, what the
+    person says) plus what the session plays (``playback``) through :func:`room_response`,
+    in 20 ms chunks on the session's clock. Keeps every chunk (:attr:`heard`) to be written.
+
+    The room delays the speaker by more than a chunk, so each chunk depends only on what was
+    played before the chunk began: fed in step with a dry run, it hears the session as it
+    really plays, jumps and pauses included."""
+
+    def __init__(self, voice: np.ndarray, playback: Playback, response: np.ndarray) -> None:
+        from coach.listen.sources import CHUNK_FRAMES
+
+        assert len(response) > round(ROOM_DELAY_S * RATE_HZ) >= CHUNK_FRAMES
+        self.voice = voice.astype(np.float64)
+        self.playback = playback
+        self.response = response
+        self.heard: list[Audio] = []
+        self._step = CHUNK_FRAMES
+        size = 1 << int(np.ceil(np.log2(2 * len(response) + CHUNK_FRAMES)))
+        self._size = size
+        self._spectrum = np.fft.rfft(response, size)
+
+    def open(self, now: Callable[[], float]) -> None:
+        """Nothing to open: the recording starts at time 0."""
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The chunks, each computed when asked for."""
+        taps = len(self.response)
+        for begin in range(0, len(self.voice), self._step):
+            start_s = begin / RATE_HZ
+            frames = min(self._step, len(self.voice) - begin)
+            played = self.playback.read(start_s - taps / RATE_HZ, taps + frames)
+            wet = np.fft.irfft(np.fft.rfft(played, self._size) * self._spectrum, self._size)
+            mixed = self.voice[begin : begin + frames] + wet[taps : taps + frames]
+            samples = np.clip(np.round(mixed), -32768, 32767).astype(np.int16)
+            self.heard.append(samples)
+            yield Chunk(start_s, samples)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def voice_level(session: SessionAudio) -> float:
+    """RMS of coach's voice (what plays within its cues); 3000 when there is none."""
+    pieces = [session.far[round(s * RATE_HZ) : round(e * RATE_HZ)] for s, e in session.spans]
+    voiced = np.concatenate(pieces) if pieces else session.far[:0]
     return rms(voiced) if np.any(voiced) else 3000.0
 
 
-def repeat_session(
-    audio: Audio, spans: Sequence[Span], length_s: float
-) -> tuple[np.ndarray, list[Span]]:
-    """The session played again and again up to ``length_s``, with its speech spans."""
+def repeat_session(session: SessionAudio, length_s: float) -> SessionAudio:
+    """The session played again and again up to ``length_s``."""
     frames = round(length_s * RATE_HZ)
-    period_s = len(audio) / RATE_HZ
-    looped = np.resize(audio, frames).astype(np.float64)
+    period_s = session.seconds
     laps = int(length_s // period_s) + 1
-    shifted = [(s + lap * period_s, e + lap * period_s) for lap in range(laps) for s, e in spans]
-    return looped, [(s, e) for s, e in shifted if s < length_s]
+    cues = tuple(
+        (s + lap * period_s, e + lap * period_s, text)
+        for lap in range(laps)
+        for s, e, text in session.cues
+        if s + lap * period_s < length_s
+    )
+    return SessionAudio(np.resize(session.heard, frames), np.resize(session.far, frames), cues)
+
+
+def cut_to(session: SessionAudio, length_s: float) -> SessionAudio:
+    """The first ``length_s`` of the session."""
+    frames = round(length_s * RATE_HZ)
+    cues = tuple(c for c in session.cues if c[0] < length_s)
+    return SessionAudio(session.heard[:frames], session.far[:frames], cues)
 
 
 def gaps(spans: Sequence[Span], length_s: float, tail_s: float) -> list[Span]:
@@ -230,32 +335,49 @@ def placements(
     return placed
 
 
-def hear_stream(
-    audio: np.ndarray, spans: Sequence[Span], tail_s: float
-) -> tuple[list[Heard], float, float]:
-    """What the recognizer hears in ``audio`` (float, 16 kHz) gated by ``spans`` as a session
-    would be, in 20 ms chunks; with its processor seconds and audio seconds decoded."""
-    from coach.listen.gate import SpeakingSchedule
-    from coach.listen.recognizer import Recognizer
+def placements_over_voice(
+    clips: Sequence[Spoken], spans: Sequence[Span], length_s: float
+) -> list[tuple[float, Spoken]]:
+    """Each clip said while coach speaks: starting 0.3 s into the next cue that lasts at least
+    as long as the clip, 4 s or more after the previous clip."""
+    placed: list[tuple[float, Spoken]] = []
+    pending = list(clips)
+    cursor = 0.0
+    for start, end in sorted(spans):
+        if not pending:
+            break
+        clip_s = len(pending[0].samples) / RATE_HZ
+        if start + 0.3 < cursor or end - start < clip_s + 0.3 or end + 1.5 > length_s:
+            continue
+        placed.append((start + 0.3, pending.pop(0)))
+        cursor = start + 0.3 + clip_s + 4.0
+    return placed
 
-    schedule = SpeakingSchedule(round(tail_s * 1000))
-    for start, end in spans:
-        schedule.add(start, end)
-    pcm = np.clip(np.round(audio), -32768, 32767).astype(np.int16)
-    recognizer = Recognizer()
+
+def hear_stream(
+    mic: np.ndarray, session: SessionAudio, canceller: str = "speex"
+) -> tuple[list[Heard], float, float]:
+    """What coach hears in ``mic`` (float, 16 kHz) while ``session`` plays, as a live session
+    does: less the far end, and not what coach itself says; in 20 ms chunks. With the processor
+    seconds and the audio seconds heard."""
+    from coach.listen.echo import Hearing, obeyed
+    from coach.listen.gate import SpeakingSchedule
+
+    schedule = SpeakingSchedule()
+    for start, end, text in session.cues:
+        schedule.add(start, end, text)
+    pcm = np.clip(np.round(mic), -32768, 32767).astype(np.int16)
+    far = np.clip(np.round(session.far), -32768, 32767).astype(np.int16)
+    hearing = Hearing(canceller)
     heard: list[Heard] = []
     step = RATE_HZ // 50
-    gated = False
     for begin in range(0, len(pcm), step):
         start_s = begin / RATE_HZ
-        if schedule.speaking(start_s, start_s + step / RATE_HZ):
-            if not gated:
-                recognizer.gap()
-            gated = True
-            continue
-        gated = False
-        heard += recognizer.feed(pcm[begin : begin + step], start_s)
-    return heard, recognizer.cpu_s, recognizer.audio_s
+        speaking = schedule.speaking(start_s, start_s + step / RATE_HZ)
+        piece = slice(begin, begin + step)
+        found = hearing.feed(start_s, pcm[piece], far[piece], speaking)
+        heard += [h for h in found if obeyed(h, schedule)]
+    return heard, hearing.cpu_s, hearing.audio_s
 
 
 @dataclass(frozen=True)
@@ -310,30 +432,34 @@ def score(
 
 
 def measure(
-    session: Audio,
-    spans: Sequence[Span],
+    session: SessionAudio,
     clips: Sequence[Spoken],
     *,
     snr_db: float,
     length_s: float,
-    tail_s: float = 0.3,
+    over_voice: bool = False,
     seed: int = 0,
+    canceller: str = "speex",
 ) -> Accuracy:
-    """Place ``clips`` in the gaps of the (looped) session, add pink noise ``snr_db`` below
-    the phrases, and score what the recognizer hears; with no clips, only false triggers."""
-    background, looped_spans = repeat_session(session, spans, length_s)
-    placed = placements(clips, looped_spans, length_s, tail_s)
+    """Say ``clips`` in the gaps of the (looped) session, or over coach's voice with
+    ``over_voice``, as loud as coach, with the session through a room and pink noise ``snr_db``
+    below; score what coach hears. With no clips, only false triggers."""
+    looped = repeat_session(session, length_s)
+    if over_voice:
+        placed = placements_over_voice(clips, looped.spans, length_s)
+    else:
+        placed = placements(clips, looped.spans, length_s, 0.3)
     if placed:  # the stream ends soon after the last phrase
         last_s, last = placed[-1]
         length_s = min(length_s, last_s + len(last.samples) / RATE_HZ + 2.0)
-        background = background[: round(length_s * RATE_HZ)]
-        looped_spans = [(s, e) for s, e in looped_spans if s < length_s]
-    level = voice_level(session, spans)
+        looped = cut_to(looped, length_s)
+    level = voice_level(session)
     phrases = [(start, _at_level(clip.samples, level)) for start, clip in placed]
-    mixed = place(background, phrases, snr_db=snr_db, noise_seed=seed)
+    room = through_room(looped.heard)
+    mixed = place(room, phrases, snr_db=snr_db, noise_seed=seed)
     if not placed:  # no phrases: noise at the same level below coach's voice
-        mixed = background + pink_noise(len(background), seed) * level / 10 ** (snr_db / 20)
-    heard, cpu_s, audio_s = hear_stream(mixed, looped_spans, tail_s)
+        mixed = room + pink_noise(len(room), seed) * level / 10 ** (snr_db / 20)
+    heard, cpu_s, audio_s = hear_stream(mixed, looped, canceller)
     return score(placed, heard, length_s / 60, cpu_s / audio_s if audio_s else 0.0)
 
 
@@ -348,29 +474,25 @@ def tick_times(timeline_json: dict[str, Any]) -> list[float]:
 
 
 def measure_across_ticks(
-    session: Audio,
-    spans: Sequence[Span],
+    session: SessionAudio,
     ticks: Sequence[float],
     clips: Sequence[Spoken],
     *,
     snr_db: float,
-    gate_ticks: bool,
-    tail_s: float = 0.3,
     seed: int = 0,
+    canceller: str = "speex",
 ) -> Accuracy:
     """Each clip said across a tick of the session (starting 0.4 s before it), as loud as
-    coach's voice with pink noise ``snr_db`` below, at the ticks that no gated sound comes near
-    (1.5 s before, 2 s after); heard gated by ``spans``, plus every tick's 120 ms when
-    ``gate_ticks`` (how ticks used to be gated)."""
-    clear = [t for t in ticks if all(e + tail_s < t - 1.5 or s > t + 2.0 for s, e in spans)]
+    coach's voice, the session through a room and pink noise ``snr_db`` below, at the ticks
+    that no words come near (1.5 s before, 2 s after)."""
+    clear = [t for t in ticks if all(e + 0.3 < t - 1.5 or s > t + 2.0 for s, e in session.spans)]
     placed = [(tick - 0.4, clip) for tick, clip in zip(clear, clips, strict=False)]
-    length_s = len(session) / RATE_HZ
+    length_s = session.seconds
     if placed:
         length_s = min(length_s, placed[-1][0] + len(placed[-1][1].samples) / RATE_HZ + 2.0)
-    level = voice_level(session, spans)
-    background = session[: round(length_s * RATE_HZ)]
+    part = cut_to(session, length_s)
+    level = voice_level(session)
     phrases = [(start, _at_level(clip.samples, level)) for start, clip in placed]
-    mixed = place(background, phrases, snr_db=snr_db, noise_seed=seed)
-    gated_spans = [*spans, *((t, t + 0.12) for t in ticks)] if gate_ticks else list(spans)
-    heard, cpu_s, audio_s = hear_stream(mixed, gated_spans, tail_s)
+    mixed = place(through_room(part.heard), phrases, snr_db=snr_db, noise_seed=seed)
+    heard, cpu_s, audio_s = hear_stream(mixed, part, canceller)
     return score(placed, heard, length_s / 60, cpu_s / audio_s if audio_s else 0.0)

@@ -3,10 +3,10 @@ simulated clock.
 
 :class:`Listener` reads a :class:`~coach.listen.sources.MicSource` in a thread and decodes in a
 child process: pocketsphinx holds the interpreter lock while it decodes, which would delay the
-scheduler's thread by milliseconds at a time, so the decoding runs where it cannot.
-:class:`ListeningClock` is a fake clock for ``--dry-run``: whenever the session sleeps it feeds
-the recording up to the moment the session wakes, so audio time t is session time t, gated by
-what coach was saying at t.
+scheduler's thread by milliseconds at a time, so the decoding (and the echo canceller) runs
+where it cannot. :class:`ListeningClock` is a fake clock for ``--dry-run``: whenever the session
+sleeps it feeds the recording up to the moment the session wakes, so audio time t is session
+time t, less what coach played at t.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from coach.listen.echo import Hearing, Playback, obeyed
 from coach.listen.gate import SpeakingSchedule
-from coach.listen.recognizer import Heard, Recognizer
+from coach.listen.recognizer import Heard
 from coach.listen.sources import Chunk, MicSource
 
 _LOG = logging.getLogger(__name__)
@@ -40,11 +41,16 @@ class ListenStats:
     """What listening cost."""
 
     audio_s: float
-    """Seconds of audio decoded (the gated seconds are not decoded)."""
+    """Seconds of microphone audio heard."""
     cpu_s: float
-    """Processor seconds the recognizer spent."""
+    """Processor seconds the echo canceller and the recognizer spent."""
     wall_s: float
     """Seconds the listener ran."""
+
+    cancelling_from_s: float | None = None
+    """When the echo canceller began to cancel (session clock), ``None`` if it never did."""
+    erle_db: float = 0.0
+    """The canceller's echo return loss enhancement at the end (dB)."""
 
     @property
     def real_time_factor(self) -> float:
@@ -58,12 +64,13 @@ class ListenStats:
 
 
 def _decode(requests: Connection, results: Connection) -> None:  # pragma: no cover - child
-    """The child process: decode what arrives, send back what is heard, then the cost.
+    """The child process: hear what arrives (the microphone and what coach played meanwhile),
+    send back what is heard, then the cost.
 
     Ctrl-C in a terminal reaches the whole process group: the child ignores it and ends when
     the session (which does handle it) closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    recognizer = Recognizer()
+    hearing = Hearing()
     results.send("ready")
     while True:
         try:
@@ -72,32 +79,33 @@ def _decode(requests: Connection, results: Connection) -> None:  # pragma: no co
             return
         if message is None:
             break
-        start_s, pcm = message
-        if pcm is None:
-            recognizer.gap()
-            continue
-        for heard in recognizer.feed(np.frombuffer(pcm, dtype="<i2"), start_s):
+        start_s, mic, far, speaking = message
+        pcm = (np.frombuffer(mic, dtype="<i2"), np.frombuffer(far, dtype="<i2"))
+        for heard in hearing.feed(start_s, *pcm, speaking):
             results.send(heard)
-    results.send((recognizer.audio_s, recognizer.cpu_s))
+    results.send((hearing.audio_s, hearing.cpu_s, hearing.converged_s, hearing.erle_db))
 
 
 class Listener:
     """Hears commands from ``source`` while a session plays; calls ``on_heard`` for each.
 
-    ``schedule`` says when coach is speaking: those chunks are not decoded. ``now`` is the
-    session's clock. A context manager: the child process starts on entry (and is ready when
-    entry returns) and ends on exit.
+    ``playback`` is what coach played (subtracted from the microphone); ``schedule`` what it
+    said (a command coach itself says is not obeyed). ``now`` is the session's clock. A context
+    manager: the child process starts on entry (and is ready when entry returns) and ends on
+    exit.
     """
 
     def __init__(
         self,
         source: MicSource,
         schedule: SpeakingSchedule,
+        playback: Playback,
         on_heard: Callable[[Heard], None],
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self.schedule = schedule
+        self.playback = playback
         self.on_heard = on_heard
         self.now = now
         self.stats: ListenStats | None = None
@@ -135,16 +143,12 @@ class Listener:
 
     def _feed(self) -> None:
         assert self._requests is not None
-        gated = False
         try:
             for chunk in self.source.chunks():
-                if self.schedule.speaking(chunk.start_s, chunk.end_s):
-                    if not gated:
-                        self._requests.send((chunk.start_s, None))
-                    gated = True
-                    continue
-                gated = False
-                self._requests.send((chunk.start_s, chunk.samples.tobytes()))
+                far = self.playback.read(chunk.start_s, len(chunk.samples))
+                speaking = self.schedule.speaking(chunk.start_s, chunk.end_s)
+                message = (chunk.start_s, chunk.samples.tobytes(), far.tobytes(), speaking)
+                self._requests.send(message)
         except (OSError, EOFError, ValueError):
             _LOG.debug("listener stopped feeding", exc_info=True)
 
@@ -156,13 +160,17 @@ class Listener:
                 if message == "ready":
                     continue
                 if isinstance(message, Heard):
+                    if not obeyed(message, self.schedule):
+                        _LOG.debug("%s: coach said that word itself", message)
+                        continue
                     try:
                         self.on_heard(message)
                     except Exception:
                         _LOG.exception("acting on %s failed", message)
                     continue
-                audio_s, cpu_s = message
-                self.stats = ListenStats(audio_s, cpu_s, time.monotonic() - self._started)
+                audio_s, cpu_s, converged_s, erle_db = message
+                wall_s = time.monotonic() - self._started
+                self.stats = ListenStats(audio_s, cpu_s, wall_s, converged_s, erle_db)
                 return
         except (OSError, EOFError):
             _LOG.debug("listener stopped hearing", exc_info=True)
@@ -193,9 +201,10 @@ class Listener:
 class ListeningClock:
     """A simulated clock that hears a recording in step with itself (``--dry-run``).
 
-    Sleeping feeds the recording's chunks up to the deadline, skipping those during which coach
-    is speaking; a phrase heard wakes the sleeper at the end of the chunk that revealed it
-    (``on_heard`` is expected to set the sleeper's wake event, as a session command does). Once
+    Sleeping feeds the recording's chunks up to the deadline, less what coach played meanwhile
+    (``playback``), and obeys what coach did not say itself (``schedule``); a phrase heard
+    wakes the sleeper at the end of the chunk that revealed it (``on_heard`` is expected to
+    set the sleeper's wake event, as a session command does). Once
     the recording has ended, an endless sleep (a paused session) calls ``on_end`` and waits for
     the wake event in real time, as :class:`~coach.play.clock.FakeClock` does.
     """
@@ -204,18 +213,19 @@ class ListeningClock:
         self,
         source: MicSource,
         schedule: SpeakingSchedule,
+        playback: Playback,
         on_heard: Callable[[Heard], None],
         on_end: Callable[[], None],
     ) -> None:
         self.schedule = schedule
+        self.playback = playback
         self.on_heard = on_heard
         self.on_end = on_end
-        self.recognizer = Recognizer()
+        self.hearing = Hearing()
         self._now = 0.0
         source.open(self.now)
         self._chunks: Iterator[Chunk] | None = iter(source.chunks())
         self._pending: Chunk | None = None
-        self._gated = False
 
     def now(self) -> float:
         """The simulated time."""
@@ -249,10 +259,7 @@ class ListeningClock:
                 self.on_heard(heard)
 
     def _hear(self, chunk: Chunk) -> list[Heard]:
-        if self.schedule.speaking(chunk.start_s, chunk.end_s):
-            if not self._gated:
-                self.recognizer.gap()
-            self._gated = True
-            return []
-        self._gated = False
-        return self.recognizer.feed(chunk.samples, chunk.start_s)
+        far = self.playback.read(chunk.start_s, len(chunk.samples))
+        speaking = self.schedule.speaking(chunk.start_s, chunk.end_s)
+        heard = self.hearing.feed(chunk.start_s, chunk.samples, far, speaking)
+        return [h for h in heard if obeyed(h, self.schedule)]

@@ -50,6 +50,9 @@ AFTER_S = 0.7
 """How long after the wake word the second stage waits for the command word."""
 KEEP_S = BEFORE_S + AFTER_S + 0.5
 """Audio kept for the second stage."""
+UTTERANCE_S = 120.0
+"""The spotter starts a new utterance after this long without a wake word (it listens all the
+time, through coach's voice too: one endless utterance would only grow)."""
 REFRACTORY_S = 0.5
 """After a command, a wake word ending this soon is an echo of the same phrase: ignored."""
 
@@ -68,6 +71,13 @@ class Heard:
     """When the phrase ended, on the clock of the audio fed."""
     decided_s: float
     """The time of the end of the chunk after which it was recognized."""
+    start_s: float = -1.0
+    """When the phrase began (the wake word's start), on the same clock; -1 if unknown."""
+
+    @property
+    def word(self) -> str:
+        """The command word (after the wake word)."""
+        return self.phrase.split()[-1]
 
 
 def _decoder(**config: Any) -> Any:
@@ -139,6 +149,8 @@ class Recognizer:
             self._kept.pop(0)
 
     def _spot(self, samples: Audio, start_s: float) -> None:
+        if self._utt_start_s is not None and start_s - self._utt_start_s > UTTERANCE_S:
+            self._restart_spotter()
         if self._utt_start_s is None:
             self._spotter.start_utt()
             self._utt_start_s = start_s
@@ -173,12 +185,12 @@ class Recognizer:
         if phrase is None:
             _LOG.debug("after the wake word: %r, no command", " ".join(words))
             return []
-        end_frame = max(
-            (seg.end_frame for seg in self._grammar.seg() if seg.word == phrase.word),
-            default=None,
-        )
+        segments = list(self._grammar.seg())
+        end_frame = max((s.end_frame for s in segments if s.word == phrase.word), default=None)
+        start_frame = min((s.start_frame for s in segments if s.word == WAKE_WORD), default=None)
         end_s = decided_s if end_frame is None else first_s + (end_frame + 1) / FRAMES_PER_S
-        return [Heard(phrase.command, phrase.text, min(end_s, decided_s), decided_s)]
+        start_s = begin_s if start_frame is None else first_s + start_frame / FRAMES_PER_S
+        return [Heard(phrase.command, phrase.text, min(end_s, decided_s), decided_s, start_s)]
 
     def _restart_spotter(self) -> None:
         if self._utt_start_s is not None:

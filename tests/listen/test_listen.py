@@ -1,5 +1,6 @@
-"""Voice commands: the gate, the phrase mapping, a session driven by a recording (simulated and
-real time), no microphone, and the measured accuracy of the recognizer on synthetic voices."""
+"""Voice commands: echo cancellation and coach's own words, the phrase mapping, a session driven
+by a recording (simulated and real time), no microphone, and the measured accuracy of the
+recognizer on synthetic voices."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ import pytest
 
 from coach.handsfree import session_command
 from coach.listen.corpus import (
-    Accuracy,
+    SessionAudio,
     command_recording,
     measure,
     measure_across_ticks,
+    rms,
     speak,
-    speech_spans,
+    spoken_cues,
+    through_room,
     tick_times,
 )
+from coach.listen.echo import EchoCanceller, Playback, obeyed
 from coach.listen.gate import SpeakingSchedule
 from coach.listen.phrases import PHRASES, VoiceCommand
 from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
@@ -41,17 +45,95 @@ SHORT = minimal_routine(
 """A session of a few seconds with a silent working period, for real-time checks."""
 
 
-def test_the_gate_is_closed_while_coach_speaks_and_for_its_tail() -> None:
+def test_coach_never_obeys_a_command_word_it_is_saying_itself() -> None:
+    from coach.listen.recognizer import Heard
+
     schedule = SpeakingSchedule(tail_ms=300)
-    schedule.add(10.0, 12.0)
-    assert schedule.speaking(11.0, 11.02)
-    assert schedule.speaking(12.2, 12.22)  # the tail: the room's echo
-    assert not schedule.speaking(12.31, 12.33)
-    assert not schedule.speaking(9.0, 9.98)
-    schedule.add(20.0, 25.0)
-    schedule.cut(21.0)  # paused at 21 s: silent from then on (after the tail)
-    assert schedule.speaking(21.2, 21.22)
-    assert not schedule.speaking(21.4, 24.0)
+    schedule.add(10.0, 12.0, "Glide back down to the lower back.")
+    schedule.add(20.0, 25.0, "Three more, then the next step.")
+    back = Heard(VoiceCommand.BACK, "coach back", 11.5, 11.6, 10.8)
+    assert not obeyed(back, schedule)
+    assert not obeyed(Heard(VoiceCommand.BACK, "coach back", 12.9, 13.0, 12.25), schedule)  # tail
+    assert obeyed(Heard(VoiceCommand.BACK, "coach back", 13.5, 13.6, 12.4), schedule)
+    assert obeyed(Heard(VoiceCommand.NEXT, "coach next", 11.5, 11.6, 10.8), schedule)
+    schedule.cut(21.0)  # paused at 21 s: its words end there (after the tail)
+    assert not obeyed(Heard(VoiceCommand.NEXT, "coach next", 21.2, 21.3, 20.5), schedule)
+    assert obeyed(Heard(VoiceCommand.NEXT, "coach next", 22.5, 22.6, 21.6), schedule)
+
+
+def _speech_like(seconds: float, seed: int) -> np.ndarray:
+    """Noise shaped into syllables (4 a second): a far end with speech's rhythm."""
+    rng = np.random.default_rng(seed)
+    frames = round(seconds * 16_000)
+    envelope = np.clip(np.sin(2 * np.pi * 4 * np.arange(frames) / 16_000), 0, None)
+    return rng.standard_normal(frames) * 4000 * envelope
+
+
+@pytest.mark.parametrize(
+    ("kind", "least_drop_db", "least_kept_db"), [("speex", 25, -1), ("webrtc", 18, -8)]
+)
+def test_the_echo_canceller_takes_coach_out_and_leaves_the_person_in(
+    kind: str, least_drop_db: float, least_kept_db: float
+) -> None:
+    """The real cancellers: coach's output through a room (30 ms late, 0.35 s of
+    reverberation) is taken down once the canceller has listened for 10 s, and a person's voice
+    (another signal) said over it keeps its level. Measured on this broadband noise: Speex 27-30
+    dB down, the person -0.3 dB; WebRTC's AEC3 about 21 dB down, the person -5 dB (its
+    suppressor turns down whatever speaks over the echo: why Speex is the default)."""
+    far = _speech_like(16.0, 1)
+    person = np.zeros_like(far)
+    person[14 * 16_000 :] = _speech_like(2.0, 2) * 0.7
+    mic = through_room(far) + person
+    canceller = EchoCanceller(kind)
+    cleaned = []
+    pcm = np.clip(mic, -32768, 32767).astype(np.int16)
+    reference = np.clip(far, -32768, 32767).astype(np.int16)
+    for begin in range(0, len(pcm), 333):  # chunks that are not whole 10 ms frames
+        piece = slice(begin, begin + 333)
+        done = canceller.process(begin / 16_000, pcm[piece], reference[piece])
+        if done is not None:
+            cleaned.append(done)
+    assert cleaned[0].start_s == 0.0 and cleaned[1].start_s == pytest.approx(320 / 16_000)
+    out = np.concatenate([c.out for c in cleaned]).astype(np.float64)
+    echo_alone = slice(10 * 16_000, 14 * 16_000)
+    drop_db = 20 * np.log10(rms(mic[echo_alone]) / max(1.0, rms(out[echo_alone])))
+    assert drop_db >= least_drop_db, drop_db
+    talk = slice(14 * 16_000, len(out))
+    kept_db = 20 * np.log10(rms(out[talk]) / rms(person[talk]))
+    assert kept_db >= least_kept_db, kept_db
+
+
+def test_coach_is_heard_through_only_once_the_canceller_cancels() -> None:
+    """Until the canceller has learned the room (12 s of coach playing), the microphone is
+    ignored while coach speaks, as a gate would; from then on it is heard, by then about 20 dB
+    quieter than the echo."""
+    from coach.listen.echo import LEARN_S, Hearing
+
+    far = _speech_like(36.0, 3)  # syllables: coach plays about half of the time
+    mic = np.clip(through_room(far), -32768, 32767).astype(np.int16)
+    reference = np.clip(far, -32768, 32767).astype(np.int16)
+    hearing = Hearing()
+    decoded = []
+    for begin in range(0, len(mic), 320):
+        before = hearing.recognizer.audio_s
+        hearing.feed(begin / 16_000, mic[begin : begin + 320], reference[begin : begin + 320], True)
+        decoded.append(hearing.recognizer.audio_s > before)
+    assert hearing.converged_s is not None and 1.5 * LEARN_S <= hearing.converged_s <= 30
+    assert hearing.erle_db >= 20
+    first = decoded.index(True)
+    assert not any(decoded[:first]) and all(decoded[first:])
+    assert first * 0.02 == pytest.approx(hearing.converged_s, abs=0.05)
+
+
+def test_playback_reads_back_what_was_played_at_16_khz() -> None:
+    playback = Playback()
+    tone = (np.sin(2 * np.pi * 440 * np.arange(22_050) / 22_050) * 8000).astype(np.int16)
+    playback.add(2.0, tone, 22_050)
+    got = playback.read(1.5, 16_000).astype(np.float64)  # 1.5 s to 2.5 s
+    assert not got[:8000].any() and rms(got[8000:]) == pytest.approx(8000 / np.sqrt(2), rel=0.02)
+    playback.cut(2.25)  # paused: silent from then on
+    got = playback.read(2.0, 8000).astype(np.float64)
+    assert got[:3900].any() and not got[4001:].any()
 
 
 def test_pause_and_resume_only_do_what_they_say() -> None:
@@ -65,12 +147,19 @@ def test_pause_and_resume_only_do_what_they_say() -> None:
 
 @pytest.fixture(scope="module")
 def commands_wav(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[float]]:
-    """ "coach next" and "coach pause" where lower-back (fake engine) is silent."""
+    """The corpus builder's recording: "coach next" at 30 s and "coach pause" at 90 s, said
+    over lower-back (fake engine) as it plays when they are obeyed, as a microphone across a
+    room hears it."""
     path = tmp_path_factory.mktemp("commands") / "commands.wav"
-    placed = command_recording(
-        path, [(71.3, "coach next"), (140.0, "coach pause")], length_s=150
+    built = subprocess.run(
+        [sys.executable, "scripts/voice_corpus.py", "commands", str(path), "--say",
+         "30:coach next", "--say", "90:coach pause", "--length", "120", "--session",
+         "lower-back", "--engine", "fake"],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2],
     )  # fmt: skip
-    return path, [p.end_s for p in placed]
+    assert built.returncode == 0, built.stderr
+    ends = [float(line.split()[0].split("-")[1]) for line in built.stdout.splitlines()]
+    return path, ends
 
 
 def _coach(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -98,12 +187,17 @@ def test_a_recording_drives_a_dry_run_and_json_says_when(
     for heard, end in ((heard_next, ends[0]), (heard_pause, ends[1])):
         assert 0 <= heard["t"] - end <= 0.7  # acted on within 700 ms of the phrase's end
     shown = json.loads(_coach("show", "lower-back", "--engine", "fake", "--json").stdout)
+    lengths = {round(c["start"] * 1000): c["end"] - c["start"] for c in shown["cues"]}
+    # "coach next" was said while coach spoke ("This massage is for pleasure, not pain."):
+    # heard over its voice, less the echo (after the jump, 90 s falls in a pause)
+    said = [e for e in events if e["event"] == "cue" and e["t"] <= heard_next["phrase_end_s"]]
+    assert said[-1]["t"] + lengths[said[-1]["start_ms"]] > heard_next["phrase_end_s"], said[-1]
     step_one = next(c for c in shown["cues"] if c["step"] == 1)
     assert jump["t"] == heard_next["t"]
     # next, before step 1: to the start of step 1 (its section's words come first)
     assert jump["position_ms"] <= round(step_one["start"] * 1000)
     cues_after = [e for e in events if e["event"] == "cue" and e["t"] >= jump["t"]]
-    # the step's chime is not printed (a dry run plays no sounds): its first words follow
+    # the step's chime is played (and subtracted) but not printed: its first words follow
     spoken = [c for c in shown["cues"] if c["kind"] not in ("tick", "chime")]
     first_words = next(c for c in spoken if round(c["start"] * 1000) >= jump["position_ms"])
     assert cues_after[0]["start_ms"] == round(first_words["start"] * 1000)
@@ -153,25 +247,29 @@ def test_listen_without_a_microphone_says_so_in_one_line_and_plays_on(tmp_path: 
 # --- measured accuracy ---------------------------------------------------------------------
 
 SNR_DB = 15.0
+HIT_OVER_VOICE = 0.65
+"""Piper's hit rate over coach's voice in lower-back: measured 44 of 63 (70%)."""
+HIT_ESPEAK = 0.55
+"""eSpeak NG's hit rate in lower-back's pauses: measured 32 of 56 (57%)."""
 
 
 @pytest.fixture(scope="module")
-def session(
-    tmp_path_factory: pytest.TempPathFactory, real_voice_cache: Path
-) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def session(tmp_path_factory: pytest.TempPathFactory, real_voice_cache: Path) -> SessionAudio:
     """lower-back as a session plays it with the default voice, pulses, chimes and the ambient
-    music bed, and when the gate is closed (words and chimes)."""
+    music bed; what coach hands its output (the same without the bed); and its words."""
     import os
 
-    folder = tmp_path_factory.mktemp("session")
     env = {**os.environ, "XDG_CACHE_HOME": str(real_voice_cache)}
-    exported = _coach(
-        "export", "lower-back", "--format", "wav", "--music", "ambient", "--out", str(folder),
-        env=env,
-    )  # fmt: skip
-    assert exported.returncode == 0, exported.stderr
-    shown = _coach("show", "lower-back", "--json", env=env)
-    return read_wav(folder / "lower-back.wav"), speech_spans(json.loads(shown.stdout))
+    audio = []
+    for extra in (["--music", "ambient"], []):
+        folder = tmp_path_factory.mktemp("session")
+        exported = _coach(
+            "export", "lower-back", "--format", "wav", "--out", str(folder), *extra, env=env
+        )
+        assert exported.returncode == 0, exported.stderr
+        audio.append(read_wav(folder / "lower-back.wav"))
+    shown = json.loads(_coach("show", "lower-back", "--json", env=env).stdout)
+    return SessionAudio(audio[0], audio[1], spoken_cues(shown))
 
 
 @pytest.fixture(scope="module")
@@ -188,20 +286,20 @@ def spoken() -> list:
     return speak([p.text for p in PHRASES])
 
 
-def _hits(session: tuple, clips: list) -> Accuracy:
-    audio, spans = session
-    return measure(audio, spans, clips, snr_db=SNR_DB, length_s=len(audio) / 16_000)
-
-
-@pytest.mark.slow
-def test_piper_commands_at_15_db_are_heard(session: tuple, spoken: list) -> None:
-    """Piper's voice at 3 rates x 3 pitches, every phrase, at 15 dB SNR in pink noise, in the
-    gaps of a session: at least 90% heard right, at most 2 as another command, and recognized
-    within 700 ms of the phrase's end (the README's figures)."""
+def _piper(spoken: list) -> list:
     clips = [c for c in spoken if c.voice.startswith("piper")]
     if not clips:
         pytest.skip("Piper's voice is not installed (the neural extra)")
-    result = _hits(session, clips)
+    return clips
+
+
+@pytest.mark.slow
+def test_piper_commands_at_15_db_are_heard(session: SessionAudio, spoken: list) -> None:
+    """Piper's voice at 3 rates x 3 pitches, every phrase, at 15 dB SNR in pink noise, in the
+    pauses of a session heard through a room: at least 90% heard right, at most 2 as another
+    command, and recognized within 700 ms of the phrase's end (the README's figures)."""
+    clips = _piper(spoken)
+    result = measure(session, clips, snr_db=SNR_DB, length_s=session.seconds)
     print(result)  # pytest -s shows the figures the README states
     assert result.said == len(clips) == 63
     assert result.hit_rate >= 0.90, result
@@ -210,39 +308,47 @@ def test_piper_commands_at_15_db_are_heard(session: tuple, spoken: list) -> None
 
 
 @pytest.mark.slow
-def test_espeak_commands_at_15_db_are_heard_less_well(session: tuple, spoken: list) -> None:
-    """eSpeak NG's formant voices are harder for a recognizer trained on people: README: 29 of
-    56 (52%); this holds the figure the README states."""
-    clips = [c for c in spoken if c.voice.startswith("espeak")]
-    result = _hits(session, clips)
+def test_piper_commands_said_over_coachs_voice_are_heard(
+    session: SessionAudio, spoken: list
+) -> None:
+    """The same takes said while coach speaks, as loud as coach: what the echo canceller buys
+    (with coach's voice gated out, as before, none would be heard). The README's figures."""
+    clips = _piper(spoken)
+    result = measure(session, clips, snr_db=SNR_DB, length_s=3 * session.seconds, over_voice=True)
     print(result)
-    assert result.said == len(clips) == 56
-    assert result.hit_rate >= 0.50, result
+    assert result.said == len(clips) == 63
+    assert result.hit_rate >= HIT_OVER_VOICE, result
+    assert result.wrong <= 4 and result.false_triggers <= 1, result
 
 
 @pytest.mark.slow
-def test_session_audio_with_no_command_triggers_nothing(session: tuple) -> None:
-    """10 minutes of the session (coach's voice gated out, the rest heard) with pink noise
-    15 dB below coach: the target is at most 1 false trigger an hour, which scaled to 10
-    minutes allows none (scripts/voice_corpus.py measure runs the full 60 minutes)."""
-    audio, spans = session
-    result = measure(audio, spans, [], snr_db=SNR_DB, length_s=600)
+def test_espeak_commands_at_15_db_are_heard_less_well(session: SessionAudio, spoken: list) -> None:
+    """eSpeak NG's formant voices are harder for a recognizer trained on people; this holds
+    the figure the README states."""
+    clips = [c for c in spoken if c.voice.startswith("espeak")]
+    result = measure(session, clips, snr_db=SNR_DB, length_s=session.seconds)
+    print(result)
+    assert result.said == len(clips) == 56
+    assert result.hit_rate >= HIT_ESPEAK, result
+
+
+@pytest.mark.slow
+def test_session_audio_with_no_command_triggers_nothing(session: SessionAudio) -> None:
+    """10 minutes of the session through a room, all of it heard (coach's voice subtracted),
+    with pink noise 15 dB below coach: the target is at most 1 false trigger an hour, which
+    scaled to 10 minutes allows none (scripts/voice_corpus.py measure runs the full 60)."""
+    result = measure(session, [], snr_db=SNR_DB, length_s=600)
     assert result.minutes == 10
     assert result.false_triggers == 0, result
 
 
 @pytest.mark.slow
 def test_a_phrase_said_across_a_tick_is_heard(
-    session: tuple, ticks: list[float], spoken: list
+    session: SessionAudio, ticks: list[float], spoken: list
 ) -> None:
-    """The pulse is not gated: Piper's takes said across a stroke's tick (one at each of the 44
-    ticks of lower-back that no words come near), over the music bed, with pink noise 15 dB
-    below, are heard: README: 41 of 44 (with the tick gated, as before: none)."""
-    clips = [c for c in spoken if c.voice.startswith("piper")]
-    if not clips:
-        pytest.skip("Piper's voice is not installed (the neural extra)")
-    audio, spans = session
-    result = measure_across_ticks(audio, spans, ticks, clips, snr_db=SNR_DB, gate_ticks=False)
+    """Piper's takes said across a stroke's tick (one at each of the 44 ticks of lower-back
+    that no words come near), over the music bed, with pink noise 15 dB below, are heard."""
+    result = measure_across_ticks(session, ticks, _piper(spoken), snr_db=SNR_DB)
     print(result)
     assert result.said == 44
     assert result.hit_rate >= 0.88, result
@@ -277,7 +383,7 @@ def test_the_screen_lists_the_phrases_and_what_was_heard(tmp_path: Path) -> None
     from coach.render import RenderedTimeline
 
     clock = FakeClock()
-    sink = WatchedSink(NullSink(), SpeakingSchedule())
+    sink = WatchedSink(NullSink(), SpeakingSchedule(), Playback())
     control = VoiceControl(sink, clock)
     assert "coach" in control.line() and "heard" not in control.line()
     rendered = _rendered_fake(tmp_path)
@@ -338,26 +444,25 @@ def test_no_microphone_is_a_listen_error() -> None:
     assert raised.value.message == NO_MICROPHONE
 
 
-def test_words_and_chimes_are_gated_the_pulse_is_not() -> None:
-    """A phrase said across a stroke's tick is heard whole; a step's 2.5 s bell is not heard."""
-    from coach.handsfree import WatchedSink, gated
+def test_every_sound_is_subtracted_and_only_words_count_as_coachs() -> None:
+    """The far end holds everything a session plays (words, chimes, ticks); the schedule only
+    what coach says."""
+    from coach.handsfree import WatchedSink
     from coach.play.base import Sound
     from coach.play.clock import FakeClock
     from coach.play.sinks import NullSink
     from coach.timeline.model import Cue, CueKind
 
-    assert gated(Cue(0, 3000, CueKind.INSTRUCTION, 1, "Glide up."))
-    assert gated(Cue(0, 2500, CueKind.CHIME, 1, ""))  # a step's bell
-    assert not gated(Cue(0, 120, CueKind.TICK, 1, ""))  # a stroke's tick
-    assert not gated(Cue(0, 30_000, CueKind.TICK, None, ""))  # the waking noise
-    schedule = SpeakingSchedule()
-    sink = WatchedSink(NullSink(), schedule)
-    clock = FakeClock()
-    sink.open(16_000, clock)
-    sink.play(Sound(Cue(0, 120, CueKind.TICK, 1, ""), np.zeros(1920, np.int16), 1.0))
-    assert not schedule.speaking(0.0, 5.0)
-    sink.play(Sound(Cue(0, 2500, CueKind.CHIME, 1, ""), np.zeros(40_000, np.int16), 2.0))
-    assert schedule.speaking(4.7, 4.72) and not schedule.speaking(4.81, 5.0)
+    schedule, playback = SpeakingSchedule(), Playback()
+    sink = WatchedSink(NullSink(), schedule, playback)
+    sink.open(16_000, FakeClock())
+    tick = np.full(1920, 3000, np.int16)
+    sink.play(Sound(Cue(0, 120, CueKind.TICK, 1, ""), tick, 1.0))
+    sink.play(Sound(Cue(0, 2500, CueKind.CHIME, 1, ""), np.full(40_000, 2000, np.int16), 2.0))
+    words = Cue(0, 1000, CueKind.INSTRUCTION, 1, "Glide back.")
+    sink.play(Sound(words, np.full(16_000, 1000, np.int16), 5.0))
+    assert playback.read(1.0, 1920).min() == 3000 and playback.read(2.0, 16).min() == 2000
+    assert not schedule.speaking(0.0, 4.99) and schedule.says("back", 5.5, 5.6)
 
 
 def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_path: Path) -> None:
@@ -380,7 +485,7 @@ def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_pat
         done.set()
 
     source = FileSource(path)
-    listener = Listener(source, SpeakingSchedule(), on_heard)
+    listener = Listener(source, SpeakingSchedule(), Playback(), on_heard)
     with listener:
         assert done.wait(10)
         time.sleep(max(0.0, source.started_s + 2.7 - time.monotonic()))  # to its end
