@@ -38,9 +38,9 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   session (stopped with Ctrl-C), without listening and with ``--listen-from`` a recording of
   "coach pause" in the first silence of 3 s (``coach show --json`` says where) and "coach
   resume" 3 s later, at 15 dB SNR: the worst cue lateness of both (target: every cue within
-  5 ms), the recognizer's share of one core and its real-time factor (processor seconds per
-  second of audio decoded), and how long after the end of each phrase the session acted on it
-  (target: 700 ms);
+  5 ms), the echo canceller's and recognizer's share of one core and their real-time factor
+  (processor seconds per second of audio heard), and how long after the end of each phrase the
+  session acted on it (target: 700 ms);
 - **start-up**: ``coach --version``, ``coach list`` and ``coach show ROUTINE --json`` with a
   warm cache, against the floor of a bare ``python -c pass`` (the interpreter's own start).
   Target: ``--version`` under 0.3 s on an idle 2-core machine.

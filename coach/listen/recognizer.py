@@ -1,16 +1,19 @@
 """An offline command recognizer: pocketsphinx with the en-US model its wheel ships.
 
 Two stages. A keyword spotter listens all the time for the wake word "coach" (cheap: a few
-percent of one core). When it fires, the recognizer keeps listening for :data:`AFTER_S`, then
-decodes the stretch from :data:`BEFORE_S` before the wake word's end to that moment against a
-small grammar ("coach" and one word; see :func:`coach.listen.phrases.grammar`). Only a command
-word is obeyed. Keyword spotting alone, with a threshold per phrase, was measured first and
-dropped: at a threshold that kept false triggers down it missed most phrases at 15 dB SNR, and
-a loose one confused them ("coach back" fired on "coach pause").
+percent of one core). When it fires, the stretch from :data:`BEFORE_S` before the wake word's
+end is decoded against a small grammar ("coach" and one word; see
+:func:`coach.listen.phrases.grammar`): from :data:`EARLIEST_S` after the wake word, every
+:data:`TRY_EVERY_S`, taking a command word as soon as it has been over for :data:`TRAIL_S`, and
+deciding for good at :data:`AFTER_S`. Only a command word is obeyed. Keyword spotting alone,
+with a threshold per phrase, was measured first and dropped: at a threshold that kept false
+triggers down it missed most phrases at 15 dB SNR, and a loose one confused them ("coach back"
+fired on "coach pause").
 
 :class:`Recognizer` takes 16 kHz mono audio in chunks, each with the time (on any clock) of its
-first sample. :meth:`Recognizer.gap` forgets everything heard so far: it is called whenever the
-gate closes (coach is speaking), so no phrase can straddle coach's own voice.
+first sample. :meth:`Recognizer.gap` forgets everything heard so far: it is called when the
+microphone starts being ignored (coach speaks while the canceller is still learning the room),
+so no phrase can straddle coach's own voice then.
 
 pocketsphinx is imported only when a recognizer is made.
 """
@@ -48,6 +51,12 @@ BEFORE_S = 0.8
 """How much audio before the wake word's end the second stage decodes (the wake word itself)."""
 AFTER_S = 0.7
 """How long after the wake word the second stage waits for the command word."""
+EARLIEST_S = 0.3
+"""The phrase is first decoded this long after the wake word..."""
+TRY_EVERY_S = 0.1
+"""...then again this often until :data:`AFTER_S`..."""
+TRAIL_S = 0.35
+"""...and taken early only when its command word ended at least this long before."""
 KEEP_S = BEFORE_S + AFTER_S + 0.5
 """Audio kept for the second stage."""
 UTTERANCE_S = 120.0
@@ -111,6 +120,7 @@ class Recognizer:
         self._utt_start_s: float | None = None
         self._kept: list[tuple[float, Audio]] = []
         self._wake_end_s: float | None = None
+        self._tried_s = -1.0
         self._deaf_until_s = -1.0
         self.wakes = 0
         """How often the wake word was spotted."""
@@ -130,10 +140,12 @@ class Recognizer:
         heard: list[Heard] = []
         if self._wake_end_s is None:
             self._spot(samples, start_s)
-        if self._wake_end_s is not None and end_s >= self._wake_end_s + AFTER_S:
-            heard = self._decide(self._wake_end_s, end_s)
-            self._wake_end_s = None
-            self._restart_spotter()
+        if self._wake_end_s is not None and self._time_to_try(end_s):
+            final = end_s >= self._wake_end_s + AFTER_S
+            heard = self._decide(self._wake_end_s, end_s, final)
+            if heard or final:
+                self._wake_end_s = None
+                self._restart_spotter()
             if heard:  # one phrase, one command: none of its audio may count again
                 self._kept.clear()
                 self._deaf_until_s = end_s + REFRACTORY_S
@@ -168,8 +180,21 @@ class Recognizer:
         self._wake_end_s = end_s
         self.wakes += 1
 
-    def _decide(self, wake_end_s: float, decided_s: float) -> list[Heard]:
-        """Decode the kept audio around the wake word; the phrase, if it is a command."""
+    def _time_to_try(self, end_s: float) -> bool:
+        """Whether to decode the phrase now: every :data:`TRY_EVERY_S` from :data:`EARLIEST_S`
+        after the wake word, and at :data:`AFTER_S` at the latest."""
+        assert self._wake_end_s is not None
+        since = end_s - self._wake_end_s
+        if since >= AFTER_S:
+            return True
+        if since < EARLIEST_S or end_s - self._tried_s < TRY_EVERY_S:
+            return False
+        self._tried_s = end_s
+        return True
+
+    def _decide(self, wake_end_s: float, decided_s: float, final: bool = True) -> list[Heard]:
+        """Decode the kept audio around the wake word; the phrase, if it is a command (before
+        the last try, only one whose word has ended :data:`TRAIL_S` ago)."""
         begin_s = wake_end_s - BEFORE_S
         window = [(s, a) for s, a in self._kept if s + len(a) / RATE_HZ > begin_s]
         if not window:
@@ -189,6 +214,8 @@ class Recognizer:
         end_frame = max((s.end_frame for s in segments if s.word == phrase.word), default=None)
         start_frame = min((s.start_frame for s in segments if s.word == WAKE_WORD), default=None)
         end_s = decided_s if end_frame is None else first_s + (end_frame + 1) / FRAMES_PER_S
+        if not final and (end_frame is None or decided_s - end_s < TRAIL_S):
+            return []  # the word may not be over: wait for more
         start_s = begin_s if start_frame is None else first_s + start_frame / FRAMES_PER_S
         return [Heard(phrase.command, phrase.text, min(end_s, decided_s), decided_s, start_s)]
 
