@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from coach.listen.sources import MicSource
-    from coach.play.base import AudioSink, Clock
+    from coach.play.base import AudioSink, Clock, Samples
     from coach.play.session import Onset, SessionReport
     from coach.render import ClipRenderer, RenderedTimeline, TimelineStream
     from coach.routine.model import Routine
@@ -434,6 +434,14 @@ def play_command(
         bool,
         typer.Option("--json", help="With --dry-run: every cue and voice command as a JSON line."),
     ] = False,
+    reply: Annotated[
+        str,
+        typer.Option(
+            "--reply",
+            help="How a voice command is acknowledged: chime (two short tones) or word (coach "
+            "says 'Next.', 'Paused.'...).",
+        ),
+    ] = "chime",
     rate: RateOpt = DEFAULT_RATE_WPM,
     tempo: TempoOpt = 1.0,
     reps: RepsOpt = 1.0,
@@ -463,6 +471,8 @@ def play_command(
 
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
+    if reply not in ("chime", "word"):
+        raise OptionError(f"--reply must be chime or word (got '{reply}')")
     _check_whole("--preroll-ms", preroll_ms, 0, MAX_PREROLL_MS)
     options = _options(
         rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause,
@@ -481,7 +491,12 @@ def play_command(
         recorder = WavSink(Path(sink)) if sink not in (None, "null") else None
         out: AudioSink = recorder or NullSink()
         if hear_from is not None:
-            report = _dry_run_listening(rendered, hear_from, as_json, out, bed)
+            said = (
+                _replies(routine, options, engine, voice, volume, wait=True)
+                if reply == "word"
+                else None
+            )
+            report = _dry_run_listening(rendered, hear_from, as_json, out, bed, said)
         else:
             report = play(
                 rendered, FakeClock(), out, keys=False, screen=False,
@@ -497,7 +512,8 @@ def play_command(
         source = _live_source(routine, options, engine, voice, volume)
         samples = output == "device"  # the system voice plays text, not samples
         clock = MonotonicClock()
-        hooks = {} if ears is None else _voice_hooks(ears, audio, clock, screen)
+        replies = _replies(routine, options, engine, voice, volume) if reply == "word" else None
+        hooks = {} if ears is None else _voice_hooks(ears, audio, clock, screen, replies)
         audio = hooks.pop("sink", audio)
         control = hooks.pop("control", None)
         try:
@@ -540,7 +556,46 @@ def _ears(listen: bool, hear_from: Path | None) -> MicSource | None:
     return DeviceSource()
 
 
-def _voice_hooks(ears: MicSource, audio: AudioSink, clock: Clock, screen: bool) -> dict[str, Any]:
+def _replies(
+    routine_ref: str,
+    options: TimelineOptions,
+    engine: str,
+    voice: str | None,
+    volume: float,
+    *,
+    wait: bool = False,
+) -> dict[str, Samples]:
+    """``--reply word``: the spoken replies in the session's voice, made in a thread (the
+    session does not wait for them; until each is made, the chime acknowledges), or at once
+    with ``wait``. A reply that cannot be made stays a chime."""
+    import threading
+
+    from coach.handsfree import REPLY_WORDS
+
+    made: dict[str, Samples] = {}
+
+    def make() -> None:
+        try:
+            renderer = _renderer(routine_ref, options, engine, voice, volume)[1]
+            for event, text in REPLY_WORDS.items():
+                made[event] = renderer.clip(text).samples()
+        except CoachError:  # the session itself will say what is wrong with the engine
+            pass
+
+    if wait:
+        make()
+    else:
+        threading.Thread(target=make, name="coach-replies", daemon=True).start()
+    return made
+
+
+def _voice_hooks(
+    ears: MicSource,
+    audio: AudioSink,
+    clock: Clock,
+    screen: bool,
+    replies: dict[str, Samples] | None = None,
+) -> dict[str, Any]:
     """The sink, controls and screen line that make a live session obey voice commands."""
     from coach.handsfree import VoiceControl, WatchedSink
     from coach.listen.echo import Playback
@@ -549,7 +604,8 @@ def _voice_hooks(ears: MicSource, audio: AudioSink, clock: Clock, screen: bool) 
 
     schedule, playback = SpeakingSchedule(), Playback()
     watched = WatchedSink(audio, schedule, playback)
-    control = VoiceControl(watched, clock, emit=None if screen else _echo_event)
+    emit = None if screen else _echo_event
+    control = VoiceControl(watched, clock, emit=emit, replies=replies)
 
     def attach(session: Any) -> None:
         control.session = session
@@ -587,7 +643,12 @@ def _print_listening(listener: Any, control: Any) -> None:
 
 
 def _dry_run_listening(
-    rendered: RenderedTimeline, hear_from: Path, as_json: bool, out: AudioSink, bed: Music | None
+    rendered: RenderedTimeline,
+    hear_from: Path,
+    as_json: bool,
+    out: AudioSink,
+    bed: Music | None,
+    replies: dict[str, Samples] | None,
 ) -> SessionReport:
     """``--dry-run --listen-from``: the recording heard in step with the simulated clock."""
     from coach.handsfree import rehearse
@@ -596,6 +657,7 @@ def _dry_run_listening(
     return rehearse(
         rendered, FileSource(hear_from, realtime=False), out, bed,
         emit=_json_line if as_json else _echo_event, on_cue=_json_cue if as_json else _echo_cue,
+        replies=replies,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from coach.listen.gate import SpeakingSchedule
 from coach.listen.phrases import LEGEND, VoiceCommand
 from coach.listen.recognizer import Heard
 from coach.listen.sources import MicSource
-from coach.play.base import AudioSink, Clock, Command, Sound
+from coach.play.base import AudioSink, Clock, Command, Samples, Sound
 from coach.play.session import Onset, Session, SessionReport, Snapshot
 from coach.render import RenderedTimeline
 from coach.sound.mixer import LiveBed, Music
@@ -33,6 +33,16 @@ ACK_MS = 120
 ACK_LEVEL = 6000
 """Its amplitude (about -15 dBFS): heard, not startling."""
 _ACK_CUE = Cue(0, ACK_MS, CueKind.CHIME, None, "")
+
+REPLY_WORDS = {
+    "pause": "Paused.",
+    "resume": "Going on.",
+    "next": "Next.",
+    "previous": "Back.",
+    "repeat": "Again.",
+    "quit": "Stopping.",
+}
+"""The spoken replies (``--reply word``), by what the session did."""
 
 _TO_COMMAND = {
     VoiceCommand.NEXT: Command.NEXT,
@@ -129,10 +139,14 @@ class VoiceControl:
         *,
         acknowledge: bool = True,
         emit: Callable[[Event], None] | None = None,
+        replies: Mapping[str, Samples] | None = None,
     ) -> None:
         self.sink = sink
         self.clock = clock
         self.acknowledge = acknowledge
+        self.replies = replies
+        """Spoken replies by event (see :data:`REPLY_WORDS`), at the sink's rate; the chime
+        where there is none (yet: they may still be being made)."""
         self.emit = emit or (lambda event: None)
         self.session: Session | None = None
         self.origin_s = clock.now()
@@ -182,7 +196,12 @@ class VoiceControl:
             if voiced:
                 self._from_voice.popleft()
         if voiced and self.acknowledge and self.sink.rate_hz:
-            self.sink.play(Sound(_ACK_CUE, ack_sound(self.sink.rate_hz), now))
+            reply = self.replies.get(event) if self.replies is not None else None
+            if reply is not None:
+                cue = Cue(0, round(len(reply) * 1000 / self.sink.rate_hz), CueKind.CHIME, None, "")
+                self.sink.play(Sound(cue, reply, now))
+            else:
+                self.sink.play(Sound(_ACK_CUE, ack_sound(self.sink.rate_hz), now))
 
 
 def rehearse(
@@ -194,6 +213,7 @@ def rehearse(
     emit: Callable[[Event], None] | None = None,
     on_cue: Callable[[Onset], None] | None = None,
     playback: Playback | None = None,
+    replies: Mapping[str, Samples] | None = None,
 ) -> SessionReport:
     """A dry run that hears ``source`` in step with its simulated clock (``--dry-run
     --listen-from``): second t of the source is second t of the session. Everything a live
@@ -214,7 +234,7 @@ def rehearse(
         holder[0].command(Command.QUIT)
 
     clock = ListeningClock(source, schedule, playback, lambda h: control.on_heard(h), ended)
-    control = VoiceControl(watched, clock, acknowledge=True, emit=say)
+    control = VoiceControl(watched, clock, acknowledge=True, emit=say, replies=replies)
 
     def attach(session: Session) -> None:
         control.session = session

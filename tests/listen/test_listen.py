@@ -207,6 +207,34 @@ def test_a_recording_drives_a_dry_run_and_json_says_when(
     assert pause["t"] == heard_pause["t"] and abs(pause["t"] - ends[1]) <= 0.7
 
 
+def test_a_spoken_reply_instead_of_the_chime(
+    commands_wav: tuple[Path, list[float]], tmp_path: Path
+) -> None:
+    """``--reply word``: after "coach pause", coach says "Paused." (the fake engine's clip,
+    sample for sample, in what the dry run played) instead of the two tones."""
+    import wave
+
+    from coach.render import ClipRenderer
+    from coach.speech.base import SpeechSettings
+    from coach.speech.engines import get_engine
+
+    wav, _ = commands_wav
+    played = tmp_path / "played.wav"
+    result = _coach(
+        "play", "lower-back", "--engine", "fake", "--dry-run", "--json", "--listen-from",
+        str(wav), "--reply", "word", "--sink", str(played),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pause = next(json.loads(x) for x in result.stdout.splitlines() if '"event": "pause"' in x)
+    reply = ClipRenderer(get_engine("fake"), SpeechSettings(), None).clip("Paused.").samples()
+    with wave.open(str(played)) as reader:
+        rate = reader.getframerate()
+        audio = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
+    at = round(pause["t"] * rate)
+    assert np.array_equal(audio[at : at + len(reply)], reply)
+    assert not audio[at + len(reply) :].any()  # paused: nothing after it
+
+
 def test_listening_keeps_every_cue_on_time(
     write_routine: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -361,6 +389,7 @@ def test_a_phrase_said_across_a_tick_is_heard(
         (["--json"], "error: --json needs --dry-run"),
         (["--dry-run", "--listen"], "error: --listen with --dry-run needs --listen-from FILE.wav"),
         (["--dry-run", "--listen-from", "nowhere.wav"], "error: --listen-from: no such file"),
+        (["--reply", "beep"], "error: --reply must be chime or word (got 'beep')"),
     ],
 )
 def test_listening_options_misused_are_one_line(args: list[str], message: str) -> None:
