@@ -31,7 +31,7 @@ class DoctorCheck:
 
 def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
     """Check eSpeak NG, pyttsx3, its voices, Piper, ffmpeg, an audio output device, a
-    microphone (voice commands), the cache."""
+    microphone and the echo canceller (voice commands), the cache."""
     checks = [
         _check("eSpeak NG", _espeak_detail),
         _check("pyttsx3", _pyttsx3_detail),
@@ -41,6 +41,7 @@ def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
         _check("ffmpeg", _ffmpeg_detail),
         _check("audio output", _audio_output_detail),
         _check("microphone", _microphone_detail),
+        _check("echo canceller", _echo_detail),
     ]
     if cache is not None:
         checks.append(_check("clip cache", lambda: _cache_detail(cache)))
@@ -134,6 +135,19 @@ def _microphone_detail() -> str:
             hint="voice commands (coach play --listen) are off; keys still work",
         )
     return f"{backend}: {', '.join(found)} (coach play --listen)"
+
+
+def _echo_detail() -> str:
+    """Make the canceller and run one frame through it: its library loads and works."""
+    from importlib.metadata import version
+
+    import numpy as np
+
+    from coach.listen.echo import DEFAULT_FILTER, FRAME, EchoCanceller
+
+    frame = np.zeros(FRAME, dtype=np.int16)
+    EchoCanceller().process(0.0, frame, frame)
+    return f"{DEFAULT_FILTER} (pyaec {version('pyaec')}): subtracts coach's voice for --listen"
 
 
 def _piper_detail() -> str:

@@ -47,12 +47,14 @@ def test_doctor_reports_every_check(tmp_path: Path) -> None:
         "ffmpeg",
         "audio output",
         "microphone",
+        "echo canceller",
         "clip cache",
     ]
     assert all(isinstance(check, DoctorCheck) and check.detail for check in checks)
     by_name = {check.name: check for check in checks}
     assert by_name["ffmpeg"].ok
     assert by_name["clip cache"].ok
+    assert by_name["echo canceller"].ok, by_name["echo canceller"].detail
     from coach.play.device import has_sound_device
 
     assert by_name["audio output"].ok == has_sound_device()

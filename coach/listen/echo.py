@@ -28,7 +28,7 @@ from coach.listen.recognizer import RATE_HZ, Audio, Heard
 
 FRAME = RATE_HZ // 100
 """AEC3 works on 10 ms frames."""
-KEEP_S = 10.0
+KEEP_S = 5.0
 """How long a sound that has ended stays in :class:`Playback` (the microphone lags the output by
 far less)."""
 
