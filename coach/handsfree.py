@@ -2,9 +2,9 @@
 
 The two packages do not know each other: listen hears phrases, play takes commands. This module
 watches what the session sends to its sink (so the echo canceller knows what coach played, and
-the schedule what it said), turns a heard
-phrase into a session command, acknowledges it with a short sound, and keeps the screen's
-"heard: ..." line and the events that ``--dry-run --json`` prints.
+the schedule what it said), turns a heard phrase into a session command, acknowledges it with
+a short sound or a word, and keeps the screen's "heard: ..." line and the events that
+``--dry-run --json`` prints; :func:`rehearse` is the dry run that listens.
 """
 
 from __future__ import annotations

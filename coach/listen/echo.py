@@ -24,10 +24,10 @@ import numpy as np
 
 from coach.errors import EngineError
 from coach.listen.gate import SpeakingSchedule
-from coach.listen.recognizer import RATE_HZ, Audio, Heard
+from coach.listen.recognizer import RATE_HZ, Audio, Heard, Recognizer
 
 FRAME = RATE_HZ // 100
-"""AEC3 works on 10 ms frames."""
+"""The cancellers work on 10 ms frames."""
 KEEP_S = 5.0
 """How long a sound that has ended stays in :class:`Playback` (the microphone lags the output by
 far less)."""
@@ -190,10 +190,10 @@ class EchoCanceller:
 
 
 LEARN_S = 12.0
-"""Seconds of coach playing after which the canceller counts as cancelling (Speex's filter,
-measured in a simulated room on coach's own voice: about 20 dB down after 8 s, 25-30 dB after
-12 s). Its reduction cannot be measured as it goes: the room's own noise, and the music bed
-(not in the far end when a sink renders it), would hide it."""
+"""Seconds of coach playing after which the canceller counts as cancelling (Speex's filter, in
+the simulated room: Piper's voice about 24 dB down within 10 to 15 s, 30 dB after 20 s; noise
+shaped into syllables 20 dB after 8 s). Its reduction cannot be measured as it goes: the room's
+own noise, and the music bed (not in the far end when a sink renders it), would hide it."""
 ERLE_WINDOW_S = 3.0
 """The reduction reported (:attr:`Hearing.erle_db`) is measured over about this much audio in
 which coach plays."""
@@ -211,19 +211,21 @@ class Hearing:
     """
 
     def __init__(self, canceller: str = DEFAULT_FILTER) -> None:
-        from coach.listen.recognizer import Recognizer
-
         self.canceller = EchoCanceller(canceller)
         self.recognizer = Recognizer()
         self.cpu_s = 0.0
         self.audio_s = 0.0
         self.converged_s: float | None = None
         """When the canceller began to count as cancelling (``None``: not yet)."""
-        self.converged = False
         self._mic_energy = 0.0
         self._out_energy = 0.0
         self._active_s = 0.0
         self._gated = False
+
+    @property
+    def converged(self) -> bool:
+        """Whether the canceller counts as cancelling (it has heard :data:`LEARN_S` of coach)."""
+        return self.converged_s is not None
 
     @property
     def erle_db(self) -> float:
@@ -265,8 +267,7 @@ class Hearing:
             self._mic_energy = keep * self._mic_energy + float(mic)
             self._out_energy = keep * self._out_energy + float(out)
             self._active_s += FRAME / RATE_HZ
-            if not self.converged and self._active_s >= LEARN_S:
-                self.converged = True
+            if self.converged_s is None and self._active_s >= LEARN_S:
                 self.converged_s = frames.start_s + (index + 1) * FRAME / RATE_HZ
 
 

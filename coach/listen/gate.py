@@ -68,8 +68,3 @@ class SpeakingSchedule:
                 start < end_s and start_s < end and word in words
                 for start, end, words in self._spans
             )
-
-    def forget_before(self, at_s: float) -> None:
-        """Drop the spans that ended before ``at_s`` (keeps a long session's list short)."""
-        with self._lock:
-            self._spans = [span for span in self._spans if span[1] >= at_s]

@@ -50,7 +50,8 @@ class ListenStats:
     cancelling_from_s: float | None = None
     """When the echo canceller began to cancel (session clock), ``None`` if it never did."""
     erle_db: float = 0.0
-    """The canceller's echo return loss enhancement at the end (dB)."""
+    """How much quieter the microphone was after the canceller at the end, while coach played
+    (dB; see :attr:`coach.listen.echo.Hearing.erle_db`)."""
 
     @property
     def real_time_factor(self) -> float:
