@@ -488,8 +488,8 @@ def play_command(
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]
-        recorder = WavSink(Path(sink)) if sink not in (None, "null") else None
-        out: AudioSink = recorder or NullSink()
+        out = NullSink() if sink is None else _live_sink(output, sink, 0)
+        recording = isinstance(out, WavSink)
         if hear_from is not None:
             said = (
                 _replies(routine, options, engine, voice, volume, wait=True)
@@ -500,11 +500,9 @@ def play_command(
         else:
             report = play(
                 rendered, FakeClock(), out, keys=False, screen=False,
-                on_cue=_json_cue if as_json else _echo_cue, sound=recorder is not None,
-                music=bed if recorder is not None else None,
+                on_cue=_json_cue if as_json else _echo_cue, sound=recording,
+                music=bed if recording else None,
             )  # fmt: skip
-        if recorder is not None:
-            recorder.close()
     else:
         audio = _live_sink(output, sink, preroll_ms)
         screen = sink is None and _out().is_terminal

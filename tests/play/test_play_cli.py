@@ -353,3 +353,30 @@ def test_no_sound_device_is_one_clear_line(quick: Path, tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: no sound device found")
     assert "coach export" in lines[0] and "--sink" in lines[0]
+
+
+def test_a_dry_run_records_the_session_at_once(quick: Path, tmp_path: Path) -> None:
+    """``--dry-run --sink FILE.wav``: what the session plays (words, pulse, chimes), in
+    simulated time: as long as the timeline, with the voice where ``show`` puts it."""
+    import wave
+
+    import numpy as np
+
+    env = _env(tmp_path)
+    options = ("--engine", "fake", "--verbosity", "brief")
+    shown = _show(quick, env, *options)
+    wav = tmp_path / "dry.wav"
+    began = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(quick), *options, "--dry-run", "--sink",
+         str(wav)], capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - began < shown["total_seconds"]  # not in real time
+    with wave.open(str(wav)) as reader:
+        rate = reader.getframerate()
+        audio = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
+    assert len(audio) / rate == pytest.approx(shown["total_seconds"], abs=0.01)
+    first = shown["cues"][0]
+    start = round(first["start"] * rate)
+    assert not audio[:start].any() and audio[start : start + rate // 10].any()
