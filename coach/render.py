@@ -12,6 +12,7 @@ import concurrent.futures.process
 import contextlib
 import math
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -484,6 +485,9 @@ def _worker_start(
     global _WORKER
     from pathlib import Path
 
+    # Ctrl-C in a terminal reaches the whole process group: it is the export's to handle (it
+    # stops the pool); a worker killed by it would print a traceback and break the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), name="coach-orphan", daemon=True).start()
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
