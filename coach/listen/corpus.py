@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from coach.atomic import atomic_file
-from coach.listen.echo import Playback
+from coach.listen.echo import DEFAULT_FILTER, Playback
 from coach.listen.recognizer import RATE_HZ, Audio, Heard
 from coach.listen.sources import Chunk, to_model_rate
 
@@ -355,7 +355,7 @@ def placements_over_voice(
 
 
 def hear_stream(
-    mic: np.ndarray, session: SessionAudio, canceller: str = "speex"
+    mic: np.ndarray, session: SessionAudio, canceller: str = DEFAULT_FILTER
 ) -> tuple[list[Heard], float, float]:
     """What coach hears in ``mic`` (float, 16 kHz) while ``session`` plays, as a live session
     does: less the far end, and not what coach itself says; in 20 ms chunks. With the processor
@@ -439,7 +439,7 @@ def measure(
     length_s: float,
     over_voice: bool = False,
     seed: int = 0,
-    canceller: str = "speex",
+    canceller: str = DEFAULT_FILTER,
 ) -> Accuracy:
     """Say ``clips`` in the gaps of the (looped) session, or over coach's voice with
     ``over_voice``, as loud as coach, with the session through a room and pink noise ``snr_db``
@@ -480,7 +480,7 @@ def measure_across_ticks(
     *,
     snr_db: float,
     seed: int = 0,
-    canceller: str = "speex",
+    canceller: str = DEFAULT_FILTER,
 ) -> Accuracy:
     """Each clip said across a tick of the session (starting 0.4 s before it), as loud as
     coach's voice, the session through a room and pink noise ``snr_db`` below, at the ticks

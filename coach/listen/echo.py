@@ -79,7 +79,12 @@ class Playback:
         for sound in sounds:
             inside = (times >= sound.start_s) & (times < sound.end_s)
             positions = (times[inside] - sound.start_s) * sound.rate_hz
-            mix[inside] += np.interp(positions, np.arange(len(sound.samples)), sound.samples)
+            if not len(positions):
+                continue
+            # only the stretch of the sound under this read, not the whole clip, every chunk
+            first = int(positions[0])
+            stretch = sound.samples[first : min(len(sound.samples), int(positions[-1]) + 2)]
+            mix[inside] += np.interp(positions - first, np.arange(len(stretch)), stretch)
         return np.clip(np.round(mix), -32768, 32767).astype(np.int16)
 
 
