@@ -1,0 +1,304 @@
+"""``coach play``: a live session (or a dry run), with keys, a screen and voice commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from coach.errors import CoachError, OptionError
+from coach.speech.engines import DEFAULT_ENGINE
+from coach.timeline.compiler import SENTENCE_GAP_MS
+from coach.timeline.durations import (
+    DEFAULT_RATE_WPM,
+)
+from coach.timeline.model import Pulse, TimelineOptions, Verbosity
+
+if TYPE_CHECKING:
+    from coach.listen.sources import MicSource
+    from coach.play.base import AudioSink, Samples
+    from coach.play.session import SessionReport
+    from coach.render import RenderedTimeline, TimelineStream
+
+from coach.cli.common import (
+    MAX_PREROLL_MS,
+    ChimesOpt,
+    CountdownOpt,
+    CountsOpt,
+    EngineOpt,
+    FromOpt,
+    MinutesOpt,
+    MusicLevelOpt,
+    MusicOpt,
+    PulseOpt,
+    RateOpt,
+    RepsOpt,
+    RoutineArg,
+    SentencePauseOpt,
+    TempoOpt,
+    VerbosityOpt,
+    VoiceOpt,
+    VolumeOpt,
+    app,
+    check_whole,
+    choose_bed,
+    console,
+    make_renderer,
+    prepare,
+    timeline_options,
+)
+from coach.cli.voice import (
+    dry_run_listening,
+    echo_cue,
+    json_cue,
+    print_listening,
+    voice_hooks,
+)
+
+
+@app.command("play")
+def play_command(
+    routine: RoutineArg,
+    output: Annotated[
+        str, typer.Option("--output", help="device (sound card) or system (pyttsx3 speaks).")
+    ] = "device",
+    sink: Annotated[
+        str | None,
+        typer.Option(
+            "--sink",
+            help="Record to FILE.wav in real time instead of playing ('null': discard); with "
+            "--dry-run, at once, in simulated time.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print each cue at its time on a simulated clock.")
+    ] = False,
+    show_report: Annotated[
+        bool, typer.Option("--report", help="Afterwards, print planned vs actual cue onsets.")
+    ] = False,
+    quiet_screen: Annotated[
+        bool, typer.Option("--quiet-screen", help="A minimal status line instead of the view.")
+    ] = False,
+    preroll_ms: Annotated[
+        int,
+        typer.Option(
+            "--preroll-ms",
+            help="Near-silent lead before each cue so Bluetooth speakers wake up (0-2000; 0: off).",
+        ),
+    ] = 300,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen",
+            help='Obey voice commands from the microphone: "coach pause", "coach next"...',
+        ),
+    ] = False,
+    listen_from: Annotated[
+        str | None,
+        typer.Option(
+            "--listen-from",
+            help="Hear voice commands from FILE.wav as if from the microphone (implies --listen).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="With --dry-run: every cue and voice command as a JSON line."),
+    ] = False,
+    reply: Annotated[
+        str,
+        typer.Option(
+            "--reply",
+            help="How a voice command is acknowledged: chime (two short tones) or word (coach "
+            "says 'Next.', 'Paused.'...).",
+        ),
+    ] = "chime",
+    rate: RateOpt = DEFAULT_RATE_WPM,
+    tempo: TempoOpt = 1.0,
+    reps: RepsOpt = 1.0,
+    minutes: MinutesOpt = None,
+    start: FromOpt = 1,
+    counts: CountsOpt = True,
+    verbosity: VerbosityOpt = Verbosity.NORMAL,
+    countdown: CountdownOpt = 0,
+    sentence_pause: SentencePauseOpt = SENTENCE_GAP_MS,
+    pulse: PulseOpt = Pulse.TICK,
+    chimes: ChimesOpt = True,
+    music: MusicOpt = None,
+    music_level: MusicLevelOpt = -24.0,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    voice: VoiceOpt = None,
+    volume: VolumeOpt = 1.0,
+) -> None:
+    """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
+    left/PgUp/p previous step, r repeat step, q/Esc quit. Voice (--listen): "coach" then
+    pause, resume, next, back, repeat or stop."""
+    from coach.ffmpeg import find_ffmpeg
+    from coach.play.clock import FakeClock, MonotonicClock, process_start
+    from coach.play.live import play
+    from coach.play.session import SessionInterrupted
+    from coach.play.sinks import NullSink, WavSink
+    from coach.render import TimelineStream
+
+    if output not in ("device", "system"):
+        raise OptionError(f"--output must be device or system (got '{output}')")
+    if reply not in ("chime", "word"):
+        raise OptionError(f"--reply must be chime or word (got '{reply}')")
+    check_whole("--preroll-ms", preroll_ms, 0, MAX_PREROLL_MS)
+    options = timeline_options(
+        rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause,
+        pulse, chimes,
+    )  # fmt: skip
+    if as_json and not dry_run:
+        raise OptionError("--json needs --dry-run")
+    hear_from = Path(listen_from) if listen_from is not None else None
+    if dry_run and listen and hear_from is None:
+        raise OptionError("--listen with --dry-run needs --listen-from FILE.wav (no microphone)")
+    needs_ffmpeg = music is not None and music != "ambient"
+    bed = choose_bed(music, music_level, find_ffmpeg() if needs_ffmpeg else None)
+    interactive = sys.stdin.isatty() and not dry_run
+    if dry_run:
+        rendered = prepare(routine, options, engine, voice, volume)[2]
+        out = NullSink() if sink is None else _live_sink(output, sink, 0)
+        recording = isinstance(out, WavSink)
+        if hear_from is not None:
+            said = (
+                _replies(routine, options, engine, voice, volume, wait=True)
+                if reply == "word"
+                else None
+            )
+            report = dry_run_listening(rendered, hear_from, as_json, out, bed, said)
+        else:
+            report = play(
+                rendered, FakeClock(), out, keys=False, screen=False,
+                on_cue=json_cue if as_json else echo_cue, sound=recording,
+                music=bed if recording else None,
+            )  # fmt: skip
+    else:
+        audio = _live_sink(output, sink, preroll_ms)
+        screen = sink is None and console().is_terminal
+        ears = _ears(listen, hear_from)
+        source = _live_source(routine, options, engine, voice, volume)
+        samples = output == "device"  # the system voice plays text, not samples
+        clock = MonotonicClock()
+        replies = _replies(routine, options, engine, voice, volume) if reply == "word" else None
+        hooks = {} if ears is None else voice_hooks(ears, audio, clock, screen, replies)
+        audio = hooks.pop("sink", audio)
+        control = hooks.pop("control", None)
+        try:
+            report = play(
+                source, clock, audio, keys=interactive, screen=screen,
+                quiet_screen=quiet_screen, on_cue=None if screen else echo_cue,
+                sound=samples, music=bed if samples else None, **hooks,
+            )  # fmt: skip
+            if show_report and control is not None:
+                print_listening(hooks["controls"], control)
+        except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
+            if show_report:
+                _print_report(stopped.report, process_start())
+                if control is not None:
+                    print_listening(hooks["controls"], control)
+            raise
+        finally:
+            if isinstance(source, TimelineStream):
+                source.close()
+    if show_report:
+        _print_report(report, None if dry_run else process_start())
+
+
+def _ears(listen: bool, hear_from: Path | None) -> MicSource | None:
+    """What to listen with: the recording, the microphone, or (no microphone) nothing, said in
+    one line."""
+    from coach.listen.sources import NO_MICROPHONE, DeviceSource, FileSource, microphones
+
+    if hear_from is not None:
+        return FileSource(hear_from, realtime=True)
+    if not listen:
+        return None
+    try:
+        _, found = microphones()
+    except CoachError:
+        found = ()
+    if not found:
+        typer.echo(f"coach: {NO_MICROPHONE}", err=True)
+        return None
+    return DeviceSource()
+
+
+def _replies(
+    routine_ref: str,
+    options: TimelineOptions,
+    engine: str,
+    voice: str | None,
+    volume: float,
+    *,
+    wait: bool = False,
+) -> dict[str, Samples]:
+    """``--reply word``: the spoken replies in the session's voice, made in a thread (the
+    session does not wait for them; until each is made, the chime acknowledges), or at once
+    with ``wait``. A reply that cannot be made stays a chime."""
+    import threading
+
+    from coach.handsfree import REPLY_WORDS
+
+    made: dict[str, Samples] = {}
+
+    def make() -> None:
+        try:
+            renderer = make_renderer(routine_ref, options, engine, voice, volume)[1]
+            for event, text in REPLY_WORDS.items():
+                made[event] = renderer.clip(text).samples()
+        except CoachError:  # the session itself will say what is wrong with the engine
+            pass
+
+    if wait:
+        make()
+    else:
+        threading.Thread(target=make, name="coach-replies", daemon=True).start()
+    return made
+
+
+def _print_report(report: SessionReport, launched: float | None) -> None:
+    """``--report``: when the first cue was heard after ``launched`` (None: a simulated clock),
+    then every cue's planned and actual onset."""
+    from coach import present
+
+    line = None if launched is None else present.launch_line(report, launched)
+    if line is not None:
+        typer.echo(line)
+    console().print(present.onset_report(report))
+
+
+def _live_source(
+    routine_ref: str, options: TimelineOptions, engine: str, voice: str | None, volume: float
+) -> RenderedTimeline | TimelineStream:
+    """What a live session plays: a stream of clips made while it talks, or, with
+    ``--minutes`` (whose fit needs every clip's length first), the whole rendered timeline."""
+    from coach.render import TimelineStream
+
+    if options.minutes is not None:
+        return prepare(routine_ref, options, engine, voice, volume)[2]
+    routine, renderer = make_renderer(routine_ref, options, engine, voice, volume)
+    return TimelineStream(routine, options, renderer).start()
+
+
+def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:
+    from coach.play.sinks import NullSink, WavSink
+
+    if sink == "null":
+        return NullSink()
+    if sink is not None:
+        path = Path(sink)
+        if path.suffix.lower() != ".wav":
+            raise OptionError(f"--sink must be a .wav file or 'null' (got '{sink}')")
+        if not path.parent.is_dir():
+            raise OptionError(f"--sink: no such folder: {path.parent}")
+        return WavSink(path, preroll_ms=preroll_ms)
+    if output == "system":
+        from coach.play.device import SystemSpeechSink
+
+        return SystemSpeechSink()
+    from coach.play.device import DeviceSink
+
+    return DeviceSink(preroll_ms=preroll_ms)

@@ -1,0 +1,75 @@
+"""``coach serve``: the exports to a phone on the home network."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from coach.cli.common import (
+    app,
+)
+
+
+@app.command()
+def serve(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The folder of exports to serve.")
+    ] = Path("audio_out"),
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on: 0.0.0.0 (default) for every interface, shown as this "
+            "computer's address on the network; 127.0.0.1 for this computer only.",
+        ),
+    ] = "0.0.0.0",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on (default 0: a free one, shown).")
+    ] = 0,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", help="The secret part of the URL (default: a new random one each time)."
+        ),
+    ] = None,
+) -> None:
+    """Serve the exports in DIR to phones on the home network until Ctrl-C.
+
+    Prints the URL (with its access token) and a QR code of it: the phone gets a player page
+    per session and a podcast feed (feed.xml). New exports appear without a restart.
+    """
+    from coach.serve import server
+
+    served = server.check_folder(folder)
+    secret = server.new_token() if token is None else server.check_token(token)
+    sock = server.bind(host, port)
+    address = server.address_of(sock, host, secret)
+    app_server = server.make_server(served, secret)
+    lines = (
+        f"serving {served} on {address.url}\n{_qr_code(address.url)}"
+        f"podcast feed: {address.url}feed.xml\n"
+        "only someone with this URL can see the sessions; press Ctrl-C to stop\n"
+    )
+    try:
+        sys.stdout.write(lines)
+        sys.stdout.flush()
+        server.run(app_server, sock)
+    except KeyboardInterrupt:  # Ctrl-C before uvicorn took the signals over: the same clean end
+        pass
+    finally:
+        sock.close()
+    typer.echo("stopped")
+
+
+def _qr_code(text: str) -> str:
+    """``text`` as a QR code drawn with block characters, for a phone's camera."""
+    import io
+
+    import segno
+
+    drawn = io.StringIO()
+    segno.make(text, error="m").terminal(out=drawn, compact=True, border=2)
+    return drawn.getvalue()
