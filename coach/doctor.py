@@ -108,7 +108,10 @@ def _voices_detail() -> str:
     if not voices:
         raise EngineError("pyttsx3 offers no voices", hint="install a voice for your system")
     english = sum(1 for voice in voices if voice.language.startswith("en"))
-    return f"{len(voices)} voices ({english} English); default {DEFAULT_ESPEAK_VOICE!r} on eSpeak"
+    return (
+        f"{len(voices)} eSpeak NG voices ({english} English); {DEFAULT_ESPEAK_VOICE!r} speaks"
+        " with --engine pyttsx3"
+    )
 
 
 def _ffmpeg_detail() -> str:

@@ -57,6 +57,7 @@ practical limit of a cold export.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import pty
@@ -68,6 +69,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+if importlib.util.find_spec("coach") is None:  # before any import that needs the venv
+    sys.exit(
+        f"error: coach is not installed for {sys.executable} (hint: activate the venv first,"
+        f" `. .venv/bin/activate`, or run `.venv/bin/python scripts/{Path(__file__).name}`)"
+    )
 
 NAIVE = r"""
 import json, sys, time

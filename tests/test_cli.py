@@ -180,10 +180,56 @@ def test_voices_lists_every_engine() -> None:
     assert result.exit_code == 0, result.output
     rows = [line.split() for line in result.stdout.splitlines()[1:] if line.strip()]
     engines = {row[0] for row in rows}
-    assert "fake" in engines
     assert "pyttsx3" in engines
+    assert "fake" not in engines  # the test engine's buzz is not a voice to offer a user
+    everything = runner.invoke(app, ["voices", "--all"], env={"COLUMNS": "200"})
+    assert "fake" in {line.split()[0] for line in everything.stdout.splitlines()[1:]}
     fake_only = runner.invoke(app, ["voices", "--engine", "fake"], env={"COLUMNS": "200"})
     assert {line.split()[0] for line in fake_only.stdout.splitlines()[1:]} == {"fake"}
+
+
+def test_voices_for_one_language() -> None:
+    result = runner.invoke(app, ["voices", "--language", "fr"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    languages = [line.split()[-1] for line in result.stdout.splitlines()[1:] if line.strip()]
+    assert "fr-fr" in languages
+    assert all(lang == "fr" or lang.startswith("fr-") for lang in languages), languages
+    british = runner.invoke(app, ["voices", "--language", "en-GB"], env={"COLUMNS": "200"})
+    languages = {line.split()[-1] for line in british.stdout.splitlines()[1:] if line.strip()}
+    assert "en-gb" in languages
+    assert "en-us" not in languages
+
+
+def test_help_shows_every_command_whole_and_the_choices() -> None:
+    """At 80 columns, no command's summary is cut with "...", a required argument is written
+    plainly (not "{ROUTINE}"), and --format and --engine show their choices, not "<str>"."""
+    top = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    commands = top.stdout.split("Commands:")[1]
+    assert "..." not in commands, commands
+    export = runner.invoke(app, ["export", "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert "Usage: coach export [OPTIONS] ROUTINE" in export.stdout
+    assert "{" not in export.stdout.splitlines()[0]
+    assert "--format <mp3|wav|m4b>" in export.stdout
+    assert "--engine <auto|fake|piper|pyttsx3>" in export.stdout
+
+
+def test_format_metavar_names_every_format() -> None:
+    from coach.cli.export import FORMAT_METAVAR
+    from coach.export.encode import FORMATS
+
+    expected = "<" + "|".join(FORMATS) + ">"
+    assert expected == FORMAT_METAVAR
+
+
+@pytest.mark.parametrize("args", [["doctor"], ["list"], ["show", "lower-back", "--engine", "fake"]])
+def test_tables_into_a_pipe_have_no_trailing_spaces(args: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=120
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) > 2, result.stdout + result.stderr
+    padded = [line for line in lines if line != line.rstrip()]
+    assert not padded, padded[:3]
 
 
 def test_unknown_engine_is_one_clear_line() -> None:
@@ -428,7 +474,22 @@ def test_paths_are_never_cut_on_a_narrow_terminal() -> None:
 def test_doctor_names_a_default_voice_that_voices_lists() -> None:
     doctor = runner.invoke(app, ["doctor"])
     line = next(line for line in doctor.stdout.splitlines() if line.startswith("voices"))
-    default = line.split("default '")[1].split("'")[0]
+    default = line.split("'")[1]
+    assert "with --engine pyttsx3" in line  # one default voice (Piper's): this one is asked for
     listed = runner.invoke(app, ["voices", "--engine", "pyttsx3"])
     ids = {row.split()[1] for row in listed.stdout.splitlines()[1:] if row.strip()}
     assert default in ids, (default, line)
+
+
+def test_a_script_run_outside_the_venv_says_so_in_one_line() -> None:
+    """``python scripts/bench.py`` with a Python that lacks coach (``-S``: no site-packages) is
+    one line naming the fix, not a ModuleNotFoundError traceback."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
+    result = subprocess.run(
+        [sys.executable, "-S", str(script), "--help"],
+        capture_output=True, text=True, timeout=60, env={"PATH": os.environ["PATH"]},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: coach is not installed")
+    assert ". .venv/bin/activate" in result.stderr

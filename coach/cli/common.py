@@ -8,9 +8,11 @@ some commands need (rendering, export, live play, tables) is imported inside the
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from coach.errors import CoachError, OptionError
 from coach.speech.engines import ENGINES, get_engine
@@ -28,6 +30,15 @@ if TYPE_CHECKING:
     from coach.render import ClipRenderer, RenderedTimeline
     from coach.routine.model import Routine
     from coach.sound.mixer import Music
+
+
+class CoachCommand(TyperCommand):
+    """A command whose usage line names a required argument plainly (``coach export [OPTIONS]
+    ROUTINE``), not in the braces Typer writes around it, which read as literal characters."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
 
 app = typer.Typer(
@@ -142,7 +153,12 @@ MusicLevelOpt = Annotated[
 ]
 
 
-EngineOpt = Annotated[str, typer.Option("--engine", help=f"Speech engine: {', '.join(ENGINES)}.")]
+ENGINE_METAVAR = f"<{'|'.join(ENGINES)}>"
+"""How ``--engine`` shows its choices in ``--help`` (the registry refuses any other name)."""
+EngineOpt = Annotated[
+    str,
+    typer.Option("--engine", metavar=ENGINE_METAVAR, help=f"Speech engine: {', '.join(ENGINES)}."),
+]
 
 
 VoiceOpt = Annotated[
@@ -292,3 +308,27 @@ def report_error(exc: CoachError) -> None:
     """One line on stderr: the problem, then how to fix it."""
     hint = f" (hint: {exc.hint})" if exc.hint else ""
     sys.stderr.write(f"error: {exc.message}{hint}\n")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(name: str | None = None, *, short_help: str) -> Callable[[F], F]:
+    """Register a command of ``coach``. ``short_help`` is its line in ``coach --help``: short
+    enough to be shown whole at 80 columns (the docstring's first sentence would be cut with
+    "...")."""
+    decorate: Callable[[F], F] = app.command(name, cls=CoachCommand, short_help=short_help)
+    return decorate
+
+
+def print_table(table: Any) -> None:
+    """Print a table (a rich renderable). On a terminal as rich draws it; into a pipe or a file
+    without the spaces rich pads every line with, so ``coach doctor | cat`` has no 240-character
+    lines of trailing blanks."""
+    out = console()
+    if out.is_terminal:
+        out.print(table)
+        return
+    with out.capture() as captured:
+        out.print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))

@@ -26,9 +26,9 @@ from coach.cli.common import (
     VerbosityOpt,
     VoiceOpt,
     VolumeOpt,
-    app,
     check_whole,
     choose_bed,
+    command,
     prepare,
     progress_bars,
     timeline_options,
@@ -40,12 +40,17 @@ from coach.timeline.durations import (
 )
 from coach.timeline.model import Pulse, Verbosity
 
+FORMAT_METAVAR = "<mp3|wav|m4b>"
+"""How ``--format`` shows its choices in ``--help`` (``EncodeSettings`` refuses any other)."""
 
-@app.command()
+
+@command(short_help="A track of a routine for a phone, with chapters and lyrics.")
 def export(
     routine: RoutineArg,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("audio_out"),
-    fmt: Annotated[str, typer.Option("--format", help="mp3, wav or m4b.")] = "mp3",
+    fmt: Annotated[
+        str, typer.Option("--format", metavar=FORMAT_METAVAR, help="mp3, wav or m4b.")
+    ] = "mp3",
     bitrate: Annotated[
         int,
         typer.Option(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from coach.cli.common import (
-    app,
-    console,
+    command,
+    print_table,
 )
 from coach.errors import CoachError
 from coach.timeline.compiler import compile_routine
@@ -14,7 +14,7 @@ from coach.timeline.durations import (
 from coach.timeline.model import TimelineOptions
 
 
-@app.command("list")
+@command("list", short_help="Built-in and user routines, with their steps and length.")
 def list_routines() -> None:
     """List built-in and user routines with their step count and estimated length."""
     from coach import present
@@ -30,4 +30,4 @@ def list_routines() -> None:
             )
         except CoachError:
             rows.append(present.RoutineRow(ref, "(invalid: see coach validate)", None, None))
-    console().print(present.routine_table(rows))
+    print_table(present.routine_table(rows))

@@ -41,12 +41,13 @@ from coach.cli.common import (
     VerbosityOpt,
     VoiceOpt,
     VolumeOpt,
-    app,
     check_whole,
     choose_bed,
+    command,
     console,
     make_renderer,
     prepare,
+    print_table,
     timeline_options,
 )
 from coach.cli.voice import (
@@ -58,7 +59,7 @@ from coach.cli.voice import (
 )
 
 
-@app.command("play")
+@command("play", short_help="Talk you through a routine live.")
 def play_command(
     routine: RoutineArg,
     output: Annotated[
@@ -267,7 +268,7 @@ def _print_report(report: SessionReport, launched: float | None) -> None:
     line = None if launched is None else present.launch_line(report, launched)
     if line is not None:
         typer.echo(line)
-    console().print(present.onset_report(report))
+    print_table(present.onset_report(report))
 
 
 def _live_source(

@@ -6,11 +6,11 @@ import json
 import sys
 
 from coach.cli.common import (
-    app,
+    command,
 )
 
 
-@app.command()
+@command(short_help="The JSON Schema of routine files.")
 def schema() -> None:
     """Print the JSON Schema of routine files (for editor autocompletion)."""
     from coach.routine.schema import routine_json_schema

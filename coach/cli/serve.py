@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from coach.cli.common import (
-    app,
+    command,
 )
 
 
-@app.command()
+@command(short_help="Serve your exports to a phone on the home network.")
 def serve(
     folder: Annotated[
         Path, typer.Argument(metavar="DIR", help="The folder of exports to serve.")

@@ -24,9 +24,9 @@ from coach.cli.common import (
     VerbosityOpt,
     VoiceOpt,
     VolumeOpt,
-    app,
-    console,
+    command,
     prepare,
+    print_table,
     timeline_options,
 )
 from coach.speech.engines import DEFAULT_ENGINE
@@ -37,7 +37,7 @@ from coach.timeline.durations import (
 from coach.timeline.model import Pulse, Verbosity, timeline_to_json
 
 
-@app.command()
+@command(short_help="The timeline of a routine: what is said, and when.")
 def show(
     routine: RoutineArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as JSON.")] = False,
@@ -74,4 +74,4 @@ def show(
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
         sys.stdout.write("\n")
     else:
-        console().print(present.timeline_table(timeline))
+        print_table(present.timeline_table(timeline))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from coach.cli.common import (
-    app,
+    command,
     report_error,
 )
 from coach.errors import CoachError
@@ -19,7 +19,7 @@ from coach.timeline.durations import (
 from coach.timeline.model import TimelineOptions
 
 
-@app.command()
+@command(short_help="Check routine files, one line each.")
 def validate(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Routine files to check.")],
 ) -> None:

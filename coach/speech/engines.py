@@ -57,6 +57,12 @@ ENGINES: dict[str, Callable[[], SpeechEngine]] = {
 }
 """Speech engines by name. Building one is cheap: libraries load on first use."""
 
+ALIASES = ("auto",)
+"""Names in :data:`ENGINES` that choose another engine rather than being one."""
+
+TEST_ENGINES = ("fake",)
+"""Engines for tests and dry runs (a deterministic buzz, not speech): listed only when asked for."""
+
 
 def get_engine(name: str) -> SpeechEngine:
     """The speech engine registered as ``name``."""
