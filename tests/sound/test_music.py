@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import struct
-import wave
 import subprocess
+import wave
 from pathlib import Path
 
 import numpy as np
