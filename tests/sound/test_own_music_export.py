@@ -46,6 +46,8 @@ TONE_HZ = 1210.0
 """The single file's tone: between the fake voice's harmonics (220 Hz apart)."""
 FOLDER_HZ = (1650.0, 2530.0)
 """The folder's two files' tones (halfway between harmonics too)."""
+LONG_HZ = 1870.0
+"""The long m4a's tone: over a minute, so it is streamed by ffmpeg as it plays."""
 
 
 def _tone(path: Path, hz: float, seconds: float, *codec: str) -> Path:
@@ -91,6 +93,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Exports:
     calm.mkdir()
     _tone(calm / "a.mp3", FOLDER_HZ[0], 12, "-c:a", "libmp3lame", "-q:a", "4")  # VBR
     _tone(calm / "b.m4a", FOLDER_HZ[1], 9, "-c:a", "aac")
+    _tone(folder / "long.m4a", LONG_HZ, 75, "-c:a", "aac")
     runner = CliRunner()
     env = {"XDG_CACHE_HOME": str(folder / "xdg"), "COLUMNS": "400"}
     outputs, tracks = {}, {}
@@ -100,7 +103,8 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Exports:
         cores = os.cpu_count() or 1
         patch.setattr(os, "cpu_count", lambda: max(2, cores))
         for name, music in (("plain", ()), ("tone", ("--music", "tone.wav")),
-                            ("calm", ("--music", "calm/"))):  # fmt: skip
+                            ("calm", ("--music", "calm/")),
+                            ("long", ("--music", "long.m4a"))):  # fmt: skip
             out = folder / "out" / name
             patch.chdir(folder)
             result = runner.invoke(
@@ -136,6 +140,11 @@ def test_a_default_mp3_export_has_your_music_file_in_every_pause(exports: Export
     assert all(abs(hz - TONE_HZ) < 5 for hz in heard), heard
 
 
+def test_a_default_mp3_export_has_a_long_m4a_streamed_in_every_pause(exports: Exports) -> None:
+    heard = _music_in_pauses(exports, "long")
+    assert all(abs(hz - LONG_HZ) < 5 for hz in heard), heard
+
+
 def test_a_default_mp3_export_has_a_folder_of_mp3_and_m4a_music(exports: Exports) -> None:
     heard = _music_in_pauses(exports, "calm")
     nearest = [min(FOLDER_HZ, key=lambda f: abs(f - hz)) for hz in heard]
@@ -146,6 +155,7 @@ def test_a_default_mp3_export_has_a_folder_of_mp3_and_m4a_music(exports: Exports
 def test_the_export_summary_says_what_music_is_under_the_voice(exports: Exports) -> None:
     assert "; with music: tone.wav;" in exports.outputs["tone"]
     assert "; with music: calm/ (2 files);" in exports.outputs["calm"]
+    assert "; with music: long.m4a;" in exports.outputs["long"]
     assert "with music" not in exports.outputs["plain"]
 
 
