@@ -155,6 +155,10 @@ class Routine:
     """Pronunciations (word, spelling to speak) from this routine and its includes."""
     source: str = "<memory>"
     """Where the routine came from: "built-in" or a file path."""
+    area: str | None = None
+    """The body area worked on (one of ``schema.AREAS``), None if the file names none."""
+    tags: tuple[str, ...] = ()
+    """Short words for finding the routine; not spoken."""
 
     @property
     def steps(self) -> tuple[Step, ...]:
