@@ -425,6 +425,31 @@ def test_paths_are_never_cut_on_a_narrow_terminal() -> None:
     assert column(present.routine_table([row]), "source") == str(path)
 
 
+def test_list_rows_are_grouped_by_area_in_a_fixed_order() -> None:
+    """Back before feet, a routine naming no area last, a blank line between groups, and the
+    order within a group kept (catches rows sorted by slug, or by area name: feet before back)."""
+    import io
+
+    from rich.console import Console
+
+    from coach import present
+    from coach.routine.loader import RoutineRef
+
+    def row(slug: str, area: str | None) -> present.RoutineRow:
+        return present.RoutineRow(
+            RoutineRef(slug, Path(f"{slug}.yaml"), True), slug, 1, 60_000, area
+        )
+
+    rows = [row("a", None), row("b", "feet"), row("c", "back"), row("d", "feet"), row("e", "head")]
+    screen = io.StringIO()
+    Console(file=screen, width=120, color_system=None).print(present.routine_table(rows))
+    lines = screen.getvalue().splitlines()
+    assert lines[0].split() == ["routine", "name", "steps", "length", "area", "source"]
+    shown = [line.split()[0] if line.strip() else "" for line in lines[1:]]
+    assert shown == ["c", "", "b", "d", "", "e", "", "a"]
+    assert lines[-1].split()[-2:] == ["-", "built-in"]
+
+
 def test_doctor_names_a_default_voice_that_voices_lists() -> None:
     doctor = runner.invoke(app, ["doctor"])
     line = next(line for line in doctor.stdout.splitlines() if line.startswith("voices"))
