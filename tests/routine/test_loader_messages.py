@@ -272,7 +272,8 @@ def test_an_include_that_names_nothing_says_where_and_what_there_is(write_routin
         "file"
     )
     assert caught.value.hint == (
-        "choose one of: full-back, lower-back, upper-back, or give a path to a .yaml file"
+        "choose one of: back-express, feet, full-back, hands, lower-back, neck-and-shoulders, "
+        "scalp-and-face, upper-back, or give a path to a .yaml file"
     )
 
 
