@@ -158,7 +158,7 @@ class Routine:
     area: str | None = None
     """The body area worked on (one of ``schema.AREAS``), None if the file names none."""
     tags: tuple[str, ...] = ()
-    """Short words for finding the routine; not spoken."""
+    """Short words that describe the routine; not spoken, and no command shows them yet."""
 
     @property
     def steps(self) -> tuple[Step, ...]:

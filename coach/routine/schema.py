@@ -252,7 +252,10 @@ class RoutineSpec(_Strict):
     tags: tuple[RoutineTag, ...] = Field(
         default=(),
         max_length=MAX_TAGS,
-        description="Short words for finding a routine, e.g. seated, quick (not spoken).",
+        description=(
+            "Short words that describe the routine, e.g. seated, quick. Checked and kept;"
+            " not spoken, and no command shows them yet."
+        ),
     )
     intro: Spoken | None = Field(default=None, description="Spoken at the very start.")
     safety: tuple[Spoken, ...] = Field(default=(), max_length=20)
