@@ -155,6 +155,10 @@ class Routine:
     """Pronunciations (word, spelling to speak) from this routine and its includes."""
     source: str = "<memory>"
     """Where the routine came from: "built-in" or a file path."""
+    area: str | None = None
+    """The body area worked on (one of ``schema.AREAS``), None if the file names none."""
+    tags: tuple[str, ...] = ()
+    """Short words that describe the routine; not spoken, and no command shows them yet."""
 
     @property
     def steps(self) -> tuple[Step, ...]:
