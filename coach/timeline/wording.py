@@ -99,6 +99,19 @@ def whole_minutes(ms: int) -> int:
     return (ms + 30_000) // 60_000
 
 
+def whole_seconds(ms: int) -> int:
+    """A length in whole seconds, rounded to the nearest (a half second rounds up): the one rule
+    for every length coach shows in seconds (``m:ss``, feeds, tags, playlists)."""
+    return (ms + 500) // 1000
+
+
+def clock(ms: int) -> str:
+    """``m:ss`` (or ``h:mm:ss``) to the nearest second: how every length and time is shown."""
+    hours, rest = divmod(whole_seconds(ms), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
 def intro_length(minutes: int) -> str:
     """How long the session lasts, said in the intro."""
     if minutes <= 1:
