@@ -352,6 +352,7 @@ class _Resolver:
         self.steps: list[Step] = []
         self.ids: dict[str, Step] = {}
         self.included_lexicon: dict[str, str] = {}
+        self.included_safety: list[str] = []
 
     def routine(self, spec: schema.RoutineSpec) -> Routine:
         sections: list[Section] = []
@@ -368,7 +369,7 @@ class _Resolver:
             description=spec.description,
             sections=tuple(sections),
             intro=spec.intro,
-            safety=spec.safety,
+            safety=safety_union(spec.safety, self.included_safety),
             preparation=Preparation(prep.position, prep.props, prep.oil),
             closing=spec.closing,
             lexicon=tuple({**self.included_lexicon, **spec.lexicon}.items()),
@@ -404,6 +405,7 @@ class _Resolver:
             raise RoutineError(f"{self.doc.where(where)}: include: no such file: {target}")
         included = _load_file(target, self.stack)
         self.included_lexicon.update(included.lexicon)
+        self.included_safety.extend(included.safety)
         return included.sections
 
     def _section(self, spec: schema.SectionSpec, where: Path_) -> Section:
@@ -456,6 +458,22 @@ class _Resolver:
             known = ", ".join(self.ids) or "none"
             problem = f"no earlier step has the id '{ref}' (earlier ids: {known})"
         raise RoutineError(f"{self.doc.where(where)}: {_dotted(where)}: {problem}")
+
+
+def safety_union(own: tuple[str, ...], included: list[str]) -> tuple[str, ...]:
+    """The routine's own safety points, then each include's (already the union of its own
+    includes') in include order, each point once: composing routines never loses one.
+
+    Two points are the same when their words are, whatever the spacing or line breaks.
+    """
+    seen: set[str] = set()
+    points = []
+    for point in (*own, *included):
+        key = " ".join(point.split())
+        if key not in seen:
+            seen.add(key)
+            points.append(point)
+    return tuple(points)
 
 
 def _side_work(item: Any) -> SideWork:
