@@ -10,6 +10,7 @@ the same slug as another user file, is reached by its file name or path instead,
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -146,7 +147,10 @@ def _find(name: str) -> Path | None:
 
 
 def resolve_ref(name: str, relative_to: Path | None = None) -> Path:
-    """The file for a routine reference: a known slug, a user routine's file name, or a path."""
+    """The file for a routine reference: a known slug, a user routine's file name, or a path.
+
+    A slug is matched whatever its case (``Lower-Back`` is ``lower-back``) when no file has
+    the name as written; an unknown name is told the closest slug."""
     looks_like_path = "/" in name or "\\" in name or name.endswith(USER_SUFFIXES)
     if not looks_like_path:
         found = _find(name)
@@ -157,11 +161,22 @@ def resolve_ref(name: str, relative_to: Path | None = None) -> Path:
         path = relative_to / path
     if path.exists() or looks_like_path:
         return path
-    known = ", ".join(ref.slug for ref in available_routines() if ref.clash is None)
+    found = _find(name.lower()) if name != name.lower() else None
+    if found is not None:
+        return found
+    known = [ref.slug for ref in available_routines() if ref.clash is None]
+    close = closest(name.lower(), known)
+    guess = f"did you mean '{close}'? Or " if close else ""
     raise RoutineError(
         f"no routine named '{name}': not a known routine and no such file",
-        hint=f"choose one of: {known}, or give a path to a .yaml file",
+        hint=f"{guess}choose one of: {', '.join(known)}, or give a path to a .yaml file",
     )
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be (a typo away), or None."""
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return found[0] if found else None
 
 
 def load_routine(name: str | Path) -> Routine:
