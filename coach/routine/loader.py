@@ -212,7 +212,19 @@ def _validate(doc: YamlDocument) -> schema.RoutineSpec:
     try:
         return schema.RoutineSpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise _translate(doc, exc.errors(include_url=False)[0]) from None
+        raise _translate(doc, _first_cause(exc.errors(include_url=False))) from None
+
+
+def _first_cause(errors: list[Any]) -> Any:
+    """The error to report: the first, except that a missing field whose mapping holds an
+    unknown key is reported as that key (``instructions:`` written for ``instruction:``)."""
+    first = errors[0]
+    if first["type"] == "missing":
+        mapping = tuple(first["loc"][:-1])
+        for error in errors:
+            if error["type"] == "extra_forbidden" and tuple(error["loc"][:-1]) == mapping:
+                return error
+    return first
 
 
 # Messages for fields whose rule is easier to state than pydantic's wording.
@@ -290,9 +302,12 @@ def _translate(doc: YamlDocument, error: Any) -> RoutineError:
         allowed = ", ".join(model.model_fields) if model else ""
         # pragma: no mutate end
         message = f"{_dotted(path)}: unknown field '{field}'"
+        fields = list(model.model_fields) if model else []  # pragma: no mutate (as above)
+        close = closest(field.lower(), fields)
+        guess = f"did you mean '{close}'? " if close else ""
         return RoutineError(
             f"{doc.where(path)}: {message}",
-            hint=f"allowed here: {allowed}" if allowed else None,
+            hint=f"{guess}allowed here: {allowed}" if allowed else None,
         )
     if kind == "missing":
         field = str(loc[-1])
