@@ -62,10 +62,21 @@ class RoutineRef:
 
 
 def user_routines_dir() -> Path:
-    """Where user routines live: ``$COACH_ROUTINES`` or ``<user config dir>/coach/routines``."""
+    """Where user routines live: ``$COACH_ROUTINES`` or ``<user config dir>/coach/routines``.
+
+    The default folder may be absent (no user routines); a folder ``$COACH_ROUTINES`` names
+    must exist, as the file ``$COACH_LEXICON`` names must: a typo there is an error, not a
+    silently empty list."""
     override = os.environ.get("COACH_ROUTINES")
     if override:
-        return Path(override)
+        folder = Path(override)
+        if not folder.is_dir():
+            problem = "is a file, not a folder" if folder.exists() else "no such folder"
+            raise RoutineError(
+                f"COACH_ROUTINES={override}: {problem}",
+                hint="point COACH_ROUTINES at a folder of routine files, or unset it",
+            )
+        return folder
     return Path(platformdirs.user_config_dir("coach")) / "routines"
 
 
@@ -121,6 +132,7 @@ def _slug_in(path: Path) -> str | None:
 
 def _find(name: str) -> Path | None:
     """The file of the routine called ``name``: by slug, built-ins first, else by file name."""
+    user_routines_dir()  # a COACH_ROUTINES naming no folder is an error even for a built-in
     builtin = _builtin_refs()
     for ref in builtin:
         if ref.slug == name:
