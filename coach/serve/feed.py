@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
 from coach.serve.library import Session
+from coach.timeline.wording import whole_seconds
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -66,7 +67,7 @@ def _item(channel: ET.Element, session: Session, base: str) -> None:
             "type": session.media_type,
         },
     )
-    _text(item, f"{{{ITUNES}}}duration", str(round(session.duration_ms / 1000)))
+    _text(item, f"{{{ITUNES}}}duration", str(whole_seconds(session.duration_ms)))
     _text(item, f"{{{ITUNES}}}episodeType", "full")
     _text(item, f"{{{ITUNES}}}explicit", "false")
     if session.has_cover:

@@ -122,7 +122,7 @@ def choose_music(spec: str | None, level_db: float, ffmpeg: str | None) -> Music
         return Music(AMBIENT, (), level_db)
     if ffmpeg is None:
         raise MusicError("--music FILE needs ffmpeg to decode it")
-    files = tuple(probe_music(path, ffmpeg) for path in music_files(spec))
+    files = tuple(probe_music(path, ffmpeg) for path in music_files(spec, (AMBIENT,)))
     return Music(spec, files, level_db, ffmpeg)
 
 
