@@ -895,6 +895,33 @@ def schema() -> None:
     sys.stdout.write(json.dumps(routine_json_schema(), indent=2) + "\n")
 
 
+@app.command("import")
+def import_command(
+    article: Annotated[
+        Path,
+        typer.Argument(
+            metavar="ARTICLE", help="A how-to article: .txt, .md or a saved .html page."
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the draft here (a .yaml file or a folder). Default: beside the "
+            "article, its name with .yaml.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Turn a how-to article into a draft routine; say what was found and what was guessed."""
+    from coach.routine.importer.summary import import_summary
+    from coach.routine.importer.writer import import_article
+
+    result = import_article(article, out, force)
+    for line in import_summary(result.draft, result.target):
+        typer.echo(line)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"coach {__version__}")
