@@ -883,6 +883,10 @@ def validate(
         except CoachError as exc:
             failed += 1
             _report(exc)
+            from coach.routine.hints import authoring_hints
+
+            for hint in authoring_hints(path, exc):
+                typer.echo(f"  fix: {hint}")
     if failed:
         raise typer.Exit(2)
 
@@ -920,6 +924,20 @@ def import_command(
     result = import_article(article, out, force)
     for line in import_summary(result.draft, result.target):
         typer.echo(line)
+
+
+@app.command()
+def new(
+    slug: Annotated[
+        str, typer.Argument(metavar="SLUG", help="The new routine's slug, e.g. my-feet.")
+    ],
+) -> None:
+    """Write a commented starter routine into the user routines folder (never overwrites)."""
+    from coach.routine.starter import write_starter
+
+    path = write_starter(slug)
+    typer.echo(f"wrote {path}")
+    typer.echo(f"edit it, then: coach validate {path} && coach show {slug}")
 
 
 def _version(value: bool) -> None:
