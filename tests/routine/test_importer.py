@@ -60,10 +60,11 @@ def _draft_yaml(result: ImportResult) -> dict[str, Any]:
     return data
 
 
-# (article, titles, work of each step, cautions of steps (step number -> words in one),
-#  safety points (words in one of them), preparation fields found)
+# (article, its routine's name, titles, work of each step, cautions of steps (step number ->
+#  words in one), safety points (words in one of them), preparation fields found)
 EXPECTED: dict[str, dict[str, Any]] = {
     "back-massage.txt": {
+        "name": "Lower Back Pain Massage Techniques: Some Tips",
         "titles": [
             "Slide your hands up to the waist",
             "Make slow, gentle circles all over the buttocks",
@@ -101,6 +102,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "sections": ["For Lower Back Pain", "For Upper Back Pain"],
     },
     "hand-massage.md": {
+        "name": "A Simple Hand Massage",
         "titles": ["Spread the lotion", "Palm circles", "Finger pulls", "Wrist stretch", "Finish"],
         "work": [
             [("strokes", 6)],
@@ -115,6 +117,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "sections": ["Steps"],
     },
     "foot-massage.txt": {
+        "name": "Relaxing Foot Massage",
         "titles": ["Warm the foot", "Thumb walking", "Toe pulls", "Ankle circles", "Heel squeeze"],
         "work": [
             [("sides", ("strokes", 12))],  # "a dozen times on each foot"
@@ -129,6 +132,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "sections": ["How to Give a Relaxing Foot Massage"],
     },
     "scalp-massage.md": {
+        "name": "Scalp Massage for Better Sleep",
         "titles": ["Fingertip circles", "Temple holds", "Hair pulls", "Forehead strokes"],
         "work": [
             [("timed", 120)],  # "for two minutes"
@@ -142,6 +146,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "sections": ["Scalp Massage for Better Sleep"],
     },
     "neck-shoulders.html": {
+        "name": "Ease Tight Shoulders: A Chair Massage",
         "titles": [
             "Shoulder squeeze",
             "Thumb circles",
@@ -172,6 +177,7 @@ def test_an_article_becomes_a_routine_with_its_steps_counts_sides_and_cautions(
     result = _import(tmp_path, name)
     assert result.target == tmp_path / (Path(name).stem + ".yaml")
     routine = load_routine(result.target)  # the project's own loader, from the file
+    assert routine.name == expected["name"]  # "How to Give a ..." is not kept in the name
     assert [step.title for step in routine.steps] == expected["titles"]
     assert [[_work(w) for w in step.work] for step in routine.steps] == expected["work"]
     assert [section.title for section in routine.sections] == expected["sections"]
@@ -365,3 +371,35 @@ def test_an_existing_draft_is_refused_with_one_line(
         "(hint: choose another --out, or add --force to replace it)\n"
     )
     assert (tmp_path / "hands.yaml").read_text("utf-8") == "mine\n"
+
+
+def test_the_counts_table_of_the_readme(tmp_path: Path) -> None:
+    """Each row of the README's table of counts, on an article of one-line steps."""
+    article = tmp_path / "counts.md"
+    article.write_text(
+        "# Counts\n\n"
+        "1. Hold the calf gently for 90 seconds.\n"
+        "2. Knead the calf for a few minutes.\n"
+        "3. Stroke the arm 2-3 times.\n"
+        "4. Press the palm for several seconds.\n"
+        "5. Stroke the back twenty-five times.\n"
+        "6. Circle the knee 600 times.\n"
+        "7. Rub the shin a couple of times.\n"
+        "8. Tap the sole.\n",
+        "utf-8",
+    )
+    result = import_article(article)
+    routine = load_routine(result.target)
+    assert [[_work(w) for w in step.work] for step in routine.steps] == [
+        [("timed", 90)],  # a hold past 60 seconds is timed work
+        [("timed", 120)],  # "a few minutes"
+        [("strokes", 3)],  # a range: its upper end
+        [("timed", 10)],  # "several seconds"
+        [("strokes", 25)],
+        [("strokes", 500)],  # the format's limit
+        [("strokes", 2)],  # "a couple of times"
+        [("strokes", 8)],  # no count
+    ]
+    text = result.target.read_text("utf-8")
+    assert 'reps: 500  # guessed: the article says "600 times"; the format allows 1-500' in text
+    assert 'reps: 3  # guessed: the article says "2-3 times"; a range becomes its upper end' in text

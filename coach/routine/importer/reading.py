@@ -135,7 +135,7 @@ def read_draft(article: Article, slug: str, file_name: str) -> Draft:
         drafted = tuple(_read_step(step, steps_before, len(members)) for step in members)
         sections.append(DraftSection(section_title, drafted))
         steps_before += len(members)
-    name = (article.title or file_name).strip()[:80] or file_name
+    name = routine_name(article.title or file_name)
     return Draft(
         slug=slug,
         name=name,
@@ -145,6 +145,16 @@ def read_draft(article: Article, slug: str, file_name: str) -> Draft:
         sections=tuple(sections),
         unplaced=tuple(unplaced) + tuple(safety[20:]),
     )
+
+
+_HOW_TO = re.compile(r"^how to (?:give|do|perform|make)?\s*(?:(?:a|an|the)\s+)?", re.IGNORECASE)
+
+
+def routine_name(title: str) -> str:
+    """The routine's name from the article's title: "How to Give a Foot Massage" -> "Foot
+    Massage" (a name is said as "This is the <name>")."""
+    name = _HOW_TO.sub("", title.strip()).strip() or title.strip()
+    return _short(name[:1].upper() + name[1:], 80)
 
 
 def _has_action(text: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.atomic import atomic_file
-from coach.errors import CoachError, OptionError, RoutineError
+from coach.errors import CoachError, ExportError, OptionError, RoutineError
 from coach.routine.importer.article import read_article
 from coach.routine.importer.draft import Draft, draft_yaml
 from coach.routine.importer.reading import read_draft
@@ -71,5 +71,5 @@ def import_article(article: Path, out: Path | None = None, force: bool = False) 
             hint="please report this with the article",
         ) from None
     except OSError as exc:
-        raise CoachError(f"{target}: cannot write the draft ({exc.strerror or exc})") from None
+        raise ExportError(f"{target}: cannot write the draft ({exc.strerror or exc})") from None
     return ImportResult(target=target, draft=draft, routine=routine)
