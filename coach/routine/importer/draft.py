@@ -93,6 +93,15 @@ class WorkItem:
         )
         return replace(self, values=values, reps_given=True, quotes=(*self.quotes, count.quote))
 
+    def seconds(self) -> float:
+        """How long this work lasts once (strokes, holds or timed)."""
+        value = {v.name: v.value for v in self.values}
+        if self.kind == "strokes":
+            return value["reps"] * value["seconds_per_rep"]
+        if self.kind == "holds":
+            return value["reps"] * (value["count"] + value["rest_seconds"])
+        return value.get("seconds", 0)
+
     def sided_now(self) -> WorkItem:
         return replace(self, sided=True)
 
@@ -203,6 +212,22 @@ class Draft:
                         found[value.name] += 1
         return found
 
+    def work_seconds(self) -> float:
+        """How long the work lasts as written (sides twice, a repeat as the step it repeats)."""
+        steps = self.steps
+
+        def step_seconds(step: DraftStep, depth: int = 0) -> float:
+            total = 0.0
+            for item in step.work:
+                if item.kind == "repeat":
+                    target = steps[item.values[0].value - 1]
+                    total += step_seconds(target, depth + 1) if depth < len(steps) else 0
+                else:
+                    total += item.seconds() * (2 if item.sided else 1)
+            return total
+
+        return sum(step_seconds(step) for step in steps)
+
     def counts_found(self) -> tuple[str, ...]:
         """The article's own counts that the work was read from, in order."""
         return tuple(q for step in self.steps for item in step.work for q in item.quotes)
@@ -300,7 +325,7 @@ def _step_lines(step: DraftStep) -> list[str]:
         out.append("        cautions:")
         out += [f"          - {_q(text)}" for text in step.cautions]
     out += _comment_lines(
-        "Not placed (did not fit the instruction's 1000 characters):", step.unplaced, "        "
+        "Not placed (past the format's limits for a step):", step.unplaced, "        "
     )
     out.append("        work:")
     pending_sides: list[WorkItem] = []

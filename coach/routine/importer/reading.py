@@ -19,7 +19,14 @@ from coach.routine.importer.draft import (
     Preparation,
     WorkItem,
 )
+from coach.routine.loader import MAX_SESSION_MS
 
+MAX_STEPS = 100
+"""Steps in one section (the format's limit)."""
+MAX_SECTIONS = 50
+"""Sections of a routine (the format's limit)."""
+MAX_WORK = 20
+"""Work items of a step, and of its sides (the format's limit)."""
 DEFAULT_REPS = 8
 """Strokes when a step gives no count: enough to settle into the stroke."""
 DEFAULT_SECONDS_PER_REP = 5
@@ -130,13 +137,28 @@ def read_draft(article: Article, slug: str, file_name: str) -> Draft:
             _place_outside(sentence, safety, prep, unplaced)
     sections: list[DraftSection] = []
     steps_before = 0
-    for section_title in dict.fromkeys(step.section for step in raw_steps):
+    titles = list(dict.fromkeys(step.section for step in raw_steps))
+    if len(titles) > MAX_SECTIONS:
+        raise ArticleError(
+            f"{article.source}: {len(titles)} lists of steps; a routine has at most "
+            f"{MAX_SECTIONS} sections",
+            hint="split the article, or import the part you want",
+        )
+    for section_title in titles:
         members = [step for step in raw_steps if step.section == section_title]
-        drafted = tuple(_read_step(step, steps_before, len(members)) for step in members)
+        if len(members) > MAX_STEPS:
+            raise ArticleError(
+                f'{article.source}: {len(members)} steps under "{section_title}"; a routine '
+                f"has at most {MAX_STEPS} steps in a section",
+                hint="split the article, or import the part you want",
+            )
+        drafted = tuple(
+            _read_step(step, steps_before, earlier) for earlier, step in enumerate(members)
+        )
         sections.append(DraftSection(section_title, drafted))
         steps_before += len(members)
     name = routine_name(article.title or file_name)
-    return Draft(
+    draft = Draft(
         slug=slug,
         name=name,
         file_name=file_name,
@@ -145,6 +167,14 @@ def read_draft(article: Article, slug: str, file_name: str) -> Draft:
         sections=tuple(sections),
         unplaced=tuple(unplaced) + tuple(safety[20:]),
     )
+    hours = draft.work_seconds() / 3600
+    if hours > MAX_SESSION_MS / 3_600_000:
+        raise ArticleError(
+            f"{article.source}: the article's counts add up to {hours:.1f} hours of work; a "
+            f"routine is at most {MAX_SESSION_MS // 3_600_000} hours",
+            hint="check the counts in the article, or import the part you want",
+        )
+    return draft
 
 
 _HOW_TO = re.compile(r"^how to (?:give|do|perform|make)?\s*(?:(?:a|an|the)\s+)?", re.IGNORECASE)
@@ -332,13 +362,14 @@ def _place_outside(sentence: str, safety: list[str], prep: _Prep, unplaced: list
         unplaced.append(sentence)
 
 
-def _read_step(raw: _RawStep, steps_before: int, section_size: int) -> DraftStep:
+def _read_step(raw: _RawStep, steps_before: int, earlier: int) -> DraftStep:
+    """Read one step; ``earlier`` steps of its section come before it (``repeat`` targets)."""
     all_text = " ".join(part for part in (raw.text, *raw.extra) if part)
     said = [_end_sentence(s) for part in (raw.text, *raw.extra) if part for s in sentences(part)]
     cautions: list[str] = []
     stance: list[str] = []
     instruction: list[str] = []
-    work = _Work(raw, steps_before, section_size)
+    work = _Work(raw, steps_before, earlier)
     stroke_seen = False
     for sentence in said:
         counts = find_counts(sentence)
@@ -363,7 +394,7 @@ def _read_step(raw: _RawStep, steps_before: int, section_size: int) -> DraftStep
         cautions=tuple(_fit(c) for c in cautions[:10]),
         work=work.items(all_text),
         where=raw.where,
-        unplaced=tuple(rest) + tuple(cautions[10:]),
+        unplaced=tuple(rest) + tuple(cautions[10:]) + tuple(work.left_out()),
     )
 
 
@@ -437,10 +468,10 @@ def _pressure(text: str) -> Guessable:
 class _Work:
     """The work of one step, read sentence by sentence."""
 
-    def __init__(self, raw: _RawStep, steps_before: int, section_size: int) -> None:
+    def __init__(self, raw: _RawStep, steps_before: int, earlier: int) -> None:
         self.raw = raw
         self.steps_before = steps_before
-        self.section_size = section_size
+        self.earlier = earlier
         self.found: list[WorkItem] = []
 
     def read(self, sentence: str, counts: list[Count]) -> None:
@@ -476,7 +507,7 @@ class _Work:
 
     def _repeat(self, match: re.Match[str]) -> None:
         number = number_value(match.group("n"))
-        if 1 <= number <= self.section_size:
+        if 1 <= number <= self.earlier:
             target = self.steps_before + number
             self.found.append(WorkItem.repeat_of(target, f'the article says "{match.group(0)}"'))
 
@@ -484,7 +515,15 @@ class _Work:
         found = list(self.found)
         if not any(item.kind != "repeat" for item in found):
             found.insert(0, _strokes_item(None, False, text))
-        return tuple(found)
+        return tuple(found[:MAX_WORK])
+
+    def left_out(self) -> list[str]:
+        """The counts past the format's 20 pieces of work a step, kept as comments."""
+        return [
+            f"a count left out (a step has at most {MAX_WORK} pieces of work): "
+            + ", ".join(f'"{quote}"' for quote in item.quotes)
+            for item in self.found[MAX_WORK:]
+        ]
 
 
 def _hold_item(hold: Count, reps: Count | None, sided: bool) -> WorkItem:
