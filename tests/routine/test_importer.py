@@ -222,6 +222,15 @@ def test_the_source_article_gives_its_ten_steps_in_order_and_its_counts(tmp_path
     position = -1
     for text in instructions:  # ValueError if a step's words are not after the previous step's
         position = article.index(text.split(". ")[0][:60], position + 1)
+    # a reason after a caution stays with it; a sentence about the article is a comment
+    third = lower["steps"][2]
+    assert third["cautions"] == [
+        "Keep your thumbs to the side of the spine, never directly on it. That will make low "
+        "back pain worse."
+    ]
+    assert "That will make" not in third["instruction"]
+    assert "Above are the steps" not in lower["steps"][4]["instruction"]
+    assert "#   - Above are the steps for the lower back massage." in result.target.read_text()
     assert result.draft.counts_found() == (
         "several times",
         "for several minutes",

@@ -325,7 +325,7 @@ def _step_lines(step: DraftStep) -> list[str]:
         out.append("        cautions:")
         out += [f"          - {_q(text)}" for text in step.cautions]
     out += _comment_lines(
-        "Not placed (past the format's limits for a step):", step.unplaced, "        "
+        "Not placed (about the article, or past the format's limits):", step.unplaced, "        "
     )
     out.append("        work:")
     pending_sides: list[WorkItem] = []

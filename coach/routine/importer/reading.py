@@ -83,6 +83,11 @@ _NOT_STEP_HEADINGS = re.compile(
     r"related|comments?|share|references?|sources?)\b",
     re.IGNORECASE,
 )
+_BECAUSE = re.compile(
+    r"^(?:that|this|it|which|doing so)\s+(?:will|would|can|could|may|might)\b", re.I
+)
+_META = re.compile(r"^(?:above|below|here)\s+(?:are|is)\b", re.IGNORECASE)
+"""A sentence about the article itself ("Above are the steps for..."): kept as a comment."""
 _SLOW = re.compile(r"\bslow(?:ly)?\b", re.IGNORECASE)
 _PRESSURE_WORDS = (
     ("firm", re.compile(r"\b(?:firm(?:ly)?|deep(?:ly)?|strong(?:ly)?|hard)\b", re.I)),
@@ -371,12 +376,21 @@ def _read_step(raw: _RawStep, steps_before: int, earlier: int) -> DraftStep:
     instruction: list[str] = []
     work = _Work(raw, steps_before, earlier)
     stroke_seen = False
+    aside: list[str] = []
+    previous_was_caution = False
     for sentence in said:
         counts = find_counts(sentence)
         work.read(sentence, counts)
         verb = _action_verb(sentence)
-        if _CAUTION.search(sentence) and not counts and not _REPEAT_STEP.search(sentence):
+        if previous_was_caution and _BECAUSE.match(sentence) and not counts:
+            cautions[-1] += " " + sentence  # "Never on the spine. That will make it worse."
+            continue
+        previous_was_caution = False
+        if _META.match(sentence) and not counts:
+            aside.append(sentence)
+        elif _CAUTION.search(sentence) and not counts and not _REPEAT_STEP.search(sentence):
             cautions.append(sentence)
+            previous_was_caution = True
         elif verb in STANCE_VERBS and not stroke_seen and not counts and len(stance) < 2:
             stance.append(sentence)
         else:
@@ -394,7 +408,7 @@ def _read_step(raw: _RawStep, steps_before: int, earlier: int) -> DraftStep:
         cautions=tuple(_fit(c) for c in cautions[:10]),
         work=work.items(all_text),
         where=raw.where,
-        unplaced=tuple(rest) + tuple(cautions[10:]) + tuple(work.left_out()),
+        unplaced=tuple(aside) + tuple(rest) + tuple(cautions[10:]) + tuple(work.left_out()),
     )
 
 
