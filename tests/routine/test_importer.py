@@ -288,6 +288,21 @@ def test_the_summary_fits_one_screen_and_says_how_to_try_the_draft(tmp_path: Pat
     assert "   5  Run them gently, slowly?" in text and "strokes 5? x 8? s, repeat step 1" in text
 
 
+def test_a_long_article_still_has_a_one_screen_summary(tmp_path: Path) -> None:
+    article = tmp_path / "long.md"
+    article.write_text(
+        "# Long\n\n" + "".join(f"{n}. Slide your hands up, {n} times.\n" for n in range(1, 41)),
+        "utf-8",
+    )
+    result = CliRunner().invoke(app, ["import", str(article)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 24
+    assert lines[0] == f"wrote {tmp_path / 'long.yaml'}: 40 steps from long.md"
+    assert "  ... and 26 more steps (see the file)" in lines
+    assert len(load_routine(tmp_path / "long.yaml").steps) == 40
+
+
 def test_the_draft_plays_as_a_session(tmp_path: Path) -> None:
     """coach import, then coach show on the draft, as the README walks through."""
     article = tmp_path / "feet.txt"

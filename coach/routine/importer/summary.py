@@ -19,6 +19,10 @@ _GUESS_NAMES = {
 }
 
 
+MAX_LISTED = 14
+"""Steps listed one a line; the summary stays on one screen (24 lines) however long the article."""
+
+
 def _n(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -51,15 +55,21 @@ def import_summary(draft: Draft, target: Path) -> list[str]:
     number = 0
     width = min(44, max(len(step.title.value) for step in steps) + 2)
     for section in draft.sections:
+        if number >= MAX_LISTED:
+            break
         if len(draft.sections) > 1:
             lines.append(f"  {section.title}")
         for step in section.steps:
             number += 1
+            if number > MAX_LISTED:
+                break
             title = step.title.value + ("?" if step.title.guess else "")
             if len(title) > width:
                 title = title[: width - 3] + "..."
             work = ", ".join(work_text(item) for item in step.work)
             lines.append(f"  {number:>3}  {title:<{width}} {work}")
+    if len(steps) > MAX_LISTED:
+        lines.append(f"  ... and {len(steps) - MAX_LISTED} more steps (see the file)")
     counts = draft.counts_found()
     quoted = ", ".join(f'"{quote}"' for quote in counts[:6]) + (", ..." if len(counts) > 6 else "")
     lines.append(f"counts from the article: {len(counts)}" + (f" ({quoted})" if counts else ""))
