@@ -257,7 +257,12 @@ def test_every_guessed_value_says_so_with_the_articles_words(tmp_path: Path) -> 
         if line.strip().split(":")[0] in ("reps", "seconds_per_rep", "count", "rest_seconds")
     ]
     assert numbers and all("  # " in line for line in numbers)
+    assert '  - title: "The massage"\n' in "\n".join(lines) + "\n"  # a heading: not a guess
     several = _import(tmp_path, "scalp-massage.md").target.read_text("utf-8")
+    assert (
+        '  - title: "Scalp Massage for Better Sleep"  # guessed: the steps are under no heading '
+        "of their own: the article's title\n"
+    ) in several
     assert '# guessed: the article says "several times"; "several" becomes 5 times' in several
 
 

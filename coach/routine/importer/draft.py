@@ -161,6 +161,8 @@ class DraftSection:
     """The heading above the list, or the article's title."""
     steps: tuple[DraftStep, ...]
     """Its steps."""
+    guess: str | None = None
+    """Why it has its title, when no heading above the steps gives one."""
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,7 @@ def draft_yaml(draft: Draft, target_name: str) -> str:
             out.append(f"  oil: {_q(' '.join(prep.oil))}")
     out.append("sections:")
     for section in draft.sections:
-        out.append(f"  - title: {_q(section.title[:80])}")
+        out.append(_with_comment(f"  - title: {_q(section.title[:80])}", section.guess, True))
         out.append("    steps:")
         for step in section.steps:
             out += _step_lines(step)

@@ -117,6 +117,8 @@ class _RawStep:
     section: str
     where: str
     extra: list[str] = field(default_factory=list)
+    section_guess: str | None = None
+    """Why the section has the title it has, when no heading gives it."""
 
 
 def read_draft(article: Article, slug: str, file_name: str) -> Draft:
@@ -160,7 +162,7 @@ def read_draft(article: Article, slug: str, file_name: str) -> Draft:
         drafted = tuple(
             _read_step(step, steps_before, earlier) for earlier, step in enumerate(members)
         )
-        sections.append(DraftSection(section_title, drafted))
+        sections.append(DraftSection(section_title, drafted, members[0].section_guess))
         steps_before += len(members)
     name = routine_name(article.title or file_name)
     draft = Draft(
@@ -224,6 +226,7 @@ def _step_lines(blocks: tuple[Block, ...], title: str | None) -> tuple[list[_Raw
     steps: list[_RawStep] = []
     outside: list[str] = []
     section = title or "Steps"
+    guess = _section_guess(title)
     current: _RawStep | None = None
     for block in blocks:
         match = _STEP_LINE.match(block.text) if block.kind in ("paragraph", "heading") else None
@@ -236,6 +239,7 @@ def _step_lines(blocks: tuple[Block, ...], title: str | None) -> tuple[list[_Raw
                 text=body,
                 section=section,
                 where=f'"Step {match.group("n")}"',
+                section_guess=guess,
             )
             steps.append(current)
         elif block.kind == "heading":
@@ -258,12 +262,14 @@ def _numbered_items(
     steps: list[_RawStep] = []
     outside: list[str] = []
     heading = title or "Steps"
+    headed = False
     section = heading
     previous = 0
     sections_seen: list[str] = []
     for block in blocks:
         if block.kind == "heading":
             heading = block.text
+            headed = True
             continue
         if block.kind != "item":
             outside.append(block.text)
@@ -282,6 +288,7 @@ def _numbered_items(
                 text=body,
                 section=section,
                 where=f'item {block.number} of the list under "{section}"',
+                section_guess=None if headed else _section_guess(title),
                 extra=list(block.bullets),
             )
         )
@@ -314,12 +321,18 @@ def _headed_steps(blocks: tuple[Block, ...], title: str | None) -> tuple[list[_R
                 text=block.text,
                 section=title or "Steps",
                 where=f'the heading "{pending_heading}"',
+                section_guess=_section_guess(title),
             )
             steps.append(current)
             pending_heading = None
             continue
         outside.append(block.text)
     return steps, outside
+
+
+def _section_guess(title: str | None) -> str:
+    what = "the article's title" if title else "a title of its own"
+    return f"the steps are under no heading of their own: {what}"
 
 
 def _number(text: str) -> int:
