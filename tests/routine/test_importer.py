@@ -432,3 +432,38 @@ def test_the_counts_table_of_the_readme(tmp_path: Path) -> None:
     text = result.target.read_text("utf-8")
     assert 'reps: 500  # guessed: the article says "600 times"; the format allows 1-500' in text
     assert 'reps: 3  # guessed: the article says "2-3 times"; a range becomes its upper end' in text
+
+
+def test_other_list_and_heading_styles(tmp_path: Path) -> None:
+    """Setext headings, ``1)`` items, bold leads ending in a colon, ``*`` sub-bullets, CRLF."""
+    article = tmp_path / "styles.md"
+    text = (
+        "Arm massage\n===========\n\nThe arms\n--------\n\n"
+        "1) **Glide:** Slide your palms from wrist to shoulder, 6 times.\n"
+        "2) **Squeeze**\n   * Squeeze the forearm gently.\n   * Work for 30 seconds.\n"
+    )
+    article.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    result = import_article(article)
+    routine = load_routine(result.target)
+    assert routine.name == "Arm massage"
+    assert [s.title for s in routine.sections] == ["The arms"]
+    assert [s.title for s in routine.steps] == ["Glide", "Squeeze"]
+    assert [[_work(w) for w in s.work] for s in routine.steps] == [
+        [("strokes", 6)],
+        [("timed", 30)],
+    ]
+    assert routine.steps[1].instruction == "Squeeze the forearm gently. Work for 30 seconds."
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("draft.txt", "a routine file ends in .yaml or .yml"),
+        ("missing/draft.yaml", "no such folder for the draft"),
+    ],
+)
+def test_a_bad_out_is_refused_before_anything_is_read(
+    out: str, message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(OptionError, match=message):
+        _import(tmp_path, "hand-massage.md", out=tmp_path / out)
