@@ -9,6 +9,7 @@ web page with navigation, ads and a sidebar around the article.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -467,3 +468,18 @@ def test_a_bad_out_is_refused_before_anything_is_read(
 ) -> None:
     with pytest.raises(OptionError, match=message):
         _import(tmp_path, "hand-massage.md", out=tmp_path / out)
+
+
+def test_the_readme_walk_through_shows_what_coach_import_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("## Import an article", 1)[1]
+    block = re.search(r"\n```\n(wrote .*?)\n```", section, re.DOTALL)
+    assert block is not None
+    shown = block.group(1)
+    shutil.copy(ARTICLES / "foot-massage.txt", tmp_path / "foot-massage.txt")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["import", "foot-massage.txt"])
+    assert result.exit_code == 0
+    assert result.stdout == shown + "\n"

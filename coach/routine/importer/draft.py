@@ -203,6 +203,9 @@ class Draft:
     def guesses(self) -> Counter[str]:
         """How many values of each kind were guessed ("title", "reps", "seconds_per_rep"...)."""
         found: Counter[str] = Counter()
+        for section in self.sections:
+            if section.guess:
+                found["section"] += 1
         for step in self.steps:
             if step.title.guess:
                 found["title"] += 1

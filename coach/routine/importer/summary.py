@@ -9,6 +9,7 @@ from pathlib import Path
 from coach.routine.importer.draft import Draft, WorkItem
 
 _GUESS_NAMES = {
+    "section": ("section title", "section titles"),
     "title": ("title", "titles"),
     "pressure": ("pressure", "pressures"),
     "reps": ("number of repetitions", "numbers of repetitions"),
