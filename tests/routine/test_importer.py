@@ -483,3 +483,30 @@ def test_the_readme_walk_through_shows_what_coach_import_prints(
     result = CliRunner().invoke(app, ["import", "foot-massage.txt"])
     assert result.exit_code == 0
     assert result.stdout == shown + "\n"
+
+
+def test_step_lines_in_a_web_page_in_bold_or_as_headings(tmp_path: Path) -> None:
+    page = tmp_path / "steps.html"
+    page.write_text(
+        "<html><body><nav><a href='/'>Home</a></nav><article><h1>How to Rub Feet</h1>"
+        "<p>A short foot rub for the end of the day, done sitting on the sofa.</p>"
+        "<p><strong>Step 1:</strong> Warm the foot. Slide your hands from toes to ankle, "
+        "5 times.</p>"
+        "<p><strong>Step 2:</strong> Knead the sole. Knead it with your thumbs for one "
+        "minute.</p>"
+        "<h3>Step 3</h3><p>Hold the heel for a count of five, on each foot.</p>"
+        "</article><footer>Contact us</footer></body></html>",
+        "utf-8",
+    )
+    routine = load_routine(import_article(page).target)
+    assert routine.name == "Rub Feet"
+    assert [s.title for s in routine.steps] == [
+        "Warm the foot",
+        "Knead the sole",
+        "Hold the heel for a count of five",
+    ]
+    assert [[_work(w) for w in s.work] for s in routine.steps] == [
+        [("strokes", 5)],
+        [("timed", 60)],
+        [("sides", ("holds", 1, 5))],
+    ]

@@ -74,7 +74,7 @@ _SMALL_NUMBERS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _REPEAT_STEP = re.compile(rf"\brepeat(?:ing)? step\s+(?P<n>\d+|{_SMALL_NUMBERS})\b", re.I)
 _BARE_REPEAT = re.compile(r"\b(?:and|then) repeat\b|^repeat\b", re.IGNORECASE)
 _STEP_LINE = re.compile(
-    rf"^step\s+(?P<n>\d+|{_SMALL_NUMBERS})\s*[:.)\u2013\u2014-]\s*(?P<rest>.*)$",
+    rf"^step\s+(?P<n>\d+|{_SMALL_NUMBERS})(?:\s*[:.)\u2013\u2014-]\s*(?P<rest>.*)|\s*)$",
     re.IGNORECASE,
 )
 _NOT_STEP_HEADINGS = re.compile(
@@ -229,10 +229,12 @@ def _step_lines(blocks: tuple[Block, ...], title: str | None) -> tuple[list[_Raw
     guess = _section_guess(title)
     current: _RawStep | None = None
     for block in blocks:
-        match = _STEP_LINE.match(block.text) if block.kind in ("paragraph", "heading") else None
+        # "**Step 1:** Warm the foot." has its step number in a bold lead
+        written = f"{block.lead}: {block.text}" if block.lead else block.text
+        match = _STEP_LINE.match(written) if block.kind in ("paragraph", "heading") else None
         if match:
-            rest = match.group("rest").strip()
-            step_title, body = _split_title(rest, block.lead)
+            rest = (match.group("rest") or "").strip()
+            step_title, body = _split_title(rest, None)
             current = _RawStep(
                 number=_number(match.group("n")),
                 title=step_title,
