@@ -510,3 +510,14 @@ def test_step_lines_in_a_web_page_in_bold_or_as_headings(tmp_path: Path) -> None
         [("timed", 60)],
         [("sides", ("holds", 1, 5))],
     ]
+
+
+def test_numbered_headings_lose_their_numbers(tmp_path: Path) -> None:
+    article = tmp_path / "numbered.md"
+    article.write_text(
+        "# Hands\n\n## 1. Palm press\n\nPress the palm with your thumb, 4 times.\n\n"
+        "## 2) Finger glide\n\nSlide along each finger for 30 seconds.\n",
+        "utf-8",
+    )
+    routine = load_routine(import_article(article).target)
+    assert [s.title for s in routine.steps] == ["Palm press", "Finger glide"]

@@ -319,7 +319,7 @@ def _headed_steps(blocks: tuple[Block, ...], title: str | None) -> tuple[list[_R
         ):
             current = _RawStep(
                 number=len(steps) + 1,
-                title=pending_heading,
+                title=re.sub(r"^\d{1,3}[.):]\s*", "", pending_heading) or pending_heading,
                 text=block.text,
                 section=title or "Steps",
                 where=f'the heading "{pending_heading}"',
