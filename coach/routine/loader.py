@@ -69,7 +69,7 @@ def user_routines_dir() -> Path:
     silently empty list."""
     override = os.environ.get("COACH_ROUTINES")
     if override:
-        folder = Path(override)
+        folder = user_routines_path()
         if not folder.is_dir():
             problem = "is a file, not a folder" if folder.exists() else "no such folder"
             raise RoutineError(
@@ -77,6 +77,14 @@ def user_routines_dir() -> Path:
                 hint="point COACH_ROUTINES at a folder of routine files, or unset it",
             )
         return folder
+    return user_routines_path()
+
+
+def user_routines_path() -> Path:
+    """The user routines folder, whether it exists or not (``coach new`` makes it)."""
+    override = os.environ.get("COACH_ROUTINES")
+    if override:
+        return Path(override)
     return Path(platformdirs.user_config_dir("coach")) / "routines"
 
 
@@ -89,6 +97,11 @@ def available_routines() -> tuple[RoutineRef, ...]:
     """Built-in routines, then user routines, each sorted by slug."""
     builtin = _builtin_refs()
     return (*builtin, *_user_refs({ref.slug for ref in builtin}))
+
+
+def builtin_routines() -> tuple[RoutineRef, ...]:
+    """The built-in routines alone (they need no user routines folder)."""
+    return _builtin_refs()
 
 
 def _builtin_refs() -> tuple[RoutineRef, ...]:
