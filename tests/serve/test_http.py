@@ -297,3 +297,24 @@ def test_served_files_are_streamed_not_copied(served: Served, tmp_path: Path) ->
     for track in sorted(folder.glob("*.mp3")):
         status, _, body = get(served, f"/{TOKEN}/files/evening/{track.name}")
         assert status == 200 and body == track.read_bytes()
+
+
+def test_a_cover_is_read_from_the_track_once(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.serve import library as library_module
+
+    reads: list[Path] = []
+    real = library_module._read_cover
+
+    def counted(track: Path) -> bytes | None:
+        reads.append(track)
+        return real(track)
+
+    monkeypatch.setattr(library_module, "_read_cover", counted)
+    library = library_module.Library(served.exported.folder)
+    session = library.session("evening")
+    assert session is not None
+    covers = {library.cover(session) for _ in range(5)}
+    assert len(covers) == 1 and next(iter(covers), b"").startswith(b"\x89PNG")  # type: ignore[union-attr]
+    assert len(reads) == 1
