@@ -518,7 +518,8 @@ def play_command(
             report = play(
                 source, clock, audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen, on_cue=None if screen else _echo_cue,
-                sound=samples, music=bed if samples else None, **hooks,
+                sound=samples, music=bed if samples else None,
+                on_key=None if screen else _echo_key, **hooks,
             )  # fmt: skip
             if show_report and control is not None:
                 _print_listening(hooks["controls"], control)
@@ -672,8 +673,13 @@ def _json_cue(onset: Onset) -> None:
     })  # fmt: skip
 
 
-def _echo_event(event: dict[str, Any]) -> None:
-    """One line for a voice event (without a screen)."""
+def _echo_key(event: dict[str, Any]) -> None:
+    """One line for what a key did (without a screen), as for a voice command."""
+    _echo_event(event, "key")
+
+
+def _echo_event(event: dict[str, Any], source: str = "voice") -> None:
+    """One line for a voice (or key) event (without a screen)."""
     from coach import present
 
     if event["event"] == "heard":
@@ -683,7 +689,7 @@ def _echo_event(event: dict[str, Any]) -> None:
         line = f"{event['event']} -> {present.clock(event['position_ms'])}"
     else:
         line = str(event["event"])
-    typer.echo(f"{present.clock(round(event['t'] * 1000)):>7}  {'voice':12} {line}")
+    typer.echo(f"{present.clock(round(event['t'] * 1000)):>7}  {source:12} {line}")
 
 
 def _echo_cue(onset: Onset) -> None:

@@ -276,6 +276,12 @@ def test_keys_through_a_pseudo_terminal(quick: Path, tmp_path: Path) -> None:
     assert announcements[0] in report and announcements[1] in report
     assert announcements[2] not in report
     assert len(step_starts) == 3
+    # each key says what it did, as a voice command does: the first jump lands on step 1's start
+    keyed = re.findall(r"^ *\d+:\d\d  key +(\w+)(?: -> (\d+):(\d\d))?\r?$", report, re.M)
+    assert [event for event, _m, _s in keyed] == ["next", "next", "pause", "resume", "quit"]
+    landed = [int(m) * 60 + int(s) for _e, m, s in keyed[:2]]
+    starts = [step["start"] for step in shown["steps"][:2]]
+    assert all(abs(at - start) <= 1 for at, start in zip(landed, starts, strict=True)), keyed
 
 
 def test_ctrl_c_stops_at_once_with_status_130(quick: Path, tmp_path: Path) -> None:
@@ -380,3 +386,4 @@ def test_a_dry_run_records_the_session_at_once(quick: Path, tmp_path: Path) -> N
     first = shown["cues"][0]
     start = round(first["start"] * rate)
     assert not audio[:start].any() and audio[start : start + rate // 10].any()
+
