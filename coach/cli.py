@@ -724,6 +724,7 @@ def _live_source(
 
 
 def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:
+    from coach.atomic import nearest_folder
     from coach.play.sinks import NullSink, WavSink
 
     if sink == "null":
@@ -732,8 +733,9 @@ def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:
         path = Path(sink)
         if path.suffix.lower() != ".wav":
             raise OptionError(f"--sink must be a .wav file or 'null' (got '{sink}')")
-        if not path.parent.is_dir():
-            raise OptionError(f"--sink: no such folder: {path.parent}")
+        folder = nearest_folder(path.parent)  # missing folders are created, as for --out
+        if not folder.is_dir():
+            raise OptionError(f"--sink: {folder} is not a folder")
         return WavSink(path, preroll_ms=preroll_ms)
     if output == "system":
         from coach.play.device import SystemSpeechSink

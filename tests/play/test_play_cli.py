@@ -387,3 +387,38 @@ def test_a_dry_run_records_the_session_at_once(quick: Path, tmp_path: Path) -> N
     start = round(first["start"] * rate)
     assert not audio[:start].any() and audio[start : start + rate // 10].any()
 
+
+def test_a_recording_into_missing_folders_creates_them_as_out_does(
+    quick: Path, tmp_path: Path
+) -> None:
+    """One rule for --sink and --out: missing folders are created (with the file, once it is
+    complete); a path through a file is refused in one line."""
+    env = _env(tmp_path)
+    wav = tmp_path / "new" / "deep" / "rec.wav"
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(quick), "--engine", "fake", "--dry-run",
+         "--sink", str(wav)],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    samples, _rate = decode(wav, rate=22050)
+    assert np.abs(samples).max() > 1000  # the session's voice is in it
+    out = tmp_path / "other" / "deeper" / "out"
+    exported = subprocess.run(
+        [sys.executable, "-m", "coach", "export", str(quick), "--engine", "fake", "--format",
+         "wav", "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    assert [p.suffix for p in out.iterdir() if p.suffix == ".wav"] == [".wav"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", "utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(quick), "--engine", "fake", "--dry-run",
+         "--sink", str(blocker / "sub" / "rec.wav")],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: ") and str(blocker) in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (blocker.parent / "sub").exists()
