@@ -178,9 +178,9 @@ def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> 
 
     Real time on a shared machine: a voice or a pulse may be handed over late by however long
     the machine was busy. So every onset is checked against when the session itself says it
-    played it (its ``--report``), to the millisecond, and the bed, which follows the clock and
-    not the hand-overs, against the export's. How late a session may be is
-    ``tests/play/test_play_cli.py``'s business."""
+    played it (its ``--report``): never earlier, and no later than a live cue's 20 ms; and the
+    bed, which follows the clock and not the hand-overs, against the export's. How late a
+    session may be is ``tests/play/test_play_cli.py``'s business."""
     path = tmp_path / "live.yaml"
     path.write_text(yaml.safe_dump(LIVE, sort_keys=False), "utf-8")
     env = sound_env(tmp_path)
@@ -200,19 +200,26 @@ def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> 
     assert [text for _p, _l, text in reported] == [c["text"] for c in speech], played.stdout
     assert [p for p, _l, _t in reported] == [round(c["start"], 3) for c in speech]
     late_ms = {round(p, 3): late for p, late, _t in reported}
-    # The recording starts when the sink opens: the session's time 0 is where the first voice
-    # starts, less how late the session says that voice was.
-    level = int(np.abs(track[: sample(0.02)].astype(np.int32)).max()) // 2
-    first_voice = _first_loud(live, 0, level) - _first_loud(track, 0, level)
-    origin = first_voice - sample(late_ms[round(speech[0]["start"], 3)] / 1000)
-    assert 0 <= origin < sample(1.0)
-    # every voice that starts after a pause is in the recording when the report says
-    previous_end = -10.0
+    # The recording starts when the sink opens. A voice lands in it when the sink took it, a
+    # moment after the session noted when it was heard (later still if the machine was busy
+    # between the two): so the session's time 0 is the earliest of (where a voice starts, less
+    # how late the session says it was), and no voice is earlier than its report says.
+    clear_voices, previous_end = [], -10.0
     for cue in speech:
         if cue["start"] - previous_end >= 0.3:
-            lag_ms = _local_lag(live, track, sample(cue["start"]), origin) * 1000 / RATE
-            assert abs(lag_ms - late_ms[round(cue["start"], 3)]) <= 2, (cue, lag_ms)
+            clear_voices.append(cue)
         previous_end = cue["end"]
+    assert len(clear_voices) >= 8
+    origin = min(
+        _local_lag(live, track, sample(cue["start"]), 0)
+        - sample(late_ms[round(cue["start"], 3)] / 1000)
+        for cue in clear_voices
+    )
+    assert 0 <= origin < sample(1.0)
+    for cue in clear_voices:
+        lag_ms = _local_lag(live, track, sample(cue["start"]), origin) * 1000 / RATE
+        # (-0.5: the report gives tenths of a millisecond, the recording whole samples)
+        assert -0.5 <= lag_ms - late_ms[round(cue["start"], 3)] <= 20, (cue, lag_ms)
     ticks = [c for c in shown["cues"] if c["kind"] == "tick"]
     assert len(ticks) == 8
     clear = [t for t in ticks if not any(0 <= t["start"] - c["end"] < 0.1 for c in speech)]
@@ -222,9 +229,9 @@ def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> 
         lag_ms = _local_lag(live, track, sample(tick["start"]), origin) * 1000 / RATE
         with_voice = late_ms.get(round(tick["start"], 3))
         if with_voice is not None:  # handed over with a voice: as late as the report says
-            assert abs(lag_ms - with_voice) <= 2, (tick, lag_ms, with_voice)
+            assert -1 <= lag_ms - with_voice <= 20, (tick, lag_ms, with_voice)
         else:  # alone: never early, and late only as the machine was (its voices show how)
-            assert -2 <= lag_ms <= 20 + max(0.0, worst_ms), (tick, lag_ms, worst_ms)
+            assert -1 <= lag_ms <= 20 + max(0.0, worst_ms), (tick, lag_ms, worst_ms)
     exported_drops = _ducking_db(track, shown, 0)
     live_drops = _ducking_db(live, shown, origin)
     assert exported_drops and len(live_drops) == len(exported_drops)
