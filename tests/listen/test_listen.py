@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 
 from coach.handsfree import session_command
-from coach.listen.corpus import (
+from coach.listen.echo import EchoCanceller, Playback, obeyed
+from coach.listen.gate import SpeakingSchedule
+from coach.listen.phrases import PHRASES, VoiceCommand
+from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
+from coach.play.base import Command
+from tests.conftest import minimal_routine, step
+from tests.play.test_play_cli import _check_recording, _env, _record, _show
+from tests.support.corpus import (
     SessionAudio,
     command_recording,
     measure,
@@ -24,13 +31,6 @@ from coach.listen.corpus import (
     spoken_cues,
     through_room,
 )
-from coach.listen.echo import EchoCanceller, Playback, obeyed
-from coach.listen.gate import SpeakingSchedule
-from coach.listen.phrases import PHRASES, VoiceCommand
-from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
-from coach.play.base import Command
-from tests.conftest import minimal_routine, step
-from tests.play.test_play_cli import _check_recording, _env, _record, _show
 
 SHORT = minimal_routine(
     slug="short",
@@ -424,8 +424,8 @@ def _rendered_fake(folder: Path) -> object:
 def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
     import time
 
-    from coach.listen.corpus import write_wav
     from coach.listen.sources import FileSource
+    from tests.support.corpus import write_wav
 
     path = tmp_path / "half.wav"
     write_wav(path, np.full(24_000, 1000.0), rate_hz=48_000)  # 0.5 s at 48 kHz
