@@ -29,6 +29,7 @@ def play(
     controls: AbstractContextManager[object] | None = None,
     on_session: Callable[[Session], None] | None = None,
     voice_line: Callable[[], str] | None = None,
+    on_start: Callable[[float], None] | None = None,
 ) -> SessionReport:
     """Run a session; with ``keys``, read the keyboard; with ``screen``, show the status view.
 
@@ -41,7 +42,8 @@ def play(
     ``controls`` is a further source of commands (voice commands), entered before the session
     is made (so its start-up does not delay the first cue) and left after it ends;
     ``on_session`` receives the session, for it to command; ``voice_line`` is a line for the
-    screen about it.
+    screen about it; ``on_start`` receives the clock time at which the session's timeline
+    starts (see :class:`coach.play.session.Session`).
     """
     line = voice_line or str
     with ExitStack() as stack:
@@ -49,7 +51,7 @@ def play(
             stack.enter_context(controls)
         session = Session(
             rendered, clock, sink, on_cue=on_cue, on_command=on_command, sound=sound,
-            music=music,
+            music=music, on_start=on_start,
         )  # fmt: skip
         session.open()
         if on_session is not None:

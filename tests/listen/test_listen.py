@@ -140,7 +140,9 @@ def test_pause_and_resume_only_do_what_they_say() -> None:
     assert session_command(VoiceCommand.RESUME, paused=True) is Command.PAUSE
     assert session_command(VoiceCommand.RESUME, paused=False) is None
     assert session_command(VoiceCommand.BACK, paused=True) is Command.PREVIOUS
-    assert session_command(VoiceCommand.STOP, paused=False) is Command.QUIT
+    # one misheard "stop" must not end a massage: it pauses, and only said again ends it
+    assert session_command(VoiceCommand.STOP, paused=False) is Command.PAUSE
+    assert session_command(VoiceCommand.STOP, paused=True) is Command.QUIT
 
 
 @pytest.fixture(scope="module")
@@ -433,6 +435,7 @@ def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
         source = FileSource(path, realtime=realtime)
         began = time.monotonic()
         source.open(time.monotonic)
+        source.begin(began)  # the session starts (a simulated clock's recording began at open)
         chunks = list(source.chunks())
         took = time.monotonic() - began
         assert sum(len(c.samples) for c in chunks) == 8_000  # 16 kHz
@@ -494,6 +497,7 @@ def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_pat
     source = FileSource(path)
     listener = Listener(source, SpeakingSchedule(), Playback(), on_heard)
     with listener:
+        listener.begin(time.monotonic())  # the session starts: the recording is heard from now
         assert done.wait(10)
         time.sleep(max(0.0, source.started_s + 2.7 - time.monotonic()))  # to its end
     assert [h.command for _, h in heard] == [VoiceCommand.NEXT]
@@ -515,3 +519,48 @@ def test_the_quiet_screen_says_what_was_heard() -> None:
     assert "heard" not in str(render_screen(state, quiet=True))
     heard = replace(state, voice='voice: "coach" + pause   heard: next')
     assert str(render_screen(heard, quiet=True)).endswith("· heard: next")
+
+
+def test_a_recording_is_heard_from_the_sessions_start_not_before(tmp_path: Path) -> None:
+    """In real time, a recording waits for the session's start (however long the session
+    takes to start), so second t of it is second t of the session, as in a dry run."""
+    import threading
+    import time
+
+    from coach.listen.sources import FileSource
+    from tests.support.corpus import write_wav
+
+    path = tmp_path / "short.wav"
+    write_wav(path, np.full(3200, 1000.0))  # 0.2 s
+    source = FileSource(path, realtime=True)
+    source.open(time.monotonic)
+    chunks: list = []
+    reader = threading.Thread(target=lambda: chunks.extend(source.chunks()))
+    reader.start()
+    time.sleep(0.5)  # the session is still starting: nothing heard yet
+    assert chunks == []
+    origin = time.monotonic()
+    source.begin(origin)
+    reader.join(timeout=5)
+    assert chunks[0].start_s == pytest.approx(origin) and len(chunks) == 10
+
+
+def test_the_far_end_lies_on_the_samples_a_track_places_its_sounds_on() -> None:
+    """Counted from the session's start, not from clock time 0: a sound at 1.2345 s into a
+    session that started at a clock time between two samples is read back exactly as the track
+    has it (each sound a different fraction of a sample off made the canceller learn again)."""
+    rate = 22_050
+    clip = (np.sin(np.arange(2205) * 0.3) * np.hanning(2205) * 8000).astype(np.int16)
+    origin = 1000.0 + 0.4 / rate  # between two of the clock's samples
+    playback = Playback()
+    playback.begin(origin)
+    at = round(1.2345 * rate)  # where the track (and a recording of it) has the clip
+    playback.add(origin + 1.2345, clip, rate)
+    track = np.zeros(3 * rate)
+    track[at : at + len(clip)] = clip
+    from coach.listen.sources import to_model_rate
+
+    expected = to_model_rate(track.astype(np.int16), rate)
+    read = playback.read(origin, len(expected))
+    assert np.abs(read.astype(int) - expected).max() <= 1
+
