@@ -41,14 +41,18 @@ REPLY_WORDS = {
     "previous": "Back.",
     "repeat": "Again.",
     "quit": "Stopping.",
+    "stop?": "Paused. Say coach stop again to end.",
 }
-"""The spoken replies (``--reply word``), by what the session did."""
+"""The spoken replies (``--reply word``), by what the session did (``stop?``: paused by
+"coach stop", which ends the session only when said again while paused)."""
+
+CONFIRM_STOP = "say 'coach stop' again to end"
+"""What the screen and the event lines say after a first "coach stop"."""
 
 _TO_COMMAND = {
     VoiceCommand.NEXT: Command.NEXT,
     VoiceCommand.BACK: Command.PREVIOUS,
     VoiceCommand.REPEAT: Command.REPEAT,
-    VoiceCommand.STOP: Command.QUIT,
 }
 
 Event = dict[str, Any]
@@ -65,7 +69,10 @@ def ack_sound(rate_hz: int) -> np.ndarray:
 
 def session_command(voice: VoiceCommand, paused: bool) -> Command | None:
     """The session command for a phrase; ``None`` when it asks for what already is (pause when
-    paused, resume when playing)."""
+    paused, resume when playing). One misheard word must not end a massage: "coach stop"
+    pauses a session that plays, and quits one that is paused (said twice, it ends it)."""
+    if voice is VoiceCommand.STOP:
+        return Command.QUIT if paused else Command.PAUSE
     if voice is VoiceCommand.PAUSE:
         return None if paused else Command.PAUSE
     if voice is VoiceCommand.RESUME:
@@ -107,8 +114,11 @@ class WatchedSink:
         self.sink.play(sound)
 
     def set_bed(self, bed: LiveBed) -> None:
-        """Hand the music bed to the sink underneath (rendered in the device's callback, it is
-        not in the far end: the wake word keeps it out)."""
+        """Hand the music bed to the sink underneath; a sound device reports it with all it
+        plays, and for any other sink a twin of it is rendered into the far end, as the sink
+        renders it (a recording of the session holds it too)."""
+        if not self.tapped:
+            self.playback.add_stream(bed.twin().render, bed.rate_hz)
         self.sink.set_bed(bed)
 
     def stop(self) -> None:
@@ -150,11 +160,28 @@ class VoiceControl:
         self.emit = emit or (lambda event: None)
         self.session: Session | None = None
         self.origin_s = clock.now()
+        """Clock time of second 0 of the events: when the control was made, until the session
+        starts (:meth:`begin`)."""
         self.last_heard = ""
         self.latencies_s: list[float] = []
         """For each phrase acted on: from the end of the phrase to the command (seconds)."""
         self._lock = threading.Lock()
-        self._from_voice: deque[Command] = deque()
+        self._from_voice: deque[tuple[Command, bool]] = deque()
+        """Commands sent by voice, not acted on yet, each with whether "coach stop" sent it."""
+
+    def begin(self, origin_s: float) -> None:
+        """The session's timeline starts at clock time ``origin_s``: events are timed from
+        then (as a dry run's are)."""
+        self.origin_s = origin_s
+
+    def ended(self) -> None:
+        """The recording heard has ended (any thread): if the session is paused, nothing can
+        resume it, so it ends, as a dry run does."""
+        session = self.session
+        if session is None or not session.snapshot().paused:
+            return
+        self.emit({"t": self.since(self.clock.now()), "event": "end of recording while paused"})
+        session.command(Command.QUIT)
 
     def since(self, clock_s: float) -> float:
         """Seconds from the start to ``clock_s``, as events give them."""
@@ -171,7 +198,8 @@ class VoiceControl:
             return
         now = self.clock.now()
         command = session_command(heard.command, session.snapshot().paused)
-        self.last_heard = heard.command.value
+        asks = heard.command is VoiceCommand.STOP and command is Command.PAUSE
+        self.last_heard = f"stop ({CONFIRM_STOP})" if asks else heard.command.value
         self.emit({
             "t": self.since(now), "event": "heard", "phrase": heard.phrase,
             "command": heard.command.value, "phrase_end_s": self.since(heard.end_s),
@@ -181,7 +209,7 @@ class VoiceControl:
             return
         with self._lock:
             self.latencies_s.append(now - heard.end_s)
-            self._from_voice.append(command)
+            self._from_voice.append((command, asks))
         if command is Command.QUIT:
             self.emit({"t": self.since(now), "event": "quit"})
         session.command(command)
@@ -190,18 +218,56 @@ class VoiceControl:
         """The session acted on ``command`` (its thread): record it, acknowledge a voice one."""
         now = self.clock.now()
         event = "resume" if command is Command.PAUSE and not snapshot.paused else command.value
-        self.emit({"t": self.since(now), "event": event, "position_ms": snapshot.position_ms})
         with self._lock:
-            voiced = bool(self._from_voice) and self._from_voice[0] is command
+            voiced = bool(self._from_voice) and self._from_voice[0][0] is command
+            asks = voiced and self._from_voice[0][1]
             if voiced:
                 self._from_voice.popleft()
+        said: Event = {"t": self.since(now), "event": event, "position_ms": snapshot.position_ms}
+        if asks:
+            said["then"] = CONFIRM_STOP
+        self.emit(said)
         if voiced and self.acknowledge and self.sink.rate_hz:
-            reply = self.replies.get(event) if self.replies is not None else None
+            wanted = "stop?" if asks else event
+            reply = self.replies.get(wanted) if self.replies is not None else None
             if reply is not None:
                 cue = Cue(0, round(len(reply) * 1000 / self.sink.rate_hz), CueKind.CHIME, None, "")
                 self.sink.play(Sound(cue, reply, now))
             else:
                 self.sink.play(Sound(_ACK_CUE, ack_sound(self.sink.rate_hz), now))
+
+
+def live_hooks(
+    ears: MicSource,
+    audio: AudioSink,
+    clock: Clock,
+    emit: Callable[[Event], None] | None = None,
+    replies: Mapping[str, Samples] | None = None,
+) -> dict[str, Any]:
+    """What makes a live session (:func:`coach.play.live.play`) obey voice commands heard by
+    ``ears``: its ``sink`` (``audio``, watched), ``controls`` (the listener), and the hooks
+    that join them to the session; ``control`` is the :class:`VoiceControl`. A recording is
+    heard from the moment the session starts, as a dry run hears it, and when it ends while
+    the session is paused, the session ends."""
+    from coach.listen.listener import Listener
+
+    schedule, playback = SpeakingSchedule(), Playback()
+    watched = WatchedSink(audio, schedule, playback)
+    control = VoiceControl(watched, clock, emit=emit, replies=replies)
+    listener = Listener(ears, schedule, playback, control.on_heard, clock.now, control.ended)
+
+    def attach(session: Session) -> None:
+        control.session = session
+
+    def start(origin_s: float) -> None:
+        playback.begin(origin_s)
+        control.begin(origin_s)
+        listener.begin(origin_s)
+
+    return {
+        "sink": watched, "controls": listener, "on_session": attach, "on_start": start,
+        "on_command": control.on_command, "voice_line": control.line, "control": control,
+    }  # fmt: skip
 
 
 def rehearse(
@@ -220,7 +286,7 @@ def rehearse(
     session plays (words, pulse, chimes, acknowledgements; ``bed`` if given) goes to ``out`` and
     is the far end subtracted from the source. When the source ends while the session is
     paused, nothing can resume it: the run ends there. ``playback`` receives what the session
-    plays (a simulated microphone may hear it: :class:`coach.listen.corpus.RoomSource`)."""
+    plays (a simulated microphone may hear it: ``RoomSource`` in ``tests/support/corpus.py``)."""
     from coach.listen.listener import ListeningClock
     from coach.play.live import play
 

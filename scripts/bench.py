@@ -524,7 +524,8 @@ def bench_listen(routine: str, engine: str, seconds: float) -> None:
     import json
     import signal
 
-    from coach.listen.corpus import command_recording, gaps, spoken_cues
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tooling
+    from tests.support.corpus import command_recording, gaps, spoken_cues
 
     coach = [sys.executable, "-m", "coach"]
     shown = subprocess.run(

@@ -45,7 +45,12 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.listen.corpus import (
+from coach.listen.echo import DEFAULT_FILTER, FILTERS, Playback
+from coach.listen.phrases import PHRASES
+from coach.listen.sources import read_wav, to_model_rate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tooling: tests/support
+from tests.support.corpus import (
     Placed,
     RoomSource,
     SessionAudio,
@@ -59,9 +64,6 @@ from coach.listen.corpus import (
     tick_times,
     write_wav,
 )
-from coach.listen.echo import DEFAULT_FILTER, FILTERS, Playback
-from coach.listen.phrases import PHRASES
-from coach.listen.sources import read_wav, to_model_rate
 
 
 def session_audio(

@@ -182,3 +182,22 @@ def test_speech_imports_nothing_from_play() -> None:
     for module, targets in graph.items():
         if module.startswith("coach.speech"):
             assert not {t for t in targets if t.startswith("coach.play")}, module
+
+
+def test_the_package_holds_only_what_runs_for_a_user() -> None:
+    """Every module of ``coach`` is imported by some other module of it (at load time or
+    lazily): tooling that only tests and scripts use (the corpus builder) lives outside it,
+    in ``tests/support``."""
+    modules = all_modules()
+    imported: set[str] = {"coach", "coach.__main__"}
+    for path in modules.values():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module)
+                imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                imported.add(node.value)  # importlib.import_module("coach.x") and registries
+    unused = sorted(m for m, p in modules.items() if m not in imported and p.stem != "__init__")
+    assert unused == [], f"modules no part of coach imports (tooling belongs in tests/): {unused}"

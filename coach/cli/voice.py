@@ -25,25 +25,9 @@ def voice_hooks(
     replies: dict[str, Samples] | None = None,
 ) -> dict[str, Any]:
     """The sink, controls and screen line that make a live session obey voice commands."""
-    from coach.handsfree import VoiceControl, WatchedSink
-    from coach.listen.echo import Playback
-    from coach.listen.gate import SpeakingSchedule
-    from coach.listen.listener import Listener
+    from coach.handsfree import live_hooks
 
-    schedule, playback = SpeakingSchedule(), Playback()
-    watched = WatchedSink(audio, schedule, playback)
-    emit = None if screen else echo_event
-    control = VoiceControl(watched, clock, emit=emit, replies=replies)
-
-    def attach(session: Any) -> None:
-        control.session = session
-
-    return {
-        "sink": watched,
-        "controls": Listener(ears, schedule, playback, control.on_heard, clock.now),
-        "on_session": attach, "on_command": control.on_command, "voice_line": control.line,
-        "control": control,
-    }  # fmt: skip
+    return live_hooks(ears, audio, clock, None if screen else echo_event, replies)
 
 
 def print_listening(listener: Any, control: Any) -> None:
@@ -116,6 +100,8 @@ def echo_event(event: dict[str, Any], source: str = "voice") -> None:
         line = f"heard: {event['command']} ({event['phrase']!r}){done}"
     elif "position_ms" in event:
         line = f"{event['event']} -> {present.clock(event['position_ms'])}"
+        if "then" in event:
+            line += f" ({event['then']})"
     else:
         line = str(event["event"])
     typer.echo(f"{present.clock(round(event['t'] * 1000)):>7}  {source:12} {line}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,6 +42,37 @@ class _Heard:
     end_s: float
 
 
+class _Stream:
+    """A sound that plays on and on from a clock time (the music bed), rendered in order as the
+    far end is read, the last :data:`KEEP_S` of it kept."""
+
+    def __init__(self, render: Callable[[float, int], np.ndarray], rate_hz: int) -> None:
+        self.render = render
+        self.rate_hz = rate_hz
+        self.from_s: float | None = None
+        """Clock time of sample 0 (set by the first read)."""
+        self.first = 0
+        """Index (at ``rate_hz``, from ``from_s``) of the first sample kept."""
+        self.samples = np.zeros(0, dtype=np.float64)
+
+    def upto(self, start_s: float, end_s: float, origin_s: float) -> float:
+        """Render up to clock time ``end_s`` (in blocks, in order); the clock time of sample 0.
+        It is the session's start (``origin_s``), or the first read's if that is unknown."""
+        if self.from_s is None:
+            self.from_s = origin_s if 0 < origin_s <= start_s else start_s
+        wanted = int(np.ceil((end_s - self.from_s) * self.rate_hz)) + 2
+        have = self.first + len(self.samples)
+        if wanted <= have:
+            return self.from_s
+        block = self.render(self.from_s + have / self.rate_hz, wanted - have)
+        self.samples = np.concatenate([self.samples, block.astype(np.float64) * 32768])
+        drop = max(0, len(self.samples) - round(2 * KEEP_S * self.rate_hz))
+        if drop:
+            self.samples = self.samples[drop:]
+            self.first += drop
+        return self.from_s
+
+
 class Playback:
     """What coach has played, in clock time, read back at 16 kHz; safe to use from any thread.
 
@@ -51,17 +83,38 @@ class Playback:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sounds: list[_Heard] = []
+        self._streams: list[_Stream] = []
         self._oldest_s = 0.0
+        self.origin_s = 0.0
+        """The clock time of the session's start: sounds are placed on samples counted from it
+        (see :meth:`begin`)."""
+
+    def begin(self, origin_s: float) -> None:
+        """The session's timeline starts at clock time ``origin_s``: from now on, a sound is
+        placed on a sample counted from then, as a track (and a recording of it) places it.
+        Counted from clock time 0 instead, each sound would land up to a sample off from the
+        track, a different fraction for each, and the canceller would have to learn the room
+        again at every cue."""
+        with self._lock:
+            self.origin_s = origin_s
 
     def add(self, start_s: float, samples: np.ndarray, rate_hz: int) -> None:
         """``samples`` (int16 at ``rate_hz``) are heard from ``start_s`` on."""
-        start_s = round(start_s * rate_hz) / rate_hz
+        origin_s = self.origin_s
+        start_s = origin_s + round((start_s - origin_s) * rate_hz) / rate_hz
         end_s = start_s + len(samples) / rate_hz
         with self._lock:
             if start_s - self._oldest_s > 2 * KEEP_S:
                 self._sounds = [s for s in self._sounds if s.end_s >= start_s - KEEP_S]
                 self._oldest_s = min((s.start_s for s in self._sounds), default=start_s)
             self._sounds.append(_Heard(start_s, rate_hz, samples.copy(), end_s))
+
+    def add_stream(self, render: Callable[[float, int], np.ndarray], rate_hz: int) -> None:
+        """A sound heard on and on from the session's start (:meth:`begin`): ``render(clock_s,
+        frames)`` gives it (floats, full scale 1.0, at ``rate_hz``), called in order, the music
+        bed's way (pauses and jumps are its own business)."""
+        with self._lock:
+            self._streams.append(_Stream(render, rate_hz))
 
     def cut(self, at_s: float) -> None:
         """Everything sounding is silenced at ``at_s`` (pause, skip, quit)."""
@@ -76,6 +129,14 @@ class Playback:
         mix = np.zeros(frames)
         with self._lock:
             sounds = [s for s in self._sounds if s.start_s < end_s and start_s < s.end_s]
+            for stream in self._streams:
+                from_s = stream.upto(start_s, end_s, self.origin_s)
+                positions = (times - from_s) * stream.rate_hz - stream.first
+                inside = positions >= 0
+                if inside.any():
+                    mix[inside] += np.interp(
+                        positions[inside], np.arange(len(stream.samples)), stream.samples
+                    )
         for sound in sounds:
             inside = (times >= sound.start_s) & (times < sound.end_s)
             positions = (times[inside] - sound.start_s) * sound.rate_hz

@@ -80,6 +80,9 @@ def _decode(requests: Connection, results: Connection) -> None:  # pragma: no co
             return
         if message is None:
             break
+        if message == "end":  # the source has ended: said once all before it is heard
+            results.send("end")
+            continue
         start_s, mic, far, speaking = message
         pcm = (np.frombuffer(mic, dtype="<i2"), np.frombuffer(far, dtype="<i2"))
         for heard in hearing.feed(start_s, *pcm, speaking):
@@ -92,8 +95,8 @@ class Listener:
 
     ``playback`` is what coach played (subtracted from the microphone); ``schedule`` what it
     said (a command coach itself says is not obeyed). ``now`` is the session's clock. A context
-    manager: the child process starts on entry (and is ready when entry returns) and ends on
-    exit.
+    manager: the child process starts on entry and ends on exit. ``on_end`` is called once
+    the source has ended of itself (a recording) and all of it has been heard.
     """
 
     def __init__(
@@ -103,8 +106,10 @@ class Listener:
         playback: Playback,
         on_heard: Callable[[Heard], None],
         now: Callable[[], float] = time.monotonic,
+        on_end: Callable[[], None] | None = None,
     ) -> None:
         self.source = source
+        self.on_end = on_end
         self.schedule = schedule
         self.playback = playback
         self.on_heard = on_heard
@@ -116,6 +121,7 @@ class Listener:
         self._results: Connection | None = None
         self._threads: list[threading.Thread] = []
         self._started = 0.0
+        self._closing = False
 
     def __enter__(self) -> Listener:
         context = multiprocessing.get_context("spawn")
@@ -142,6 +148,11 @@ class Listener:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def begin(self, origin_s: float) -> None:
+        """The session's timeline starts at clock time ``origin_s`` (a recording is heard from
+        then on: see :meth:`~coach.listen.sources.MicSource.begin`)."""
+        self.source.begin(origin_s)
+
     def _feed(self) -> None:
         assert self._requests is not None
         try:
@@ -150,6 +161,8 @@ class Listener:
                 speaking = self.schedule.speaking(chunk.start_s, chunk.end_s)
                 message = (chunk.start_s, chunk.samples.tobytes(), far.tobytes(), speaking)
                 self._requests.send(message)
+            if not self._closing:
+                self._requests.send("end")
         except (OSError, EOFError, ValueError):
             _LOG.debug("listener stopped feeding", exc_info=True)
 
@@ -159,6 +172,10 @@ class Listener:
             while True:
                 message = self._results.recv()
                 if message == "ready":
+                    continue
+                if message == "end":
+                    if self.on_end is not None and not self._closing:
+                        self.on_end()
                     continue
                 if isinstance(message, Heard):
                     if not obeyed(message, self.schedule):
@@ -178,6 +195,7 @@ class Listener:
 
     def close(self) -> None:
         """Stop the source, the threads and the child process; fills in :attr:`stats`."""
+        self._closing = True
         self.source.close()
         feeder = self._threads[0] if self._threads else None
         if feeder is not None:

@@ -62,6 +62,10 @@ KEEP_S = BEFORE_S + AFTER_S + 0.5
 UTTERANCE_S = 120.0
 """The spotter starts a new utterance after this long without a wake word (it listens all the
 time, through coach's voice too: one endless utterance would only grow)."""
+WAKE_QUIETER_DB = 12.0
+"""A phrase whose "coach" is this much quieter than its command word is not obeyed: a command
+word said alone just after coach spoke was heard with the residue of coach's voice as its wake
+word (24 dB below the word; a person's own "coach" is within a few dB of the word)."""
 REFRACTORY_S = 0.5
 """After a command, a wake word ending this soon is an echo of the same phrase: ignored."""
 
@@ -87,6 +91,28 @@ class Heard:
     def word(self) -> str:
         """The command word (after the wake word)."""
         return self.phrase.split()[-1]
+
+
+def _level_db(audio: Audio, segments: list[Any], word: str) -> float | None:
+    """The level (dB) of ``audio`` over the frames the decoder gave ``word`` (``None``: not
+    there)."""
+    frames = [(s.start_frame, s.end_frame) for s in segments if s.word.split("(")[0] == word]
+    if not frames:
+        return None
+    start, end = min(f[0] for f in frames), max(f[1] for f in frames)
+    piece = audio[start * RATE_HZ // FRAMES_PER_S : (end + 1) * RATE_HZ // FRAMES_PER_S]
+    if not len(piece):
+        return None
+    return float(10 * np.log10(np.mean(piece.astype(np.float64) ** 2) + 1.0))
+
+
+def _as_loud(audio: Audio, segments: list[Any], word: str) -> bool:
+    """Whether the wake word was said about as loud as the command word: not more than
+    :data:`WAKE_QUIETER_DB` quieter. A person says both alike; what is left of coach's own
+    voice after the canceller, heard as "coach" just before a command word said alone, is far
+    quieter."""
+    wake, command = _level_db(audio, segments, WAKE_WORD), _level_db(audio, segments, word)
+    return wake is None or command is None or wake >= command - WAKE_QUIETER_DB
 
 
 def _decoder(**config: Any) -> Any:
@@ -211,6 +237,9 @@ class Recognizer:
             _LOG.debug("after the wake word: %r, no command", " ".join(words))
             return []
         segments = list(self._grammar.seg())
+        if not _as_loud(audio, segments, phrase.word):
+            _LOG.debug("%r: its wake word is far quieter than its command word", phrase.text)
+            return []
         end_frame = max((s.end_frame for s in segments if s.word == phrase.word), default=None)
         start_frame = min((s.start_frame for s in segments if s.word == WAKE_WORD), default=None)
         end_s = decided_s if end_frame is None else first_s + (end_frame + 1) / FRAMES_PER_S

@@ -66,6 +66,12 @@ class MicSource(Protocol):
         """Start capturing; chunks are stamped on the clock ``now`` reads."""
         ...
 
+    def begin(self, origin_s: float) -> None:
+        """The session's timeline starts at clock time ``origin_s`` (its position 0 is heard
+        then). A microphone hears the room whenever it is, and ignores this; a recording of a
+        session is heard from then on, second t of it at ``origin_s + t``."""
+        ...
+
     def chunks(self) -> Iterator[Chunk]:
         """The chunks as they are captured (blocks); ends when the source ends or is closed."""
         ...
@@ -105,20 +111,29 @@ def read_wav(path: Path) -> Audio:
 
 
 class FileSource:
-    """A recording heard as if from the microphone, from the moment it is opened."""
+    """A recording heard as if from the microphone.
+
+    The recording is of a session (the export of the routine, with what was said over it), so
+    its second t is heard at second t of the session: in real time, from the moment the
+    session's timeline starts (:meth:`begin`; nothing is delivered before, so the recording
+    cannot run ahead of what coach plays while the session is still starting up), each chunk
+    once its last sample "has been heard"; for a simulated clock, all at once from the moment
+    it is opened.
+    """
 
     def __init__(self, path: Path, *, realtime: bool = True) -> None:
         self.path = path
         self.realtime = realtime
         self.samples = read_wav(path)
         self._now: Callable[[], float] = time.monotonic
-        self._started = 0.0
-        self._closed = threading.Event()
+        self._started: float | None = None
+        self._closed = False
+        self._changed = threading.Condition()
 
     @property
     def started_s(self) -> float:
-        """Clock time of the recording's first sample (once opened)."""
-        return self._started
+        """Clock time of the recording's first sample (once it has begun)."""
+        return 0.0 if self._started is None else self._started
 
     @property
     def duration_s(self) -> float:
@@ -126,27 +141,43 @@ class FileSource:
         return len(self.samples) / RATE_HZ
 
     def open(self, now: Callable[[], float]) -> None:
-        """Start "hearing" the recording now."""
-        self._now = now
-        self._started = now()
-        self._closed.clear()
+        """Get ready to be heard; a simulated clock's recording begins now."""
+        with self._changed:
+            self._now = now
+            self._closed = False
+            self._started = None if self.realtime else now()
+
+    def begin(self, origin_s: float) -> None:
+        """Second 0 of the recording is heard at clock time ``origin_s`` (the session's
+        start)."""
+        with self._changed:
+            if self._started is None:
+                self._started = origin_s
+                self._changed.notify_all()
 
     def chunks(self) -> Iterator[Chunk]:
         """Chunks of :data:`CHUNK_MS`; in real time, each once its end has passed."""
         for begin in range(0, len(self.samples), CHUNK_FRAMES):
             piece = self.samples[begin : begin + CHUNK_FRAMES]
-            chunk = Chunk(self._started + begin / RATE_HZ, piece)
-            if self.realtime:
-                wait = chunk.end_s - self._now()
-                if wait > 0 and self._closed.wait(wait):
-                    return
-            if self._closed.is_set():
-                return
+            with self._changed:
+                while True:
+                    if self._closed:
+                        return
+                    if self._started is not None:
+                        chunk = Chunk(self._started + begin / RATE_HZ, piece)
+                        wait = chunk.end_s - self._now() if self.realtime else 0.0
+                        if wait <= 0:
+                            break
+                    else:
+                        wait = None  # the session has not started yet
+                    self._changed.wait(wait)
             yield chunk
 
     def close(self) -> None:
         """Stop delivering."""
-        self._closed.set()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
 
 
 def _miniaudio() -> Any:
@@ -214,6 +245,9 @@ class DeviceSource:
             # The callback runs as soon as the buffer is full: its last sample is "now".
             start = self._now() - len(samples) / RATE_HZ
             self._queue.put(Chunk(start, samples))
+
+    def begin(self, origin_s: float) -> None:
+        """A microphone hears the room whenever it is: nothing to do."""
 
     def chunks(self) -> Iterator[Chunk]:
         """Chunks as the device delivers them."""

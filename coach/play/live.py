@@ -31,6 +31,7 @@ def play(
     on_session: Callable[[Session], None] | None = None,
     voice_line: Callable[[], str] | None = None,
     on_key: Callable[[dict[str, object]], None] | None = None,
+    on_start: Callable[[float], None] | None = None,
 ) -> SessionReport:
     """Run a session; with ``keys``, read the keyboard; with ``screen``, show the status view.
 
@@ -43,9 +44,11 @@ def play(
     ``controls`` is a further source of commands (voice commands), entered before the session
     is made (so its start-up does not delay the first cue) and left after it ends;
     ``on_session`` receives the session, for it to command; ``voice_line`` is a line for the
-    screen about it. ``on_key`` receives an event for each key command once the session has
-    acted on it, as a voice command's (``{"t": 12.3, "event": "next", "position_ms": 61000}``;
-    ``{"t": ..., "event": "quit"}``; ``t`` in seconds since this call).
+    screen about it; ``on_start`` receives the clock time at which the session's timeline
+    starts (see :class:`coach.play.session.Session`). ``on_key`` receives an event for each key
+    command once the session has acted on it, as a voice command's (``{"t": 12.3, "event":
+    "next", "position_ms": 61000}``; ``{"t": ..., "event": "quit"}``; ``t`` in seconds since
+    this call).
     """
     line = voice_line or str
     keyed = _KeyEvents(clock, on_key)
@@ -60,6 +63,7 @@ def play(
 
         session = Session(
             rendered, clock, sink, on_cue=on_cue, on_command=acted, sound=sound, music=music,
+            on_start=on_start,
         )  # fmt: skip
         session.open()
         if on_session is not None:

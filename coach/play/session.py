@@ -44,6 +44,8 @@ from coach.timeline.model import NON_SPEECH_KINDS, Cue, CueKind, StepSpan
 WAKE_MS = 30_000
 """Longest a sink with a pre-roll plays near-silent noise while a stream makes its first clip.
 The noise wakes the speaker meanwhile, so the first cue needs no pre-roll of its own after it."""
+MIN_LEAD_S = 0.02
+"""The least a sink with a pre-roll gets to place the first cue after its waking noise."""
 _WAKE_CUE = Cue(0, WAKE_MS, CueKind.TICK, None, "")
 """What the sink is told it plays while waking (it is not on the timeline)."""
 
@@ -125,13 +127,16 @@ class Session:
         sound: bool = False,
         music: Music | None = None,
         on_command: Callable[[Command, Snapshot], None] | None = None,
+        on_start: Callable[[float], None] | None = None,
     ) -> None:
         """Play ``rendered``; given a stream, first wait until its first cue is known.
 
         With ``sound``, the timeline's pulses and chimes are played too; with ``music``, its
         bed plays under everything (on a sink that has :meth:`set_bed`), ducked under speech.
         ``on_cue`` is called as each cue is played, ``on_command`` after each command has been
-        acted on (with where the session is then), both on the session's thread.
+        acted on (with where the session is then), both on the session's thread; ``on_start``
+        once, when the session starts, with the clock time at which its timeline's position 0
+        is heard (a recording of the session heard as a microphone starts then).
         """
         self.clock = clock
         self._sound = sound
@@ -141,6 +146,7 @@ class Session:
         self.sink = sink
         self.on_cue = on_cue
         self.on_command = on_command
+        self.on_start = on_start
         self._stream = rendered if isinstance(rendered, TimelineStream) else None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -282,6 +288,9 @@ class Session:
                 self.sink.stop()  # end the waking noise: the first cue's pre-roll follows on
             with self._lock:
                 self._anchor(start_ms, awake_since=awake_since)
+                origin_s = self._anchor_clock - start_ms / 1000
+            if self.on_start is not None:
+                self.on_start(origin_s)
             while True:
                 if self._handle_commands():
                     quit_ = True
@@ -465,7 +474,9 @@ class Session:
         now = self.clock.now()
         lead = self.sink.lead_s
         if awake_since is not None and 0.0 <= now - awake_since < WAKE_MS / 1000:
-            lead = max(0.0, lead - (now - awake_since))
+            # never less than a little: the first cue handed over after its onset would be
+            # placed late by the time it took to hand it over, off the timeline
+            lead = max(min(lead, MIN_LEAD_S), lead - (now - awake_since))
         self._anchor_clock = now + lead
         self._anchor_ms = position_ms
         if self.bed is not None:

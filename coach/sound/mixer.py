@@ -297,6 +297,15 @@ class LiveBed:
         self._lock = threading.Lock()
         self._events: list[_Event] = []
         self._timeline: Timeline | None = None
+        self._leader: LiveBed = self
+
+    def twin(self) -> LiveBed:
+        """The same bed rendered a second time (its own music, read from the start), following
+        this one's moves: what a listener must subtract when the sink renders the bed itself
+        (a recorder's bed is rendered only when it closes)."""
+        other = LiveBed(self.mixer)
+        other._leader = self
+        return other
 
     def update(self, timeline: Timeline) -> None:
         """Duck under the cues of ``timeline`` from now on (a live stream's latest)."""
@@ -318,9 +327,10 @@ class LiveBed:
 
         ``wait=False`` (a device callback) never blocks: music not read ahead yet is silence.
         """
-        with self._lock:
-            events = list(self._events)
-            timeline = self._timeline
+        leader = self._leader
+        with leader._lock:
+            events = list(leader._events)
+            timeline = leader._timeline
         gain = np.zeros(frames, dtype=np.float32)
         heard = np.zeros(frames, dtype=bool)
         """Where the session runs or fades out: the music moves on only there."""

@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 
 from coach.handsfree import session_command
-from coach.listen.corpus import (
+from coach.listen.echo import EchoCanceller, Playback, obeyed
+from coach.listen.gate import SpeakingSchedule
+from coach.listen.phrases import PHRASES, VoiceCommand
+from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
+from coach.play.base import Command
+from tests.conftest import minimal_routine, step
+from tests.play.test_play_cli import _check_recording, _env, _record, _show
+from tests.support.corpus import (
     SessionAudio,
     command_recording,
     measure,
@@ -24,13 +31,6 @@ from coach.listen.corpus import (
     spoken_cues,
     through_room,
 )
-from coach.listen.echo import EchoCanceller, Playback, obeyed
-from coach.listen.gate import SpeakingSchedule
-from coach.listen.phrases import PHRASES, VoiceCommand
-from coach.listen.sources import NO_MICROPHONE, microphones, read_wav
-from coach.play.base import Command
-from tests.conftest import minimal_routine, step
-from tests.play.test_play_cli import _check_recording, _env, _record, _show
 
 SHORT = minimal_routine(
     slug="short",
@@ -140,7 +140,9 @@ def test_pause_and_resume_only_do_what_they_say() -> None:
     assert session_command(VoiceCommand.RESUME, paused=True) is Command.PAUSE
     assert session_command(VoiceCommand.RESUME, paused=False) is None
     assert session_command(VoiceCommand.BACK, paused=True) is Command.PREVIOUS
-    assert session_command(VoiceCommand.STOP, paused=False) is Command.QUIT
+    # one misheard "stop" must not end a massage: it pauses, and only said again ends it
+    assert session_command(VoiceCommand.STOP, paused=False) is Command.PAUSE
+    assert session_command(VoiceCommand.STOP, paused=True) is Command.QUIT
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +278,8 @@ SNR_DB = 15.0
 HIT_OVER_VOICE = 0.75
 """Piper's hit rate over coach's voice in lower-back (its own pitch): measured 17 of 21."""
 HIT_ESPEAK = 0.55
-"""eSpeak NG's hit rate in lower-back's pauses (140 words a minute): measured 17 of 28."""
+"""eSpeak NG's hit rate in lower-back's pauses (140 words a minute): measured 18 of 28 in each
+of 5 runs (takes made in a fresh process: the same every run), against 16 needed."""
 
 
 @pytest.fixture(scope="module")
@@ -424,8 +427,8 @@ def _rendered_fake(folder: Path) -> object:
 def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
     import time
 
-    from coach.listen.corpus import write_wav
     from coach.listen.sources import FileSource
+    from tests.support.corpus import write_wav
 
     path = tmp_path / "half.wav"
     write_wav(path, np.full(24_000, 1000.0), rate_hz=48_000)  # 0.5 s at 48 kHz
@@ -433,6 +436,7 @@ def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
         source = FileSource(path, realtime=realtime)
         began = time.monotonic()
         source.open(time.monotonic)
+        source.begin(began)  # the session starts (a simulated clock's recording began at open)
         chunks = list(source.chunks())
         took = time.monotonic() - began
         assert sum(len(c.samples) for c in chunks) == 8_000  # 16 kHz
@@ -494,6 +498,7 @@ def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_pat
     source = FileSource(path)
     listener = Listener(source, SpeakingSchedule(), Playback(), on_heard)
     with listener:
+        listener.begin(time.monotonic())  # the session starts: the recording is heard from now
         assert done.wait(10)
         time.sleep(max(0.0, source.started_s + 2.7 - time.monotonic()))  # to its end
     assert [h.command for _, h in heard] == [VoiceCommand.NEXT]
@@ -515,3 +520,62 @@ def test_the_quiet_screen_says_what_was_heard() -> None:
     assert "heard" not in str(render_screen(state, quiet=True))
     heard = replace(state, voice='voice: "coach" + pause   heard: next')
     assert str(render_screen(heard, quiet=True)).endswith("· heard: next")
+
+
+def test_a_recording_is_heard_from_the_sessions_start_not_before(tmp_path: Path) -> None:
+    """In real time, a recording waits for the session's start (however long the session
+    takes to start), so second t of it is second t of the session, as in a dry run."""
+    import threading
+    import time
+
+    from coach.listen.sources import FileSource
+    from tests.support.corpus import write_wav
+
+    path = tmp_path / "short.wav"
+    write_wav(path, np.full(3200, 1000.0))  # 0.2 s
+    source = FileSource(path, realtime=True)
+    source.open(time.monotonic)
+    chunks: list = []
+    reader = threading.Thread(target=lambda: chunks.extend(source.chunks()))
+    reader.start()
+    time.sleep(0.5)  # the session is still starting: nothing heard yet
+    assert chunks == []
+    origin = time.monotonic()
+    source.begin(origin)
+    reader.join(timeout=5)
+    assert chunks[0].start_s == pytest.approx(origin) and len(chunks) == 10
+
+
+def test_the_far_end_lies_on_the_samples_a_track_places_its_sounds_on() -> None:
+    """Counted from the session's start, not from clock time 0: a sound at 1.2345 s into a
+    session that started at a clock time between two samples is read back exactly as the track
+    has it (each sound a different fraction of a sample off made the canceller learn again)."""
+    rate = 22_050
+    clip = (np.sin(np.arange(2205) * 0.3) * np.hanning(2205) * 8000).astype(np.int16)
+    origin = 1000.0 + 0.4 / rate  # between two of the clock's samples
+    playback = Playback()
+    playback.begin(origin)
+    at = round(1.2345 * rate)  # where the track (and a recording of it) has the clip
+    playback.add(origin + 1.2345, clip, rate)
+    track = np.zeros(3 * rate)
+    track[at : at + len(clip)] = clip
+    from coach.listen.sources import to_model_rate
+
+    expected = to_model_rate(track.astype(np.int16), rate)
+    read = playback.read(origin, len(expected))
+    assert np.abs(read.astype(int) - expected).max() <= 1
+
+
+@pytest.mark.slow
+def test_espeak_takes_are_the_same_whatever_was_said_before() -> None:
+    """eSpeak NG carries state from one utterance to the next within a process, so the corpus
+    makes its takes in a fresh process: the same takes in every run, whichever tests ran
+    before in the same worker (the eSpeak accuracy figure once failed 1 run in 2 for it)."""
+    from coach.speech.base import SpeechSettings
+    from coach.speech.engines import get_engine
+
+    first = speak(["coach stop"], piper=False)
+    get_engine("pyttsx3").synthesize("Something else is said first.", SpeechSettings())
+    again = speak(["coach stop"], piper=False)
+    assert len(first) == len(again) == 8
+    assert all(np.array_equal(a.samples, b.samples) for a, b in zip(first, again, strict=True))

@@ -66,13 +66,35 @@ def speak(texts: Sequence[str], *, piper: bool = True, espeak: bool = True) -> l
             except CoachError:
                 pass
         if espeak:
-            engine = get_engine("pyttsx3")
-            for voice in ESPEAK_VOICES:
-                for rate in ESPEAK_RATES_WPM:
-                    clip = engine.synthesize(f"{text}.", SpeechSettings(voice=voice, rate_wpm=rate))
-                    samples = trim(to_model_rate(clip.samples(), clip.sample_rate_hz))
-                    spoken.append(Spoken(text, f"espeak {voice} {rate} wpm", samples))
+            spoken += _in_a_fresh_process(text)
     return spoken
+
+
+def _espeak_takes(text: str) -> list[Spoken]:
+    """Every eSpeak NG variant saying ``text``, in this process."""
+    from coach.speech.base import SpeechSettings
+    from coach.speech.engines import get_engine
+
+    engine = get_engine("pyttsx3")
+    takes: list[Spoken] = []
+    for voice in ESPEAK_VOICES:
+        for rate in ESPEAK_RATES_WPM:
+            clip = engine.synthesize(f"{text}.", SpeechSettings(voice=voice, rate_wpm=rate))
+            samples = trim(to_model_rate(clip.samples(), clip.sample_rate_hz))
+            takes.append(Spoken(text, f"espeak {voice} {rate} wpm", samples))
+    return takes
+
+
+def _in_a_fresh_process(text: str) -> list[Spoken]:
+    """:func:`_espeak_takes` in a process of their own. eSpeak NG carries state from one
+    utterance to the next within a process (the same sentence comes out a few samples longer
+    or shorter, its pitch a little moved, after other sentences), so takes made where other
+    speech was made before differ from run to run, as a test suite's workers share their
+    tests differently; made in a fresh process they are the same every time."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_espeak_takes, (text,))
 
 
 def pink_noise(frames: int, seed: int = 0) -> np.ndarray:
@@ -258,6 +280,9 @@ class RoomSource:
 
     def open(self, now: Callable[[], float]) -> None:
         """Nothing to open: the recording starts at time 0."""
+
+    def begin(self, origin_s: float) -> None:
+        """The session starts at time 0 too: nothing to do."""
 
     def chunks(self) -> Iterator[Chunk]:
         """The chunks, each computed when asked for."""
