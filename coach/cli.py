@@ -120,7 +120,7 @@ MusicOpt = Annotated[
 MusicLevelOpt = Annotated[
     float,
     typer.Option(
-        "--music-level", help="Loudness of the music relative to the voice, in dB (-60 to 0)."
+        "--music-level", help="Loudness of the music relative to the voice, in dB (-60 to -12)."
     ),
 ]
 EngineOpt = Annotated[str, typer.Option("--engine", help=f"Speech engine: {', '.join(ENGINES)}.")]
@@ -350,7 +350,7 @@ def export(
     from coach.export.encode import EncodeSettings
     from coach.export.track import export_track
     from coach.ffmpeg import find_ffmpeg
-    from coach.sound.mixer import Mixer
+    from coach.sound.mixer import Mixer, with_lead_in
 
     encoding = EncodeSettings(fmt=fmt, bitrate_kbps=bitrate)
     if jobs is not None:
@@ -361,6 +361,7 @@ def export(
     )  # fmt: skip
     ffmpeg = find_ffmpeg()
     bed = _music(music, music_level, ffmpeg)
+    options = with_lead_in(options, bed)
     with _progress() as bar:
         loaded, renderer, rendered = _prepare(routine, options, engine, voice, volume, bar, jobs)
         mixer = Mixer(rendered.sample_rate_hz, bed)
@@ -468,6 +469,7 @@ def play_command(
     from coach.play.session import SessionInterrupted
     from coach.play.sinks import NullSink, WavSink
     from coach.render import TimelineStream
+    from coach.sound.mixer import with_lead_in
 
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
@@ -485,6 +487,7 @@ def play_command(
         raise OptionError("--listen with --dry-run needs --listen-from FILE.wav (no microphone)")
     needs_ffmpeg = music is not None and music != "ambient"
     bed = _music(music, music_level, find_ffmpeg() if needs_ffmpeg else None)
+    options = with_lead_in(options, bed if output == "device" else None)  # no music: no lead-in
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
         rendered = _prepare(routine, options, engine, voice, volume)[2]

@@ -57,6 +57,7 @@ from coach.listen.corpus import (
     speak,
     spoken_cues,
     tick_times,
+    without_lead_in,
     write_wav,
 )
 from coach.listen.echo import DEFAULT_FILTER, FILTERS, Playback
@@ -86,7 +87,8 @@ def session_audio(
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     timeline = json.loads(shown.stdout)
-    return SessionAudio(audio[0], audio[1], spoken_cues(timeline)), tick_times(timeline)
+    heard = without_lead_in(audio[0], audio[1])
+    return SessionAudio(heard, audio[1], spoken_cues(timeline)), tick_times(timeline)
 
 
 def commands(args: argparse.Namespace) -> None:
