@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coach.routine.schema import AREAS
-from coach.timeline.model import CueKind, Timeline
+from coach.timeline.model import PULSE_KINDS, CueKind, Timeline
 from coach.timeline.wording import clock as clock  # the one m:ss rule, for the CLI too
 from coach.timeline.wording import whole_minutes
 
@@ -113,7 +113,7 @@ def timeline_table(timeline: Timeline) -> Table:
     table.add_column("cue")
     work_starts = {w.start_ms: w for s in timeline.steps for w in s.work}
     for cue in timeline.cues:
-        if cue.kind is CueKind.TICK:
+        if cue.kind in PULSE_KINDS:
             continue  # folded into the line of their working period
         style = _KIND_STYLE.get(cue.kind, "")
         table.add_row(
@@ -146,11 +146,17 @@ def _pulses_text(timeline: Timeline, start_ms: int, end_ms: int) -> str:
     """The pulses of one working period, folded: "[10 pulses, 8 s apart]" ("" if none)."""
     starts = [c.start_ms for c in timeline.cues if c.kind is CueKind.TICK]
     inside = [t for t in starts if start_ms <= t < end_ms]
-    if not inside:
-        return ""
+    subs = sum(
+        1 for c in timeline.cues if c.kind is CueKind.SUB_PULSE and start_ms <= c.start_ms < end_ms
+    )
+    parts = []
     if len(inside) == 1:
-        return "[1 pulse]"
-    return f"[{len(inside)} pulses, {(inside[1] - inside[0]) / 1000:g} s apart]"
+        parts.append("1 pulse")
+    elif inside:
+        parts.append(f"{len(inside)} pulses, {(inside[1] - inside[0]) / 1000:g} s apart")
+    if subs:
+        parts.append(f"{subs} sub-pulse{'s' if subs > 1 else ''}")
+    return f"[{'; '.join(parts)}]" if parts else ""
 
 
 def _work_text(kind: str, reps: int | None, ms_per_rep: int | None) -> str:

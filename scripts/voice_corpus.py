@@ -62,6 +62,7 @@ from tests.support.corpus import (
     speak,
     spoken_cues,
     tick_times,
+    without_lead_in,
     write_wav,
 )
 
@@ -88,7 +89,8 @@ def session_audio(
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     timeline = json.loads(shown.stdout)
-    return SessionAudio(audio[0], audio[1], spoken_cues(timeline)), tick_times(timeline)
+    heard = without_lead_in(audio[0], audio[1])
+    return SessionAudio(heard, audio[1], spoken_cues(timeline)), tick_times(timeline)
 
 
 def commands(args: argparse.Namespace) -> None:

@@ -79,9 +79,11 @@ LIMITS = {
         ("-1", "--port must be a whole number from 0 to 65535 (got -1)"),
         ("65536", "--port must be a whole number from 0 to 65535 (got 65536)"),
     ]),
-    "--music-level": ("play", ["-60 --music ambient", "0 --music ambient"], [
-        ("-60.01", "--music-level must be from -60 to 0 dB (got -60.01)"),
-        ("0.01", "--music-level must be from -60 to 0 dB (got 0.01)"),
+    "--music-level": ("play", ["-60 --music ambient", "-12 --music ambient"], [
+        ("-60.01", "--music-level must be from -60 to -12 dB (got -60.01)"),
+        ("-11.99", "--music-level must be from -60 to -12 dB (got -11.99); louder music covers "
+                   "the words"),
+        ("0", "--music-level must be from -60 to -12 dB (got 0); louder music covers the words"),
     ]),
 }  # fmt: skip
 

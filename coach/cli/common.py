@@ -148,7 +148,7 @@ MusicOpt = Annotated[
 MusicLevelOpt = Annotated[
     float,
     typer.Option(
-        "--music-level", help="Loudness of the music relative to the voice, in dB (-60 to 0)."
+        "--music-level", help="Loudness of the music relative to the voice, in dB (-60 to -12)."
     ),
 ]
 

@@ -91,7 +91,7 @@ def export(
     from coach.export.encode import EncodeSettings
     from coach.export.track import export_track
     from coach.ffmpeg import find_ffmpeg
-    from coach.sound.mixer import Mixer, music_phrase
+    from coach.sound.mixer import Mixer, music_phrase, with_lead_in
 
     encoding = EncodeSettings(fmt=fmt, bitrate_kbps=bitrate)
     if jobs is not None:
@@ -102,6 +102,7 @@ def export(
     )  # fmt: skip
     ffmpeg = find_ffmpeg()
     bed = choose_bed(music, music_level, ffmpeg)
+    options = with_lead_in(options, bed)
     with progress_bars() as bar:
         loaded, renderer, rendered = prepare(routine, options, engine, voice, volume, bar, jobs)
         mixer = Mixer(rendered.sample_rate_hz, bed)

@@ -142,6 +142,7 @@ def play_command(
     from coach.play.session import SessionInterrupted
     from coach.play.sinks import NullSink, WavSink
     from coach.render import TimelineStream
+    from coach.sound.mixer import with_lead_in
 
     if output not in ("device", "system"):
         raise OptionError(f"--output must be device or system (got '{output}')")
@@ -159,6 +160,7 @@ def play_command(
         raise OptionError("--listen with --dry-run needs --listen-from FILE.wav (no microphone)")
     needs_ffmpeg = music is not None and music != "ambient"
     bed = choose_bed(music, music_level, find_ffmpeg() if needs_ffmpeg else None)
+    options = with_lead_in(options, bed if output == "device" else None)  # no music: no lead-in
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
         rendered = prepare(routine, options, engine, voice, volume)[2]

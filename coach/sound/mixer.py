@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -35,7 +35,7 @@ from coach.sound import sounds
 from coach.sound.ambient import AmbientBed
 from coach.sound.music import FileBed, MusicFile, music_files, probe_music
 from coach.speech.base import ms_to_samples
-from coach.timeline.model import CueKind, Timeline
+from coach.timeline.model import PULSE_KINDS, CueKind, Timeline, TimelineOptions
 
 Floats = npt.NDArray[np.float32]
 Samples = npt.NDArray[np.int16]
@@ -44,15 +44,28 @@ AMBIENT = "ambient"
 """``--music ambient``: the generated bed."""
 DEFAULT_MUSIC_LEVEL_DB = -24.0
 """The bed's loudness relative to the voice by default."""
-MIN_MUSIC_LEVEL_DB, MAX_MUSIC_LEVEL_DB = -60.0, 0.0
+MIN_MUSIC_LEVEL_DB, MAX_MUSIC_LEVEL_DB = -60.0, -12.0
+"""``--music-level`` range: louder than the top of it, the music starts to cover words."""
 DUCK_DB = -14.0
 """How much the bed drops under speech."""
 DUCK_LEAD_MS = 200
 """The bed starts falling this long before a cue is spoken."""
 DUCK_RELEASE_MS = 800
 """The bed takes this long to come back after a cue."""
-FADE_IN_MS = 3000
+HOLD_GAP_MS = 1800
+"""The bed holds its duck through a silence between two cues shorter than this (between
+sentences, between cues, a count): it comes back up only in the real silences of the work."""
+ONE_WORD_DUCK_DB = -6.0
+"""A lone one-word cue ("Begin.", "Halfway.") ducks the bed only this much."""
+DEPTH_SCALE = 1000
+"""Depths are kept as integers: this many per full duck."""
+FADE_IN_MS = 1500
 """The bed fades in over the session's first seconds."""
+LEAD_IN_MS = 3000
+"""With music, the track opens with this much of the bed alone before the first word (whole
+seconds, so every later sample shifts by a whole number of samples at any rate)."""
+MUSIC_TAIL_MS = 2000
+"""With music, the bed plays on this much longer after the last sound, fading out."""
 FADE_OUT_MS = 4000
 """The bed fades out over the session's last seconds."""
 PAUSE_FADE_MS = 400
@@ -115,6 +128,7 @@ def choose_music(spec: str | None, level_db: float, ffmpeg: str | None) -> Music
         raise MusicError(
             f"--music-level must be from {MIN_MUSIC_LEVEL_DB:g} to {MAX_MUSIC_LEVEL_DB:g} dB "
             f"(got {level_db:g})"
+            + ("; louder music covers the words" if level_db > MAX_MUSIC_LEVEL_DB else "")
         )
     if spec is None:
         return None
@@ -141,6 +155,14 @@ def music_phrase(music: Music | None) -> str:
     return f"{folder} ({count} file{'' if count == 1 else 's'})"
 
 
+def with_lead_in(options: TimelineOptions, music: Music | None) -> TimelineOptions:
+    """``options`` with the music's lead-in and tail (unchanged without music): the timeline
+    itself starts later, so cues, chapters, lyrics, captions and live play all move together."""
+    if music is None:
+        return options
+    return replace(options, lead_in_ms=LEAD_IN_MS, tail_ms=MUSIC_TAIL_MS)
+
+
 class Mixer:
     """Makes the pulse and chime sounds, and the ducked music bed, at one sample rate."""
 
@@ -151,7 +173,7 @@ class Mixer:
         self._level = 0.0 if music is None else sounds.db_to_gain(music.level_db)
         self._lock = threading.Lock()
         self._timeline: Timeline | None = None
-        self._speech = np.zeros((0, 2), dtype=np.int64)
+        self._spans = np.zeros((0, 3), dtype=np.int64)
 
     # --- pulses and chimes --------------------------------------------------------------
 
@@ -163,11 +185,13 @@ class Mixer:
         length = ms_to_samples(cue_end_ms, rate) - ms_to_samples(cue_start_ms, rate)
         if kind is CueKind.CHIME:
             sound = sounds.chime(rate, length)
+        elif kind is CueKind.SUB_PULSE:
+            sound = sounds.sub_pulse(rate, length)
         elif length <= ms_to_samples(200, rate):
             sound = sounds.tick(rate, length)
         else:
             sound = sounds.swell(rate, length)
-        if kind is CueKind.TICK and self._under_speech(timeline, cue_start_ms, cue_end_ms):
+        if kind in PULSE_KINDS and self._under_speech(timeline, cue_start_ms, cue_end_ms):
             sound = sound * sounds.db_to_gain(sounds.PULSE_UNDER_SPEECH_DB)
         return _to_int16(sound)
 
@@ -205,17 +229,19 @@ class Mixer:
     def duck_weight(
         self, timeline: Timeline, start_sample: int, frames: int
     ) -> npt.NDArray[np.float64]:
-        """How far the bed is ducked over [start, start + frames): 0 not at all, 1 fully."""
-        speech = self._speech_samples(timeline)
+        """How far the bed is ducked over [start, start + frames): 0 not at all, 1 fully.
+
+        The ducks are those of :meth:`duck_spans` (speech joined across short gaps)."""
+        spans = self._duck_spans(timeline)
         lead = ms_to_samples(DUCK_LEAD_MS, self.rate_hz)
         release = ms_to_samples(DUCK_RELEASE_MS, self.rate_hz)
         end_sample = start_sample + frames
         weight = np.zeros(frames, dtype=np.float64)
-        if not len(speech):
+        if not len(spans):
             return weight
-        first = int(np.searchsorted(speech[:, 1] + release, start_sample, side="right"))
-        last = int(np.searchsorted(speech[:, 0] - lead, end_sample, side="left"))
-        for begin, end in speech[first:last]:
+        first = int(np.searchsorted(spans[:, 1] + release, start_sample, side="right"))
+        last = int(np.searchsorted(spans[:, 0] - lead, end_sample, side="left"))
+        for begin, end, depth in spans[first:last]:
             rise_lo, fall_hi = begin - lead, end + release
             lo, hi = max(start_sample, rise_lo), min(end_sample, fall_hi)
             if lo >= hi:
@@ -224,24 +250,25 @@ class Mixer:
             shape = np.minimum(np.clip((n - rise_lo) / lead, 0.0, 1.0), (fall_hi - n) / release)
             shape = np.clip(shape, 0.0, 1.0)
             part = weight[lo - start_sample : hi - start_sample]
-            np.maximum(part, 0.5 - 0.5 * np.cos(np.pi * shape), out=part)
+            np.maximum(part, depth / DEPTH_SCALE * (0.5 - 0.5 * np.cos(np.pi * shape)), out=part)
         return weight
 
-    def _speech_samples(self, timeline: Timeline) -> npt.NDArray[np.int64]:
-        """[start, end) sample of every spoken cue, by start (remembered per timeline)."""
+    def duck_spans(self, timeline: Timeline) -> list[tuple[int, int, float]]:
+        """The ducks, as (start sample, end sample, depth in dB): every spoken cue, joined
+        with the next one when the silence between them is shorter than :data:`HOLD_GAP_MS`
+        (the bed holds its duck through it). A lone one-word cue ("Begin.") ducks
+        :data:`ONE_WORD_DUCK_DB`, anything longer :data:`DUCK_DB`."""
+        spans = self._duck_spans(timeline)
+        return [(int(a), int(b), DUCK_DB * int(d) / DEPTH_SCALE) for a, b, d in spans]
+
+    def _duck_spans(self, timeline: Timeline) -> npt.NDArray[np.int64]:
+        """[start, end, depth x :data:`DEPTH_SCALE`] of every duck, by start (remembered per
+        timeline)."""
         with self._lock:
             if timeline is not self._timeline:
-                rate = self.rate_hz
-                pairs = [
-                    (ms_to_samples(c.start_ms, rate), ms_to_samples(c.end_ms, rate))
-                    for c in timeline.speech_cues
-                ]
-                # overlapping cues (none today) would break the search: keep ends rising
-                speech = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-                speech[:, 1] = np.maximum.accumulate(speech[:, 1]) if pairs else speech[:, 1]
-                self._speech = speech
+                self._spans = _join_speech(timeline, self.rate_hz)
                 self._timeline = timeline
-            return self._speech
+            return self._spans
 
     def with_bed(
         self, timeline: Timeline, chunks: Iterable[Samples], start_sample: int
@@ -264,6 +291,22 @@ class Mixer:
     def live_bed(self) -> LiveBed | None:
         """The bed for a live session, or ``None`` without music."""
         return None if self.bed is None else LiveBed(self)
+
+
+def _join_speech(timeline: Timeline, rate_hz: int) -> npt.NDArray[np.int64]:
+    """The ducks of :meth:`Mixer.duck_spans`, as integer rows [start, end, depth x scale]."""
+    hold = ms_to_samples(HOLD_GAP_MS, rate_hz)
+    light = round(DEPTH_SCALE * ONE_WORD_DUCK_DB / DUCK_DB)
+    rows: list[list[int]] = []
+    for cue in sorted(timeline.speech_cues, key=lambda c: c.start_ms):
+        begin, end = ms_to_samples(cue.start_ms, rate_hz), ms_to_samples(cue.end_ms, rate_hz)
+        depth = light if len(cue.text.split()) <= 1 else DEPTH_SCALE
+        if rows and begin - rows[-1][1] < hold:
+            rows[-1][1] = max(rows[-1][1], end)  # (overlapping cues keep ends rising)
+            rows[-1][2] = max(rows[-1][2], depth)
+        else:
+            rows.append([begin, end, depth])
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def _to_int16(sound: Floats | npt.NDArray[np.float64]) -> Samples:

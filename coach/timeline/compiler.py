@@ -53,6 +53,16 @@ OVERLAY_MARGIN_MS = 150
 """Least silence between two cues spoken during a working period."""
 TICK_MS = 120
 """Length of a ``tick`` pulse cue (a ``swell`` lasts its whole stroke)."""
+SUB_PULSE_AFTER_MS = 8000
+"""A stroke longer than this gets softer sub-pulses inside it, so the pace is never silent
+longer."""
+SUB_PULSE_MAX_MS = 6000
+"""Such a stroke is cut into equal parts of at most this long (so from 4 to 6 s each)."""
+TIMED_PULSE_MS = 5000
+"""Timed work gets a sub-pulse this often: a slow breath's length, a time to feel, not a tempo
+to follow."""
+TIMED_PULSE_END_MS = 1500
+"""No sub-pulse of timed work this close to its end (the next words follow)."""
 CHIME_MS = 2500
 """Length of a chime cue: the bell's strike and its ring."""
 CHIME_LEAD_MS = 800
@@ -535,7 +545,7 @@ def _lay_out(
     cues: list[Cue] = []
     periods: dict[int, list[WorkPeriod]] = {}
     starts: list[tuple[_StepStart, int]] = []
-    now = 0
+    now = options.lead_in_ms
     previous: _Beat | None = None
     pending_step: _StepStart | None = None
     for index, beat in enumerate(beats):
@@ -607,7 +617,7 @@ def _lay_out(
     return Timeline(
         slug=routine.slug,
         title=routine.name,
-        total_ms=now + TAIL_MS,
+        total_ms=now + TAIL_MS + options.tail_ms,
         cues=tuple(cues),
         steps=tuple(spans),
     )
@@ -662,15 +672,32 @@ def _chime(start_ms: int, step: int | None) -> Cue:
 
 
 def _pulses(period: WorkPeriod, step: int, pulse: Pulse) -> Iterator[Cue]:
-    """One pulse at the start of every stroke of a ``strokes`` period (holds and timed work
-    get none): at ``start + k x ms_per_rep`` exactly."""
-    if pulse is Pulse.OFF or period.kind != "strokes":
+    """The pace of a working period.
+
+    ``strokes``: one pulse at the start of every stroke, at ``start + k x ms_per_rep`` exactly,
+    and in a stroke longer than :data:`SUB_PULSE_AFTER_MS` sub-pulses that cut it into equal
+    parts of at most :data:`SUB_PULSE_MAX_MS`. ``timed``: a sub-pulse every
+    :data:`TIMED_PULSE_MS`. Holds get none (their seconds are counted aloud)."""
+    if pulse is Pulse.OFF:
+        return
+    if period.kind == "timed":
+        at = period.start_ms + TIMED_PULSE_MS
+        while at < period.end_ms - TIMED_PULSE_END_MS:
+            yield Cue(at, at + TICK_MS, CueKind.SUB_PULSE, step, "")
+            at += TIMED_PULSE_MS
+        return
+    if period.kind != "strokes":
         return
     assert period.reps is not None and period.ms_per_rep is not None
-    length = TICK_MS if pulse is Pulse.TICK else period.ms_per_rep
+    rep = period.ms_per_rep
+    length = TICK_MS if pulse is Pulse.TICK else rep
+    parts = -(-rep // SUB_PULSE_MAX_MS) if rep > SUB_PULSE_AFTER_MS else 1
     for k in range(period.reps):
-        begin = period.start_ms + k * period.ms_per_rep
-        yield Cue(begin, begin + min(length, period.ms_per_rep), CueKind.TICK, step, "")
+        begin = period.start_ms + k * rep
+        yield Cue(begin, begin + min(length, rep), CueKind.TICK, step, "")
+        for part in range(1, parts):
+            at = begin + part * rep // parts
+            yield Cue(at, at + TICK_MS, CueKind.SUB_PULSE, step, "")
 
 
 def _period(work: SideWork, start_ms: int, length_ms: int) -> WorkPeriod:

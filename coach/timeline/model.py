@@ -31,10 +31,14 @@ class CueKind(StrEnum):
     TRANSITION = "transition"
     CLOSING = "closing"
     TICK = "tick"
+    SUB_PULSE = "sub-pulse"
     CHIME = "chime"
 
 
-NON_SPEECH_KINDS = frozenset({CueKind.TICK, CueKind.CHIME})
+PULSE_KINDS = frozenset({CueKind.TICK, CueKind.SUB_PULSE})
+"""The pace sounds: a pulse at every stroke, and the softer beats inside long strokes and timed
+work."""
+NON_SPEECH_KINDS = frozenset({CueKind.TICK, CueKind.SUB_PULSE, CueKind.CHIME})
 OVERLAY_KINDS = frozenset({CueKind.PROGRESS, CueKind.COUNT})
 """Cues spoken during a working period; they never lengthen it."""
 
@@ -84,6 +88,10 @@ class TimelineOptions:
     """The sound at the start of every stroke of a ``strokes`` working period."""
     chimes: bool = True
     """A bell at the start of every step (before its announcement) and at the end."""
+    lead_in_ms: int = 0
+    """Sound before the first word (the music bed's lead-in: set with ``--music``)."""
+    tail_ms: int = 0
+    """Sound after the last one, beyond the usual silence (the music bed's tail)."""
 
 
 @dataclass(frozen=True)

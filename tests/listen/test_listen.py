@@ -30,6 +30,7 @@ from tests.support.corpus import (
     speak,
     spoken_cues,
     through_room,
+    without_lead_in,
 )
 
 SHORT = minimal_routine(
@@ -198,7 +199,7 @@ def test_a_recording_drives_a_dry_run_and_json_says_when(
     assert jump["position_ms"] <= round(step_one["start"] * 1000)
     cues_after = [e for e in events if e["event"] == "cue" and e["t"] >= jump["t"]]
     # the step's chime is played (and subtracted) but not printed: its first words follow
-    spoken = [c for c in shown["cues"] if c["kind"] not in ("tick", "chime")]
+    spoken = [c for c in shown["cues"] if c["kind"] not in ("tick", "sub-pulse", "chime")]
     first_words = next(c for c in spoken if round(c["start"] * 1000) >= jump["position_ms"])
     assert cues_after[0]["start_ms"] == round(first_words["start"] * 1000)
     assert first_words["step"] == 1
@@ -298,7 +299,7 @@ def session(tmp_path_factory: pytest.TempPathFactory, real_voice_cache: Path) ->
         assert exported.returncode == 0, exported.stderr
         audio.append(read_wav(folder / "lower-back.wav"))
     shown = json.loads(_coach("show", "lower-back", "--json", env=env).stdout)
-    return SessionAudio(audio[0], audio[1], spoken_cues(shown))
+    return SessionAudio(without_lead_in(audio[0], audio[1]), audio[1], spoken_cues(shown))
 
 
 @pytest.fixture(scope="module")

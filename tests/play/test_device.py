@@ -373,7 +373,7 @@ def test_the_music_bed_plays_against_the_clock_ducks_and_fades_on_pause() -> Non
     from coach.timeline.model import Timeline
 
     sink, _clock, dev = _sink(preroll_ms=0)
-    spoken = Cue(5500, 6500, CueKind.INSTRUCTION, None, "Now.")  # heard at 102.0
+    spoken = Cue(5500, 6500, CueKind.INSTRUCTION, None, "Now, gently.")  # heard at 102.0
     timeline = Timeline("t", "T", 60_000, (spoken,), ())
     bed = Mixer(RATE, choose_music("ambient", -24.0, None)).live_bed()
     assert bed is not None

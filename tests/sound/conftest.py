@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ import numpy.typing as npt
 import pytest
 import yaml
 
+from coach.sound.mixer import LEAD_IN_MS, MAX_MUSIC_LEVEL_DB
 from tests.conftest import minimal_routine, step
 from tests.listening import decode
 
@@ -29,10 +31,14 @@ SOUNDS = minimal_routine(
                 step("Glide", {"strokes": {"reps": 10, "seconds_per_rep": 3}}),
                 step("Lift", {"holds": {"reps": 1, "count": 3, "rest_seconds": 1}}),
                 step("Circles", {"strokes": {"reps": 4, "seconds_per_rep": 2.5}}),
+                step("Sweeps", {"strokes": {"reps": 2, "seconds_per_rep": 13}}),
+                step("Knead", {"timed": {"seconds": 16}}),
             ],
         }
     ],
 )
+LOUDEST = f"{MAX_MUSIC_LEVEL_DB:g}"
+"""The loudest ``--music-level`` allowed."""
 RATE = 22_050
 """The fake engine's rate: WAV exports are decoded at it, so samples are the mixer's own."""
 
@@ -55,6 +61,19 @@ class Exported:
     """MP3 export with ``--music ambient``."""
     plain_mp3: Path
     """MP3 export without music."""
+    music_no_pulse: npt.NDArray[np.int16]
+    """WAV export with ``--music ambient --pulse off``: ``music`` minus it is the pulses."""
+    loud: npt.NDArray[np.int16]
+    """WAV export with ``--music ambient`` at the loudest ``--music-level`` allowed."""
+    loud_no_pulse: npt.NDArray[np.int16]
+    """The same with ``--pulse off``."""
+    folders: dict[str, Path]
+    """Where each export was written (its lyrics, captions and chapters beside it)."""
+
+    @property
+    def shown_music(self) -> dict[str, Any]:
+        """The timeline of the exports with music: everything after the lead-in."""
+        return shifted(self.shown, LEAD_IN_MS / 1000)
 
 
 def coach(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -83,7 +102,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
         "no_pulse": ("--format", "wav", "--pulse", "off"),
         "music_mp3": ("--music", "ambient"),
         "plain_mp3": (),
-    }
+        "music_no_pulse": ("--format", "wav", "--music", "ambient", "--pulse", "off"),
+        "loud": ("--format", "wav", "--music", "ambient", "--music-level", LOUDEST),
+        "loud_no_pulse": ("--format", "wav", "--music", "ambient", "--music-level", LOUDEST,
+                          "--pulse", "off"),
+    }  # fmt: skip
     paths = {}
     for name, extra in runs.items():
         out = folder / name
@@ -99,7 +122,23 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
         no_pulse=decode(paths["no_pulse"], RATE)[0],
         music_mp3=paths["music_mp3"],
         plain_mp3=paths["plain_mp3"],
+        music_no_pulse=decode(paths["music_no_pulse"], RATE)[0],
+        loud=decode(paths["loud"], RATE)[0],
+        loud_no_pulse=decode(paths["loud_no_pulse"], RATE)[0],
+        folders={name: path.parent for name, path in paths.items()},
     )
+
+
+def shifted(shown: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """``coach show --json`` output with every time ``seconds`` later (a music lead-in)."""
+    out = copy.deepcopy(shown)
+    for cue in out["cues"]:
+        cue["start"], cue["end"] = cue["start"] + seconds, cue["end"] + seconds
+    for step_ in out["steps"]:
+        step_["start"], step_["end"] = step_["start"] + seconds, step_["end"] + seconds
+        for work in step_["work"]:
+            work["start"], work["end"] = work["start"] + seconds, work["end"] + seconds
+    return out
 
 
 def cues_of(shown: dict[str, Any], *kinds: str) -> list[dict[str, Any]]:
@@ -107,7 +146,21 @@ def cues_of(shown: dict[str, Any], *kinds: str) -> list[dict[str, Any]]:
 
 
 def spoken(shown: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in shown["cues"] if c["kind"] not in ("tick", "chime")]
+    return [c for c in shown["cues"] if c["kind"] not in ("tick", "sub-pulse", "chime")]
+
+
+def lead_in_samples() -> int:
+    return sample(LEAD_IN_MS / 1000)
+
+
+def isolated_bed(with_music: npt.NDArray[np.int16], without: npt.NDArray[np.int16]) -> Any:
+    """The music alone (int32): an export with music minus the same export without it, moved
+    by the lead-in (the clips are the same, so only the bed is left)."""
+    bed = with_music.astype(np.int32)
+    lead = lead_in_samples()
+    assert len(bed) >= lead + len(without)
+    bed[lead : lead + len(without)] -= without.astype(np.int32)
+    return bed
 
 
 def sample(seconds: float) -> int:

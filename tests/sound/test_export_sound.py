@@ -9,7 +9,15 @@ import numpy as np
 from coach.sound import sounds
 from coach.timeline.compiler import CHIME_MS, TICK_MS
 from tests.listening import loudness
-from tests.sound.conftest import RATE, Exported, cues_of, rms_db, sample, spoken
+from tests.sound.conftest import (
+    RATE,
+    Exported,
+    cues_of,
+    isolated_bed,
+    rms_db,
+    sample,
+    spoken,
+)
 
 
 def _onset(samples: np.ndarray, start: int, threshold: int = 30) -> int:
@@ -34,23 +42,26 @@ def test_a_pulse_starts_every_stroke_to_the_millisecond(exported: Exported) -> N
         for k in range(w["reps"])
     ]
     assert [round(t["start"] * 1000) for t in ticks] == expected
-    assert len(ticks) == 10 + 4  # the holds get none
+    assert len(ticks) == 10 + 4 + 2  # the holds and the timed work get none
+    subs = cues_of(shown, "sub-pulse")
+    assert subs  # (where they fall: test_phone_sound.py)
     speech = spoken(shown)
-    for tick in ticks:
-        start = sample(tick["start"])
-        peak = int(np.abs(pulses[start : sample(tick["end"])]).max())
+    for pulse in ticks + subs:
+        start = sample(pulse["start"])
+        peak = int(np.abs(pulses[start : sample(pulse["end"])]).max())
         onset = _onset(pulses, start - sample(0.5), threshold=peak // 50)
-        assert abs(onset - start) <= RATE // 1000, (tick, onset - start)
+        assert abs(onset - start) <= RATE // 1000, (pulse, onset - start)
         length = sample(TICK_MS / 1000)
         peak_dbfs = 20 * np.log10(np.abs(pulses[start : start + length]).max() / 32768)
-        under = any(c["start"] <= tick["start"] < c["end"] for c in speech)
-        # at its stated peak, and 10 dB softer where a progress cue is spoken over it
+        under = any(c["start"] <= pulse["start"] < c["end"] for c in speech)
+        # at its stated peak, and softer where a progress cue is spoken over it
         wanted = sounds.TICK_PEAK_DBFS + (sounds.PULSE_UNDER_SPEECH_DB if under else 0)
-        assert abs(peak_dbfs - wanted) < 0.3, (tick, peak_dbfs)
+        wanted += sounds.SUB_PULSE_DB if pulse["kind"] == "sub-pulse" else 0
+        assert abs(peak_dbfs - wanted) < 0.3, (pulse, peak_dbfs)
     # and nothing else: between the pulses, silence
     silent = np.ones(len(pulses), dtype=bool)
-    for tick in ticks:
-        silent[sample(tick["start"]) : sample(tick["end"])] = False
+    for pulse in ticks + subs:
+        silent[sample(pulse["start"]) : sample(pulse["end"])] = False
     assert np.abs(pulses[silent]).max() <= 1  # (a pulse's last samples, rounded to the ms)
     assert any(any(c["start"] <= t["start"] < c["end"] for c in speech) for t in ticks)
 
@@ -71,13 +82,13 @@ def test_a_chime_opens_every_step_and_no_voice_covers_its_attack(exported: Expor
 
 
 def _bed(exported: Exported) -> np.ndarray:
-    """The music alone: the same export with and without it, subtracted (same clips)."""
-    n = min(len(exported.music), len(exported.plain))
-    return exported.music[:n].astype(np.int32) - exported.plain[:n].astype(np.int32)
+    """The music alone: the same export with and without it, subtracted (same clips), the one
+    without music moved by the lead-in."""
+    return isolated_bed(exported.music, exported.plain)
 
 
 def test_the_bed_ducks_at_least_10_db_under_speech_and_falls_before_it(exported: Exported) -> None:
-    bed, shown = _bed(exported), exported.shown
+    bed, shown = _bed(exported), exported.shown_music
     speech = spoken(shown)
     assert rms_db(bed) > 20 * np.log10(32768) - 60  # there is a bed
     inside = np.concatenate(
@@ -112,7 +123,7 @@ def test_the_bed_ducks_at_least_10_db_under_speech_and_falls_before_it(exported:
 def test_the_bed_fades_in_and_out(exported: Exported) -> None:
     bed = _bed(exported)
     start = rms_db(bed[: sample(0.2)])
-    later = rms_db(bed[sample(1.0) : sample(1.2)])  # still under the first words
+    later = rms_db(bed[sample(1.0) : sample(1.2)])  # in the lead-in, before the first words
     assert later - start >= 20
     end = rms_db(bed[-sample(0.3) :])
     before = rms_db(bed[-sample(6.0) : -sample(5.0)])

@@ -18,14 +18,23 @@ from coach.play.sinks import WavSink
 from coach.render import ClipRenderer, render_timeline
 from coach.routine.loader import load_routine
 from coach.sound import sounds
-from coach.sound.mixer import PAUSE_FADE_MS, Bed, Music, choose_music
+from coach.sound.mixer import LEAD_IN_MS, PAUSE_FADE_MS, Bed, Music, choose_music
 from coach.speech.base import SpeechSettings
 from coach.speech.cache import ClipCache
 from coach.speech.engines import get_engine
 from coach.timeline.model import TimelineOptions
 from tests.conftest import minimal_routine, step
 from tests.listening import decode
-from tests.sound.conftest import RATE, SOUNDS, coach, rms_db, sample, sound_env, spoken
+from tests.sound.conftest import (
+    RATE,
+    SOUNDS,
+    coach,
+    rms_db,
+    sample,
+    shifted,
+    sound_env,
+    spoken,
+)
 
 LIVE = minimal_routine(
     slug="live",
@@ -185,7 +194,8 @@ def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> 
     path.write_text(yaml.safe_dump(LIVE, sort_keys=False), "utf-8")
     env = sound_env(tmp_path)
     base = (str(path), "--engine", "fake")
-    shown = json.loads(coach(env, "show", *base, "--json").stdout)
+    # with music, the track and the session open with the bed's lead-in
+    shown = shifted(json.loads(coach(env, "show", *base, "--json").stdout), LEAD_IN_MS / 1000)
     exported = coach(env, "export", *base, "--music", "ambient", "--format", "wav",
                      "--out", str(tmp_path / "out"))  # fmt: skip
     assert exported.returncode == 0, exported.stderr

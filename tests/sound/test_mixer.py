@@ -9,6 +9,8 @@ from coach.sound.mixer import (
     DUCK_LEAD_MS,
     DUCK_RELEASE_MS,
     FADE_IN_MS,
+    HOLD_GAP_MS,
+    ONE_WORD_DUCK_DB,
     PAUSE_FADE_MS,
     Mixer,
     _Prefetch,
@@ -91,3 +93,40 @@ def test_a_live_bed_starts_its_music_with_the_session_as_an_export_does() -> Non
     assert np.allclose(live[start + fade : start + frames], exported[fade:], atol=1e-6)
     ramp = np.arange(fade) / fade
     assert np.allclose(live[start : start + fade], exported[:fade] * ramp, atol=1e-6)
+
+
+def _cues(*spoken: tuple[int, int, str]) -> Timeline:
+    cues = tuple(Cue(s, e, CueKind.INSTRUCTION, None, text) for s, e, text in spoken)
+    return Timeline("t", "T", 60_000, cues, ())
+
+
+def test_the_duck_holds_through_short_gaps_and_lifts_in_long_ones() -> None:
+    mixer = Mixer(RATE, choose_music("ambient", -24.0, None))
+    short = HOLD_GAP_MS - 100
+    timeline = _cues(
+        (10_000, 12_000, "One sentence here."),
+        (12_000 + short, 14_000, "Another one follows."),
+        (14_000 + HOLD_GAP_MS + 200, 18_000, "After a real silence."),
+    )
+    weight = mixer.duck_weight(timeline, 0, 60 * RATE)
+    # held: fully ducked all through the short gap
+    assert (weight[10 * RATE : 14 * RATE] == 1).all()
+    # the longer gap lets the bed up (part way: the release and the next lead overlap)
+    gap = weight[14 * RATE : (14_000 + HOLD_GAP_MS + 200) * RATE // 1000]
+    assert gap.min() < 0.5
+    assert mixer.duck_spans(timeline) == [
+        (10 * RATE, 14 * RATE, DUCK_DB),
+        ((14_000 + HOLD_GAP_MS + 200) * RATE // 1000, 18 * RATE, DUCK_DB),
+    ]
+
+
+def test_a_lone_one_word_cue_ducks_less() -> None:
+    mixer = Mixer(RATE, choose_music("ambient", -24.0, None))
+    timeline = _cues((10_000, 10_600, "Begin."), (20_000, 22_000, "Two words."))
+    gain = mixer.bed_gain(timeline, 0, 60 * RATE)
+    level = gain[5 * RATE]
+    assert abs(20 * np.log10(gain[10 * RATE + 100] / level) - ONE_WORD_DUCK_DB) < 0.01
+    assert abs(20 * np.log10(gain[21 * RATE] / level) - DUCK_DB) < 0.01
+    # a one-word cue joined to a sentence by a short gap ducks as the sentence does
+    joined = _cues((10_000, 10_600, "Begin."), (11_000, 13_000, "Two words."))
+    assert mixer.duck_spans(joined) == [(10 * RATE, 13 * RATE, DUCK_DB)]

@@ -76,7 +76,8 @@ def export_and_listen(
     cues = [
         cue
         for cue in shown["cues"]
-        if cue["kind"] not in ("tick", "chime") and len(normalize(cue["text"]).split()) >= 3
+        if cue["kind"] not in ("tick", "sub-pulse", "chime")
+        and len(normalize(cue["text"]).split()) >= 3
     ][::every]
     segments = [
         samples[max(0, int((cue["start"] - 0.1) * RATE_HZ)) : int((cue["end"] + 0.2) * RATE_HZ)]

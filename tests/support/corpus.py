@@ -211,6 +211,17 @@ class SessionAudio:
         return len(self.heard) / RATE_HZ
 
 
+def without_lead_in(heard: np.ndarray, far: np.ndarray) -> np.ndarray:
+    """``heard`` (an export with music, 16 kHz) cut to line up with ``far`` (the same export
+    without music): the music's lead-in and tail lengthen the track, and every sound in it
+    starts :data:`coach.sound.mixer.LEAD_IN_MS` later."""
+    from coach.sound.mixer import LEAD_IN_MS
+
+    if len(heard) <= len(far):
+        return heard
+    return heard[LEAD_IN_MS * RATE_HZ // 1000 :][: len(far)]
+
+
 def spoken_cues(timeline_json: dict[str, Any]) -> tuple[tuple[float, float, str], ...]:
     """(start, end, text) of every cue with words in ``coach show --json`` output."""
     return tuple(

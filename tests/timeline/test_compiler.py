@@ -15,7 +15,7 @@ from coach.routine.loader import load_routine
 from coach.routine.model import Routine
 from coach.timeline.compiler import GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
 from coach.timeline.durations import EstimatedDurations
-from coach.timeline.model import CueKind, Timeline, TimelineOptions, Verbosity
+from coach.timeline.model import PULSE_KINDS, CueKind, Pulse, Timeline, TimelineOptions, Verbosity
 from tests.conftest import minimal_routine, step
 
 Write = Callable[..., Path]
@@ -455,3 +455,54 @@ def test_too_few_minutes_names_the_session_with_every_work_at_its_floor(
     shortest_ms = compile_routine(at_floor, TimelineOptions(), estimate).total_ms
     # the intro says "about N minutes" with N from the asked minutes: allow a word's difference
     assert least * 60_000 - 6_000 - 1_500 < shortest_ms <= least * 60_000 + 1_500
+
+
+@pytest.mark.parametrize(
+    ("seconds", "parts"), [(8, 1), (8.5, 2), (12, 2), (13, 3), (18, 3), (24, 4), (40, 7)]
+)
+def test_a_long_stroke_is_cut_by_sub_pulses_into_parts_of_4_to_6_s(
+    seconds: float, parts: int, write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    timeline = _compile(
+        write_routine,
+        [step("Circles", {"strokes": {"reps": 3, "seconds_per_rep": seconds}})],
+        estimate,
+    )
+    (work,) = timeline.steps[0].work
+    ticks = [c.start_ms for c in timeline.cues if c.kind is CueKind.TICK]
+    subs = [c.start_ms for c in timeline.cues if c.kind is CueKind.SUB_PULSE]
+    assert ticks == [work.start_ms + k * round(seconds * 1000) for k in range(3)]
+    assert len(subs) == 3 * (parts - 1)
+    beats = sorted([*ticks, *subs, work.end_ms])
+    gaps = [b - a for a, b in itertools.pairwise(beats)]
+    assert max(gaps) <= 8000 and (parts == 1 or min(gaps) >= 4000), gaps
+    assert all(c.kind not in PULSE_KINDS for c in timeline.speech_cues)
+    assert all(c.text == "" for c in timeline.cues if c.kind is CueKind.SUB_PULSE)
+
+
+def test_timed_work_gets_a_sub_pulse_every_5_s_and_none_with_pulse_off(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    steps = [step("Knead", {"timed": {"seconds": 150}})]
+    timeline = _compile(write_routine, steps, estimate)
+    (work,) = timeline.steps[0].work
+    subs = [c.start_ms - work.start_ms for c in timeline.cues if c.kind is CueKind.SUB_PULSE]
+    assert subs == list(range(5000, 150_000 - 1500, 5000))
+    assert not [c for c in timeline.cues if c.kind is CueKind.TICK]
+    off = _compile(write_routine, steps, estimate, pulse=Pulse.OFF)
+    assert not [c for c in off.cues if c.kind in PULSE_KINDS]
+
+
+def test_a_lead_in_and_a_tail_move_everything_and_lengthen_the_session(
+    write_routine: Write, estimate: EstimatedDurations
+) -> None:
+    steps = [step("Glide", {"strokes": {"reps": 4, "seconds_per_rep": 3}})]
+    plain = _compile(write_routine, steps, estimate)
+    led = _compile(write_routine, steps, estimate, lead_in_ms=3000, tail_ms=2000)
+    assert [(c.start_ms - 3000, c.end_ms - 3000, c.kind, c.text) for c in led.cues] == [
+        (c.start_ms, c.end_ms, c.kind, c.text) for c in plain.cues
+    ]
+    assert [(s.start_ms - 3000, s.work[0].start_ms - 3000) for s in led.steps] == [
+        (s.start_ms, s.work[0].start_ms) for s in plain.steps
+    ]
+    assert led.total_ms == plain.total_ms + 5000
