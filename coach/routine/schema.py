@@ -43,6 +43,9 @@ LexiconWord = Annotated[
     ),
 ]
 """A word or short phrase of letters (any script), with single hyphens, apostrophes or spaces."""
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
+
 Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, strict=True)
 ]
@@ -234,6 +237,13 @@ class RoutineSpec(_Strict):
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)
     ] = Field(description="Shown in listings; not spoken.")
+    language: LanguageTag = Field(
+        default="en",
+        description=(
+            "The language the routine is written in, and spoken in: a BCP 47 tag such as en, fr,"
+            " de, es, it, pt, nl (pt-BR: a region is allowed). Includes must share it."
+        ),
+    )
     intro: Spoken | None = Field(default=None, description="Spoken at the very start.")
     safety: tuple[Spoken, ...] = Field(default=(), max_length=20)
     preparation: PreparationSpec = PreparationSpec()

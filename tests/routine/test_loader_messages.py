@@ -53,8 +53,8 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
     "unknown top-level field": (
         minimal_routine(colour="blue"),
         "18: colour: unknown field 'colour'",
-        "allowed here: format, slug, name, description, intro, safety, preparation, closing, "
-        "lexicon, sections",
+        "allowed here: format, slug, name, description, language, intro, safety, preparation, "
+        "closing, lexicon, sections",
     ),
     "unknown field of a section": (
         minimal_routine(sections=[{"title": "B", "colour": 1, "steps": [step("G", _timed())]}]),
