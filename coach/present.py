@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
+from coach.routine.schema import AREAS
 from coach.timeline.model import CueKind, Timeline
 from coach.timeline.wording import whole_minutes
 
@@ -29,6 +30,8 @@ class RoutineRow:
     """Number of steps, None if invalid."""
     total_ms: int | None
     """Estimated length at default options, None if invalid."""
+    area: str | None = None
+    """The body area the routine names, None if it names none (or is invalid)."""
 
 
 def clock(ms: int) -> str:
@@ -51,22 +54,45 @@ def minutes_text(ms: int) -> str:
     return f"{hours} h {rest} min" if hours else f"{minutes} min"
 
 
+def by_area(rows: Sequence[RoutineRow]) -> list[list[RoutineRow]]:
+    """The rows in groups of one body area, in the order of ``AREAS``, then those naming none.
+
+    Within a group the rows keep their order (built-ins first, then user routines, by slug).
+    """
+    order = {area: index for index, area in enumerate(AREAS)}
+    groups: dict[int, list[RoutineRow]] = {}
+    for row in rows:
+        groups.setdefault(order.get(row.area or "", len(AREAS)), []).append(row)
+    return [groups[key] for key in sorted(groups)]
+
+
 def routine_table(rows: list[RoutineRow]) -> Table:
-    """The table printed by ``coach list``."""
+    """The table printed by ``coach list``: grouped by body area, a blank line between groups.
+
+    The slug stays the first word of a line and the source the last, for scripts.
+    """
     table = Table(box=None, pad_edge=False)
-    for column in ("routine", "name", "steps", "length", "source"):
+    for column in ("routine", "name", "steps", "length", "area", "source"):
         # A path is there to be copied: too wide for the terminal, it is folded, never cut.
         numeric = column in ("steps", "length")
         table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    for index, group in enumerate(by_area(rows)):
+        if index:
+            table.add_row()
+        _add_routine_rows(table, group)
+    return table
+
+
+def _add_routine_rows(table: Table, rows: list[RoutineRow]) -> None:
     for row in rows:
         table.add_row(
             Text(row.ref.slug),
             Text(row.name if row.ref.clash is None else f"{row.name} ({row.ref.clash})"),
             "-" if row.steps is None else str(row.steps),
             "-" if row.total_ms is None else minutes_text(row.total_ms),
+            row.area or "-",
             Text("built-in" if row.ref.builtin else str(row.ref.path)),
         )
-    return table
 
 
 _KIND_STYLE = {

@@ -15,12 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.cli import app
+from coach.routine.loader import builtin_dir
 from coach.routine.schema import routine_json_schema
 from tests.conftest import minimal_routine
 from tests.conftest import step as make_step
 
 runner = CliRunner()
 FAKE = ("--engine", "fake")  # where the voice is not the point: fast, and the same everywhere
+BUILTIN_SLUGS = {path.stem for path in builtin_dir().glob("*.yaml")}
 
 
 def test_show_json_is_the_public_contract() -> None:
@@ -89,7 +91,7 @@ def test_list_shows_builtins_and_user_routines(
     result = runner.invoke(app, ["list"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
-    assert set(lines) == {"full-back", "lower-back", "upper-back", "tiny", "broken"}
+    assert set(lines) == {*BUILTIN_SLUGS, "tiny", "broken"}
     assert "10" in lines["full-back"] and "built-in" in lines["full-back"]
     assert "invalid" in lines["broken"] and "coach validate" in lines["broken"]
     shown = runner.invoke(app, ["show", "tiny", "--json", *FAKE])
@@ -340,16 +342,16 @@ def test_a_user_routine_is_called_by_its_slug(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
-    _user_routine(tmp_path, "hands.yaml", "hand-massage", "Hand massage")
-    _user_routine(tmp_path, "feet.yml", "foot-rub", "Foot rub")
+    _user_routine(tmp_path, "palms.yaml", "hand-massage", "Hand massage")
+    _user_routine(tmp_path, "soles.yml", "foot-rub", "Foot rub")
     (tmp_path / "notes.txt").write_text("not a routine", "utf-8")
     assert _shown_title("hand-massage") == "Hand massage"
     assert _shown_title("foot-rub") == "Foot rub"
-    assert _shown_title("hands") == "Hand massage"  # the file name too, as no slug takes it
+    assert _shown_title("palms") == "Hand massage"  # the file name too, as no slug takes it
     rows = _list_rows()
-    assert set(rows) == {"full-back", "lower-back", "upper-back", "hands.yaml", "feet.yml"}
-    assert rows["hands.yaml"].split()[:3] == ["hand-massage", "Hand", "massage"]
-    assert rows["feet.yml"].split()[:3] == ["foot-rub", "Foot", "rub"]
+    assert set(rows) == {*BUILTIN_SLUGS, "palms.yaml", "soles.yml"}
+    assert rows["palms.yaml"].split()[:3] == ["hand-massage", "Hand", "massage"]
+    assert rows["soles.yml"].split()[:3] == ["foot-rub", "Foot", "rub"]
 
 
 def test_two_user_routines_with_one_slug_are_named_in_the_error(
@@ -358,8 +360,8 @@ def test_two_user_routines_with_one_slug_are_named_in_the_error(
     from tests.test_cli_errors import run_main
 
     monkeypatch.setenv("COACH_ROUTINES", str(tmp_path))
-    one = _user_routine(tmp_path, "hands.yaml", "hand-massage", "Hands one")
-    two = _user_routine(tmp_path, "hands2.yml", "hand-massage", "Hands two")
+    one = _user_routine(tmp_path, "palms.yaml", "hand-massage", "Hands one")
+    two = _user_routine(tmp_path, "palms2.yml", "hand-massage", "Hands two")
     code, out, err = run_main(["show", "hand-massage", "--engine", "fake"], monkeypatch, capsys)
     assert (code, out) == (2, "")
     assert err == (
@@ -367,12 +369,12 @@ def test_two_user_routines_with_one_slug_are_named_in_the_error(
         "(hint: give each file its own slug; `coach list` says what calls each meanwhile)\n"
     )
     rows = _list_rows()
-    assert "Hands one (hands2.yml has this slug too; use 'hands')" in rows["hands.yaml"]
-    assert "Hands two (hands.yaml has this slug too; use 'hands2')" in rows["hands2.yml"]
-    assert _shown_title("hands") == "Hands one"
-    assert _shown_title("hands2") == "Hands two"
+    assert "Hands one (palms2.yml has this slug too; use 'palms')" in rows["palms.yaml"]
+    assert "Hands two (palms.yaml has this slug too; use 'palms2')" in rows["palms2.yml"]
+    assert _shown_title("palms") == "Hands one"
+    assert _shown_title("palms2") == "Hands two"
     validated = runner.invoke(app, ["validate", str(two)])
-    assert validated.stdout.endswith(" (note: hands.yaml has this slug too; use 'hands2')\n")
+    assert validated.stdout.endswith(" (note: palms.yaml has this slug too; use 'palms2')\n")
 
 
 def test_a_user_routine_with_a_built_in_slug_does_not_replace_it(
@@ -469,6 +471,31 @@ def test_paths_are_never_cut_on_a_narrow_terminal() -> None:
     assert column(doctor, "detail") == str(path)  # folded onto more lines, every character kept
     row = present.RoutineRow(RoutineRef("x", path, False), "A routine with a long name", 6, 840_000)
     assert column(present.routine_table([row]), "source") == str(path)
+
+
+def test_list_rows_are_grouped_by_area_in_a_fixed_order() -> None:
+    """Back before feet, a routine naming no area last, a blank line between groups, and the
+    order within a group kept (catches rows sorted by slug, or by area name: feet before back)."""
+    import io
+
+    from rich.console import Console
+
+    from coach import present
+    from coach.routine.loader import RoutineRef
+
+    def row(slug: str, area: str | None) -> present.RoutineRow:
+        return present.RoutineRow(
+            RoutineRef(slug, Path(f"{slug}.yaml"), True), slug, 1, 60_000, area
+        )
+
+    rows = [row("a", None), row("b", "feet"), row("c", "back"), row("d", "feet"), row("e", "head")]
+    screen = io.StringIO()
+    Console(file=screen, width=120, color_system=None).print(present.routine_table(rows))
+    lines = screen.getvalue().splitlines()
+    assert lines[0].split() == ["routine", "name", "steps", "length", "area", "source"]
+    shown = [line.split()[0] if line.strip() else "" for line in lines[1:]]
+    assert shown == ["c", "", "b", "d", "", "e", "", "a"]
+    assert lines[-1].split()[-2:] == ["-", "built-in"]
 
 
 def test_doctor_names_a_default_voice_that_voices_lists() -> None:

@@ -15,10 +15,9 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("info")
 def cache_info() -> None:
     """Where the clip cache is, and how much it holds."""
-    from coach.speech.cache import ClipCache, default_cache_dir
+    from coach.speech.cache import ClipCache, cache_summary, default_cache_dir
 
-    info = ClipCache(default_cache_dir()).info()
-    typer.echo(f"{info.path}: {info.clips} clips, {info.bytes / 1_000_000:.1f} MB")
+    typer.echo(cache_summary(ClipCache(default_cache_dir()).info()))
 
 
 @cache_app.command("clear")

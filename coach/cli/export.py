@@ -91,7 +91,7 @@ def export(
     from coach.export.encode import EncodeSettings
     from coach.export.track import export_track
     from coach.ffmpeg import find_ffmpeg
-    from coach.sound.mixer import Mixer
+    from coach.sound.mixer import Mixer, music_phrase
 
     encoding = EncodeSettings(fmt=fmt, bitrate_kbps=bitrate)
     if jobs is not None:
@@ -123,5 +123,7 @@ def export(
         f"wrote {result.track} ({present.clock(result.duration_ms)}, "
         f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
         + (f" and {len(steps)} step tracks in {steps[0].parent}" if steps else "")
-        + f"; spoken by {rendered.speaker}; {renderer.synthesized} clips synthesized"
+        + f"; spoken by {rendered.speaker}"
+        + (f"; with music: {music_phrase(bed)}" if bed is not None else "")
+        + f"; {renderer.synthesized} clips synthesized"
     )

@@ -26,7 +26,9 @@ def list_routines() -> None:
             routine = load_routine(ref.path)
             timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())
             rows.append(
-                present.RoutineRow(ref, routine.name, len(routine.steps), timeline.total_ms)
+                present.RoutineRow(
+                    ref, routine.name, len(routine.steps), timeline.total_ms, routine.area
+                )
             )
         except CoachError:
             rows.append(present.RoutineRow(ref, "(invalid: see coach validate)", None, None))

@@ -330,7 +330,8 @@ def _encode_segment(
             placements, parts, rate, handle, settings, ffmpeg, advance, with_bed
         ):
             return
-    elif settings.fmt == "mp3" and count > 1:
+    elif settings.fmt == "mp3" and count > 1 and (mixer is None or mixer.bed is None):
+        # Parts cut in silence carry no bed: only a track without music is encoded this way.
         parts = plan_parts(
             silent_stretches(placements, end - start),
             end - start,

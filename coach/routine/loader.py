@@ -244,7 +244,12 @@ _FIELD_RULES = {
     "id": "must be lowercase letters, digits and single hyphens, like 'long-glide'",
     "format": "must be 1 (the only routine format so far)",
     "lexicon": "must map words (letters, hyphens, apostrophes) to the spelling to speak",
+    "area": "must be one of: " + ", ".join(schema.AREAS),
 }
+_TAG_RULE = (
+    f"must be a short word of lowercase letters, digits and single hyphens "
+    f"(at most {schema.MAX_TAG_CHARS} characters), like 'seated'"
+)
 
 NUMERIC_FIELDS = ("format", "reps", "seconds_per_rep", "count", "rest_seconds", "seconds")
 """Every field whose value is a number; a number written as text ("10") is refused."""
@@ -320,6 +325,8 @@ def _translate(doc: YamlDocument, error: Any) -> RoutineError:
             hint="write the number as digits, without quotes",
         )
     rule = _FIELD_RULES.get(field) if kind != "too_long" else None  # a count, not a value
+    if field == "tags" and isinstance(path[-1], int):
+        rule = _TAG_RULE  # one tag of the list is wrong
     if rule is None:
         rule = _generic_rule(kind, error)
     shown = _shown(got)
@@ -410,6 +417,8 @@ class _Resolver:
             lexicon=tuple({**self.included_lexicon, **spec.lexicon}.items()),
             source=self.doc.source,
             language=spec.language,
+            area=spec.area,
+            tags=spec.tags,
         )
         total = sum(work_ms(work) for step in routine.steps for work in step.work)
         if total > MAX_SESSION_MS:

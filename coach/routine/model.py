@@ -157,6 +157,10 @@ class Routine:
     """Where the routine came from: "built-in" or a file path."""
     language: str = "en"
     """The language it is written in, and spoken in: a BCP 47 tag (``fr``, ``pt-BR``)."""
+    area: str | None = None
+    """The body area worked on (one of ``schema.AREAS``), None if the file names none."""
+    tags: tuple[str, ...] = ()
+    """Short words that describe the routine; not spoken, and no command shows them yet."""
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -7,7 +7,7 @@ validated file into the frozen :mod:`coach.routine.model` model that the compile
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
@@ -22,6 +22,9 @@ MAX_TIMED_SECONDS = 3600
 MAX_TEXT_CHARS = 1000
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+MAX_TAGS = 12
+MAX_TAG_CHARS = 30
 
 Slug = Annotated[
     str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=40, strict=True)
@@ -46,6 +49,14 @@ LexiconWord = Annotated[
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 
+AreaName = Literal["back", "neck-shoulders", "feet", "hands", "head", "full-body"]
+AREAS: tuple[str, ...] = get_args(AreaName)
+"""The body areas a routine may name in ``area:``; ``coach list`` groups routines in this order."""
+RoutineTag = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=MAX_TAG_CHARS, strict=True),
+]
+"""A short tag: lowercase letters, digits and single hyphens, like a slug ("seated", "quick")."""
 Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, strict=True)
 ]
@@ -242,6 +253,18 @@ class RoutineSpec(_Strict):
         description=(
             "The language the routine is written in, and spoken in: a BCP 47 tag such as en, fr,"
             " de, es, it, pt, nl (pt-BR: a region is allowed). Includes must share it."
+        ),
+    )
+    area: AreaName | None = Field(
+        default=None,
+        description="The body area worked on; `coach list` groups routines by it.",
+    )
+    tags: tuple[RoutineTag, ...] = Field(
+        default=(),
+        max_length=MAX_TAGS,
+        description=(
+            "Short words that describe the routine, e.g. seated, quick. Checked and kept;"
+            " not spoken, and no command shows them yet."
         ),
     )
     intro: Spoken | None = Field(default=None, description="Spoken at the very start.")

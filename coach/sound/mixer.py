@@ -20,9 +20,11 @@ an argument, so a live session whose timeline is still arriving asks with the la
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -122,6 +124,21 @@ def choose_music(spec: str | None, level_db: float, ffmpeg: str | None) -> Music
         raise MusicError("--music FILE needs ffmpeg to decode it")
     files = tuple(probe_music(path, ffmpeg) for path in music_files(spec))
     return Music(spec, files, level_db, ffmpeg)
+
+
+def music_phrase(music: Music | None) -> str:
+    """What music is under the voice, for an export's summary: ``ambient``, ``tone.mp3`` (a
+    file, as given) or ``calm/ (3 files)`` (a folder); empty without music."""
+    if music is None:
+        return ""
+    if not music.files:
+        return music.spec
+    path = Path(music.spec).expanduser()
+    if not path.is_dir():
+        return music.spec
+    count = len(music.files)
+    folder = music.spec if music.spec.endswith(("/", os.sep)) else music.spec + "/"
+    return f"{folder} ({count} file{'' if count == 1 else 's'})"
 
 
 class Mixer:

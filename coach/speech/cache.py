@@ -5,6 +5,14 @@ voice, rate, volume, the processing version and the text (clips keep the engine'
 rate). Files are written to a temporary file in the same folder and moved into place with
 :func:`os.replace`, so a reader never sees half a clip and two processes writing the same clip
 at once both succeed.
+
+The cache has a size limit (:data:`DEFAULT_LIMIT_MB`, or ``COACH_CACHE_MAX_MB``): when a clip
+stored takes it over the limit, the least recently used clips are deleted until it is back under
+:data:`LOW_WATER` of it. "Used" is written or read: a hit sets the file's modification time to
+now (access times are unreliable: ``noatime``, ``relatime``), so a clip a session reads is as
+fresh as one it synthesizes. A cache never deletes a clip it wrote or read itself, so the clips
+of the session being made stay (if they alone are over the limit, the cache stays over it); the
+clips other processes of the same session use are the newest, so they go last.
 """
 
 from __future__ import annotations
@@ -13,15 +21,26 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import tempfile
 import wave
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.errors import OptionError
 from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings
 
 _LOG = logging.getLogger(__name__)
+
+LIMIT_ENV = "COACH_CACHE_MAX_MB"
+"""Environment variable that sets the cache's size limit, in megabytes (1 MB = 1,000,000 bytes)."""
+DEFAULT_LIMIT_MB = 500
+"""The cache's size limit unless ``COACH_CACHE_MAX_MB`` sets another."""
+LOW_WATER = 0.9
+"""Over the limit, clips are deleted until the cache holds at most this share of it, so that
+the next few clips stored do not each start another round of deletions."""
 
 _SUFFIX = ".wav"
 _TEMP_PREFIX = ".tmp-"
@@ -92,6 +111,25 @@ class ClipKey:
         return hashlib.sha256(encoded).hexdigest()
 
 
+def cache_limit_bytes(environ: Mapping[str, str] | None = None) -> int:
+    """The size limit from ``COACH_CACHE_MAX_MB`` in ``environ`` (default: the process's), or
+    :data:`DEFAULT_LIMIT_MB`. Raises :class:`OptionError` for anything but a number >= 0."""
+    env = os.environ if environ is None else environ
+    text = env.get(LIMIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_LIMIT_MB * 1_000_000
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = math.nan
+    if not math.isfinite(megabytes) or megabytes < 0:
+        raise OptionError(
+            f"{LIMIT_ENV} must be a number of megabytes, 0 or more (got {text!r})",
+            hint=f"unset it for the default of {DEFAULT_LIMIT_MB} MB",
+        )
+    return round(megabytes * 1_000_000)
+
+
 @dataclass(frozen=True)
 class CacheInfo:
     """What a clip cache holds."""
@@ -102,13 +140,30 @@ class CacheInfo:
     """Number of cached clips."""
     bytes: int
     """Total size of the cached clip files."""
+    limit_bytes: int
+    """The size limit (see :func:`cache_limit_bytes`)."""
+
+
+def cache_summary(info: CacheInfo) -> str:
+    """One line for ``coach cache info``: where the cache is, what it holds, and its limit."""
+    limit_mb = info.limit_bytes / 1_000_000
+    return (
+        f"{info.path}: {info.clips} clips, {info.bytes / 1_000_000:.1f} MB "
+        f"of its {limit_mb:g} MB limit ({LIMIT_ENV})"
+    )
 
 
 class ClipCache:
     """Processed clips on disk, addressed by :meth:`ClipKey.digest`; counts hits and misses."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, limit_bytes: int | None = None) -> None:
         self.root = Path(root)
+        self.limit_bytes = cache_limit_bytes() if limit_bytes is None else limit_bytes
+        """Most the clip files may take; see :meth:`evict`."""
+        self.used: set[Path] = set()
+        """Clips this object wrote or read: never deleted by it."""
+        self._total: int | None = None
+        """What the cache holds, counted once when the first clip is stored, then kept up."""
         self.hits = 0
         """Lookups answered from the cache since this object was made."""
         self.misses = 0
@@ -132,6 +187,9 @@ class ClipCache:
             self.misses += 1
             return None
         self.hits += 1
+        self.used.add(path)
+        with contextlib.suppress(OSError):  # a read-only cache still answers
+            os.utime(path)  # used now: the last to go
         return clip
 
     def put(self, key: ClipKey, clip: Clip) -> Path:
@@ -154,12 +212,57 @@ class ClipCache:
                 os.unlink(temp_name)
             raise
         _LOG.debug("cached %s (%d ms)", path.name, clip.duration_ms)
+        self.used.add(path)
+        if self._total is None:
+            self._total = self.info().bytes
+        else:
+            self._total += _size(path)
+        if self._total > self.limit_bytes:
+            self.evict()
         return path
+
+    def evict(self) -> int:
+        """If the cache is over its limit, delete the least recently used clips (oldest
+        modification time first, never one in :attr:`used`) until it holds at most
+        :data:`LOW_WATER` of the limit; returns the clips deleted."""
+        entries = []
+        for path in self._clip_files():
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                entries.append((stat.st_mtime_ns, path.name, path, stat.st_size))
+        total = sum(entry[3] for entry in entries)
+        removed = 0
+        if total > self.limit_bytes:
+            target = self.limit_bytes * LOW_WATER
+            for _mtime, _name, path, size in sorted(entries):
+                if total <= target:
+                    break
+                if path in self.used:
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+                total -= size
+            if total > self.limit_bytes:
+                _LOG.warning(
+                    "the clip cache holds %.1f MB, over its limit of %.1f MB: the clips in use "
+                    "take that much",
+                    total / 1_000_000,
+                    self.limit_bytes / 1_000_000,
+                )
+        self._total = total
+        _LOG.debug("cache: %d clips deleted, %d bytes left", removed, total)
+        return removed
 
     def info(self) -> CacheInfo:
         """How many clips the cache holds and how many bytes they take."""
         files = self._clip_files()
-        return CacheInfo(path=self.root, clips=len(files), bytes=sum(_size(path) for path in files))
+        return CacheInfo(
+            path=self.root,
+            clips=len(files),
+            bytes=sum(_size(path) for path in files),
+            limit_bytes=self.limit_bytes,
+        )
 
     def clear(self) -> int:
         """Delete every cached clip (and stray temporary files); returns the clips deleted."""

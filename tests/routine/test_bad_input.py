@@ -93,6 +93,15 @@ CASES: dict[str, tuple[Make, tuple[str, ...]]] = {
         ("bad.yaml:1:", "description: required field is missing"),
     ),
     "null field": (_routine(name=None), ("bad.yaml:3:", "name: must be text (got nothing)")),
+    "unknown area": (
+        _routine(area="neck"),
+        ("bad.yaml:", "area: must be one of: back, neck-shoulders, feet", "(got 'neck')"),
+    ),
+    "tag with a capital": (
+        _routine(tags=["seated", "Quick"]),
+        ("bad.yaml:", "tags[1]: must be a short word of lowercase letters", "(got 'Quick')"),
+    ),
+    "tags not a list": (_routine(tags="seated"), ("bad.yaml:", "tags: must be a list")),
     "zero reps": (_work({"strokes": {"reps": 0, **STRK}}), (".reps", "from 1 to 500", "got 0")),
     "negative reps": (
         _work({"strokes": {"reps": -3, **STRK}}),

@@ -53,8 +53,34 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
     "unknown top-level field": (
         minimal_routine(colour="blue"),
         "18: colour: unknown field 'colour'",
-        "allowed here: format, slug, name, description, language, intro, safety, preparation, "
-        "closing, lexicon, sections",
+        "allowed here: format, slug, name, description, language, area, tags, intro, safety, "
+        "preparation, closing, lexicon, sections",
+    ),
+    "area not one of the list": (
+        minimal_routine(area="neck"),
+        "18: area: must be one of: back, neck-shoulders, feet, hands, head, full-body (got 'neck')",
+        None,
+    ),
+    "area in capitals": (
+        minimal_routine(area="Feet"),
+        "18: area: must be one of: back, neck-shoulders, feet, hands, head, full-body (got 'Feet')",
+        None,
+    ),
+    "tags as one text": (
+        minimal_routine(tags="seated"),
+        "18: tags: must be a list (got 'seated')",
+        None,
+    ),
+    "a tag of two words": (
+        minimal_routine(tags=["seated", "two words"]),
+        "20: tags[1]: must be a short word of lowercase letters, digits and single hyphens "
+        "(at most 30 characters), like 'seated' (got 'two words')",
+        None,
+    ),
+    "too many tags": (
+        minimal_routine(tags=[f"t{n}" for n in range(13)]),
+        "18: tags: has too many items (at most 12, got 13)",
+        None,
     ),
     "unknown field of a section": (
         minimal_routine(sections=[{"title": "B", "colour": 1, "steps": [step("G", _timed())]}]),
@@ -246,7 +272,8 @@ def test_an_include_that_names_nothing_says_where_and_what_there_is(write_routin
         "file"
     )
     assert caught.value.hint == (
-        "choose one of: full-back, lower-back, upper-back, or give a path to a .yaml file"
+        "choose one of: back-express, feet, full-back, hands, lower-back, neck-and-shoulders, "
+        "scalp-and-face, upper-back, or give a path to a .yaml file"
     )
 
 

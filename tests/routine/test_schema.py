@@ -20,6 +20,13 @@ def test_a_valid_routine_is_valid_for_an_editor() -> None:
     jsonschema.validate(minimal_routine(), routine_json_schema())
 
 
+@pytest.mark.parametrize("area", ["back", "neck-shoulders", "feet", "hands", "head", "full-body"])
+def test_every_area_and_short_tags_are_valid_for_an_editor(area: str) -> None:
+    jsonschema.validate(
+        minimal_routine(area=area, tags=["seated", "both-feet"]), routine_json_schema()
+    )
+
+
 @pytest.mark.parametrize(
     "routine",
     [
@@ -28,6 +35,9 @@ def test_a_valid_routine_is_valid_for_an_editor() -> None:
         minimal_routine(slug="Not A Slug"),
         minimal_routine(colour="blue"),
         minimal_routine(sections=[]),
+        minimal_routine(area="neck"),
+        minimal_routine(tags=["Two Words"]),
+        minimal_routine(tags=[f"t{n}" for n in range(13)]),
     ],
 )
 def test_an_editor_flags_what_the_loader_refuses(routine: dict[str, Any]) -> None:

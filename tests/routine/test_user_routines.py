@@ -24,7 +24,16 @@ from coach.routine.loader import (
 )
 from tests.conftest import minimal_routine
 
-BUILTINS = ("full-back", "lower-back", "upper-back")
+BUILTINS = (
+    "back-express",
+    "feet",
+    "full-back",
+    "hands",
+    "lower-back",
+    "neck-and-shoulders",
+    "scalp-and-face",
+    "upper-back",
+)
 
 
 @pytest.fixture
@@ -52,8 +61,8 @@ def test_the_folder_is_coach_routines_else_the_config_folder(
 
 
 def test_builtins_come_first_then_user_routines_by_slug(user: Path) -> None:
-    feet = _write(user, "feet.yml", "foot-rub", "Foot rub")
-    hands = _write(user, "hands.yaml", "hand-massage", "Hand massage")
+    feet = _write(user, "soles.yml", "foot-rub", "Foot rub")
+    hands = _write(user, "palms.yaml", "hand-massage", "Hand massage")
     (user / "notes.txt").write_text("not a routine", "utf-8")
     (user / "broken.yaml").write_text("format: 1\nslug: [\n", "utf-8")
     (user / "bad-slug.yaml").write_text("slug: Not A Slug\n", "utf-8")
@@ -68,8 +77,8 @@ def test_builtins_come_first_then_user_routines_by_slug(user: Path) -> None:
         RoutineRef("list", user / "list.yaml", False),
     )
     assert load_routine("hand-massage").name == "Hand massage"
-    assert load_routine("hands").name == "Hand massage"  # the file name, as no slug takes it
-    assert load_routine("feet").name == "Foot rub"
+    assert load_routine("palms").name == "Hand massage"  # the file name, as no slug takes it
+    assert load_routine("soles").name == "Foot rub"
 
 
 def test_no_user_folder_means_only_builtins(
@@ -90,12 +99,12 @@ def test_a_built_in_slug_stays_the_built_in(user: Path) -> None:
 
 
 def test_two_files_with_one_slug_are_each_reached_by_file_name(user: Path) -> None:
-    one = _write(user, "hands.yaml", "hand-massage", "Hands one")
-    two = _write(user, "hands2.yml", "hand-massage", "Hands two")
+    one = _write(user, "palms.yaml", "hand-massage", "Hands one")
+    two = _write(user, "palms2.yml", "hand-massage", "Hands two")
     refs = [ref for ref in available_routines() if not ref.builtin]
     assert refs == [
-        RoutineRef("hand-massage", one, False, "hands2.yml has this slug too; use 'hands'"),
-        RoutineRef("hand-massage", two, False, "hands.yaml has this slug too; use 'hands2'"),
+        RoutineRef("hand-massage", one, False, "palms2.yml has this slug too; use 'palms'"),
+        RoutineRef("hand-massage", two, False, "palms.yaml has this slug too; use 'palms2'"),
     ]
     with pytest.raises(RoutineError) as caught:
         resolve_ref("hand-massage")
@@ -105,8 +114,8 @@ def test_two_files_with_one_slug_are_each_reached_by_file_name(user: Path) -> No
     assert caught.value.hint == (
         "give each file its own slug; `coach list` says what calls each meanwhile"
     )
-    assert load_routine("hands").name == "Hands one"
-    assert load_routine("hands2").name == "Hands two"
+    assert load_routine("palms").name == "Hands one"
+    assert load_routine("palms2").name == "Hands two"
 
 
 def test_a_clash_names_every_other_file(user: Path) -> None:
@@ -121,16 +130,16 @@ def test_a_clash_names_every_other_file(user: Path) -> None:
 
 
 def test_a_file_name_taken_by_a_slug_needs_the_path(user: Path) -> None:
-    """``tiny.yaml`` has the slug ``hands``, which is ``hands.yaml``'s file name: ``hands`` names
+    """``tiny.yaml`` has the slug ``palms``, which is ``palms.yaml``'s file name: ``palms`` names
     the slug, so the other file is reached by its path only."""
-    tiny = _write(user, "tiny.yaml", "hands", "Tiny")
-    hands = _write(user, "hands.yaml", "other", "Other")
+    tiny = _write(user, "tiny.yaml", "palms", "Tiny")
+    hands = _write(user, "palms.yaml", "other", "Other")
     twin = _write(user, "twin.yaml", "other", "Twin")
     refs = {ref.path: ref for ref in available_routines() if not ref.builtin}
     assert refs[tiny].clash is None
     assert refs[hands].clash == "twin.yaml has this slug too; use its path"
-    assert refs[twin].clash == "hands.yaml has this slug too; use 'twin'"
-    assert resolve_ref("hands") == tiny
+    assert refs[twin].clash == "palms.yaml has this slug too; use 'twin'"
+    assert resolve_ref("palms") == tiny
 
 
 def test_two_files_with_one_file_name_need_their_paths(user: Path) -> None:
@@ -148,7 +157,7 @@ def test_two_files_with_one_file_name_need_their_paths(user: Path) -> None:
 
 
 def test_an_unknown_name_lists_the_routines_a_name_reaches(user: Path) -> None:
-    _write(user, "hands.yaml", "hand-massage", "Hands")
+    _write(user, "palms.yaml", "hand-massage", "Hands")
     _write(user, "my-lower.yaml", "lower-back", "Mine")
     with pytest.raises(RoutineError) as caught:
         resolve_ref("nowhere")
@@ -156,8 +165,8 @@ def test_an_unknown_name_lists_the_routines_a_name_reaches(user: Path) -> None:
         caught.value.message == "no routine named 'nowhere': not a known routine and no such file"
     )
     assert caught.value.hint == (
-        "choose one of: full-back, lower-back, upper-back, hand-massage, "
-        "or give a path to a .yaml file"
+        "choose one of: back-express, feet, full-back, hands, lower-back, neck-and-shoulders, "
+        "scalp-and-face, upper-back, hand-massage, or give a path to a .yaml file"
     )
 
 

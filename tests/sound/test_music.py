@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import subprocess
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,58 @@ def test_bad_music_is_one_error_line_and_nothing_is_written(tmp_path: Path) -> N
 def test_music_level_outside_its_range_is_refused() -> None:
     with pytest.raises(MusicError, match="--music-level must be from -60 to 0 dB"):
         choose_music("ambient", 6.0, None)
+
+
+def _sine_wav(path: Path, hz: int, samples: int, amplitude: float = 0.5) -> Path:
+    """A mono 16-bit WAV at the session's rate holding ``samples`` of a sine from phase 0."""
+    t = np.arange(samples) / RATE
+    pcm = np.round(amplitude * 32767 * np.sin(2 * np.pi * hz * t)).astype("<i2")
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(RATE)
+        handle.writeframes(pcm.tobytes())
+    return path
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["kept", "streamed"])
+def test_one_file_whose_end_does_not_meet_its_start_loops_through_a_crossfade(
+    tmp_path: Path, streamed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sine cut a quarter cycle past a whole number of cycles ends at its peak and starts at
+    zero: looped with a hard cut it would step by its whole amplitude at every seam."""
+    if streamed:
+        monkeypatch.setattr("coach.sound.music.IN_MEMORY_S", 0)
+    period = RATE // 441  # 50 samples a cycle
+    length = 3100 * period + period // 4  # 7.03 s, ending at the top of the wave
+    song = _sine_wav(tmp_path / "song.wav", 441, length)
+    chosen = choose_music(str(song), -24.0, find_ffmpeg())
+    assert chosen is not None
+    bed = chosen.bed(RATE)
+    assert isinstance(bed, FileBed)
+    fade = CROSSFADE_MS * RATE // 1000
+    assert abs(bed.lengths[0] - length) <= 2  # a streamed file's length is from its duration
+    assert bed.cycle == bed.lengths[0] - fade  # each round overlaps the next by the crossfade
+    reader = bed.reader(0)
+    played = np.concatenate([reader.read(RATE // 4) for _ in range(4 * 24)])  # 24 s: 3 seams
+    reader.close()
+    peak = float(np.abs(played[fade : bed.cycle]).max())  # the file alone, at full level
+    sine_step = 2 * np.pi * 441 / RATE * peak  # the largest step a sine of that peak takes
+    rms = peak / np.sqrt(2)
+    for seam in (bed.cycle, 2 * bed.cycle, 3 * bed.cycle):
+        # the round that ends and the one that begins overlap over [seam, seam + fade)
+        around = played[seam - RATE : seam + fade + RATE]
+        # (a hard cut steps by about 8 times this; a crossfade of two sines a quarter cycle
+        # apart is a sine of constant amplitude, a little more where the phases come closer)
+        assert _largest_step(around) <= 1.25 * sine_step, seam
+        # equal power: the level holds through the crossfade, measured whole cycles at a time
+        # (a linear crossfade would dip by 2-3 dB in its middle)
+        levels = np.sqrt(np.mean(around[: len(around) // period * period]
+                                 .reshape(-1, period).astype(np.float64) ** 2, axis=1))  # fmt: skip
+        assert levels.min() > 0.8 * rms and levels.max() < 1.25 * rms, seam
+    # the loop's cycle: from the second round on (the first fades in from silence) the music
+    # repeats every `cycle` samples, seam included
+    second = played[bed.cycle : 2 * bed.cycle + fade]
+    third = played[2 * bed.cycle : 3 * bed.cycle + fade]
+    assert np.allclose(second, third, atol=1e-4)
+    assert not np.allclose(second[:-period], played[bed.cycle + period : 2 * bed.cycle + fade])

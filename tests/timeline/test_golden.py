@@ -24,6 +24,11 @@ CASES = {
     "lower-back": ("lower-back", TimelineOptions()),
     "upper-back": ("upper-back", TimelineOptions()),
     "full-back": ("full-back", TimelineOptions()),
+    "neck-and-shoulders": ("neck-and-shoulders", TimelineOptions()),
+    "feet": ("feet", TimelineOptions()),
+    "hands": ("hands", TimelineOptions()),
+    "scalp-and-face": ("scalp-and-face", TimelineOptions()),
+    "back-express": ("back-express", TimelineOptions()),
     "full-back-brief-25min": (
         "full-back",
         TimelineOptions(verbosity=Verbosity.BRIEF, minutes=25, counts=False),
