@@ -14,6 +14,7 @@ from coach.cli.common import (
     CountsOpt,
     EngineOpt,
     FromOpt,
+    LanguageOpt,
     MinutesOpt,
     MusicLevelOpt,
     MusicOpt,
@@ -85,6 +86,7 @@ def export(
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
+    language: LanguageOpt = None,
 ) -> None:
     """Export a routine as a track for a phone, with chapters, synced lyrics and a playlist."""
     from coach import present
@@ -103,7 +105,9 @@ def export(
     ffmpeg = find_ffmpeg()
     bed = choose_bed(music, music_level, ffmpeg)
     with progress_bars() as bar:
-        loaded, renderer, rendered = prepare(routine, options, engine, voice, volume, bar, jobs)
+        loaded, renderer, rendered = prepare(
+            routine, options, engine, voice, volume, bar, jobs, language
+        )
         mixer = Mixer(rendered.sample_rate_hz, bed)
         task = bar.add_task("Encoding", total=None)
         result = export_track(

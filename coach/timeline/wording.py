@@ -207,6 +207,17 @@ class Wording:
     def default_closing(self) -> str:
         return self._say("That is the end of the session. Well done.")
 
+    def replies(self) -> dict[str, str]:
+        """What coach says when it obeys a voice command (``--reply word``), by what it did."""
+        return {
+            "pause": self._say("Paused."),
+            "resume": self._say("Going on."),
+            "next": self._say("Next."),
+            "previous": self._say("Back."),
+            "repeat": self._say("Again."),
+            "quit": self._say("Stopping."),
+        }
+
     # -- splitting text into what is spoken as one clip ------------------------------------------
 
     def sentences(self, text: str) -> tuple[str, ...]:
