@@ -25,8 +25,8 @@ class Language:
     """The num2words language of its number words."""
     espeak_voice: str
     """The eSpeak NG voice that speaks it when no natural voice is installed."""
-    piper_prefix: str
-    """The start of a Piper voice's name for it (``fr_FR``): how an installed voice is found."""
+    iso639_2: str
+    """Its ISO 639-2/T code, for tags (ID3 ``TLAN``, the m4b track's language): ``fra``."""
     lowercase_titles: bool = True
     """Whether a step title loses its capital inside a sentence ("Now repeat thumb circles"):
     not in German, whose nouns keep theirs."""
@@ -38,73 +38,47 @@ ENGLISH = "en"
 """The language of a routine that names none, and of the message ids."""
 
 LANGUAGES: dict[str, Language] = {
-    "en": Language(
-        "en",
-        "English",
-        "English",
-        "en",
-        "gmw/en",
-        "en_",
-        abbreviations=frozenset(
-            {"mr", "mrs", "ms", "dr", "st", "prof", "e.g", "i.e", "vs", "cf", "approx", "etc"}
+    lang.code: lang
+    for lang in (
+        Language(
+            code="en", name="English", native_name="English", numbers="en",
+            espeak_voice="gmw/en", iso639_2="eng",
+            abbreviations=frozenset(
+                {"mr", "mrs", "ms", "dr", "st", "prof", "e.g", "i.e", "vs", "cf", "approx", "etc"}
+            ),
         ),
-    ),
-    "fr": Language(
-        "fr",
-        "French",
-        "Français",
-        "fr",
-        "roa/fr",
-        "fr_",
-        abbreviations=frozenset({"p. ex", "ex", "env", "etc", "cf", "dr", "mme", "m"}),
-    ),
-    "de": Language(
-        "de",
-        "German",
-        "Deutsch",
-        "de",
-        "gmw/de",
-        "de_",
-        lowercase_titles=False,
-        abbreviations=frozenset({"z. b", "z.b", "bzw", "ca", "usw", "etc", "dr", "evtl", "ggf"}),
-    ),
-    "es": Language(
-        "es",
-        "Spanish",
-        "Español",
-        "es",
-        "roa/es",
-        "es_",
-        abbreviations=frozenset({"p. ej", "etc", "aprox", "dr", "dra", "sr", "sra"}),
-    ),
-    "it": Language(
-        "it",
-        "Italian",
-        "Italiano",
-        "it",
-        "roa/it",
-        "it_",
-        abbreviations=frozenset({"es", "ecc", "ca", "dott", "sig", "etc"}),
-    ),
-    "pt": Language(
-        "pt",
-        "Portuguese",
-        "Português",
-        "pt_BR",
-        "roa/pt-br",
-        "pt_",
-        abbreviations=frozenset({"p. ex", "ex", "etc", "aprox", "dr", "sr", "sra"}),
-    ),
-    "nl": Language(
-        "nl",
-        "Dutch",
-        "Nederlands",
-        "nl",
-        "gmw/nl",
-        "nl_",
-        abbreviations=frozenset({"bv", "bijv", "d.w.z", "o.a", "enz", "ca", "etc", "dr"}),
-    ),
-}
+        Language(
+            code="fr", name="French", native_name="Français", numbers="fr",
+            espeak_voice="roa/fr", iso639_2="fra",
+            abbreviations=frozenset({"p. ex", "env", "etc", "cf", "dr", "mme"}),
+        ),
+        Language(
+            code="de", name="German", native_name="Deutsch", numbers="de",
+            espeak_voice="gmw/de", iso639_2="deu", lowercase_titles=False,
+            abbreviations=frozenset({"z. b", "bzw", "ca", "usw", "etc", "dr", "evtl", "ggf"}),
+        ),
+        Language(
+            code="es", name="Spanish", native_name="Español", numbers="es",
+            espeak_voice="roa/es", iso639_2="spa",
+            abbreviations=frozenset({"p. ej", "etc", "aprox", "dr", "dra", "sr", "sra"}),
+        ),
+        Language(
+            code="it", name="Italian", native_name="Italiano", numbers="it",
+            espeak_voice="roa/it", iso639_2="ita",
+            abbreviations=frozenset({"es", "ecc", "ca", "dott", "sig", "etc"}),
+        ),
+        Language(
+            code="pt", name="Portuguese", native_name="Português", numbers="pt_BR",
+            espeak_voice="roa/pt-br", iso639_2="por",
+            abbreviations=frozenset({"p. ex", "ex", "etc", "aprox", "dr", "sr", "sra"}),
+        ),
+        Language(
+            code="nl", name="Dutch", native_name="Nederlands", numbers="nl",
+            espeak_voice="gmw/nl", iso639_2="nld",
+            abbreviations=frozenset({"bv", "bijv", "d.w.z", "o.a", "enz", "ca", "etc", "dr"}),
+        ),
+    )
+}  # fmt: skip
 """Every shipped language by its tag. Adding one: an entry here, its catalog, its built-ins."""
 
 

@@ -127,7 +127,16 @@ def export(
         f"wrote {result.track} ({present.clock(result.duration_ms)}, "
         f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
         + (f" and {len(steps)} step tracks in {steps[0].parent}" if steps else "")
-        + f"; spoken by {rendered.speaker}"
+        + f"; spoken by {rendered.speaker}{_in_language(loaded.language)}"
         + (f"; with music: {music_phrase(bed)}" if bed is not None else "")
         + f"; {renderer.synthesized} clips synthesized"
     )
+
+
+def _in_language(tag: str) -> str:
+    """ ", in French" after the voice of a session not in English (the command line stays
+    English); "" for English."""
+    from coach.languages import ENGLISH, language
+
+    lang = language(tag)
+    return "" if lang.code == ENGLISH else f", in {lang.name}"

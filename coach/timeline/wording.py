@@ -207,6 +207,23 @@ class Wording:
     def default_closing(self) -> str:
         return self._say("That is the end of the session. Well done.")
 
+    def safety_note(self, points: str) -> str:
+        """The comment of an exported track: its safety points, for a podcast app to show."""
+        return self._say("Safety: {points}", points=points)
+
+    def stop_if_it_hurts(self) -> str:
+        """The safety note of a routine that has no safety points of its own."""
+        return self._say("Stop at once if anything hurts.")
+
+    def spoken_by(self, voice: str) -> str:
+        """Who speaks an exported track (its description)."""
+        # TRANSLATORS: {voice} is a voice's id and engine, e.g. "en_US-joe-medium (piper)".
+        return self._say("Spoken by {voice}", voice=voice)
+
+    def introduction(self) -> str:
+        """The title of the chapter before the first step, where the player needs one."""
+        return self._say("Introduction")
+
     def replies(self) -> dict[str, str]:
         """What coach says when it obeys a voice command (``--reply word``), by what it did."""
         return {
