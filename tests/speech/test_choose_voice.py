@@ -103,3 +103,19 @@ def test_coach_voices_lists_a_users_own_voice_by_language(no_own_voices: Path) -
     rows = [line.split() for line in result.stdout.splitlines()[1:] if line.strip()]
     assert ["piper", voice] in [row[:2] for row in rows]
     assert {row[-1] for row in rows} <= {"fr-fr", "fr-be", "fr-ch", "fr"}
+
+
+@needs_piper
+def test_doctor_says_which_languages_have_a_natural_voice(no_own_voices: Path) -> None:
+    from coach.doctor import doctor
+
+    def line() -> str:
+        return next(c.detail for c in doctor() if c.name == "languages")
+
+    assert line() == (
+        "natural voice: en (en_US-joe-medium); eSpeak NG's voice: fr, de, es, it, pt, nl"
+    )
+    voice = _french_piper_voice(no_own_voices)
+    assert line() == (
+        f"natural voice: en (en_US-joe-medium), fr ({voice}); eSpeak NG's voice: de, es, it, pt, nl"
+    )
