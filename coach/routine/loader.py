@@ -178,7 +178,8 @@ def resolve_ref(name: str, relative_to: Path | None = None, language: str | None
         path = relative_to / path
     if path.exists() or looks_like_path:
         return path
-    known = ", ".join(ref.slug for ref in available_routines() if ref.clash is None)
+    # a translated built-in shares its slug with the English one: name each slug once
+    known = ", ".join(dict.fromkeys(r.slug for r in available_routines() if r.clash is None))
     raise RoutineError(
         f"no routine named '{name}': not a known routine and no such file",
         hint=f"choose one of: {known}, or give a path to a .yaml file",

@@ -34,6 +34,8 @@ BUILTINS = (
     "scalp-and-face",
     "upper-back",
 )
+TRANSLATIONS = tuple(sorted(builtin_dir().glob("*/*.yaml")))
+"""The translated built-ins, ``builtin/<language>/<slug>.yaml``: after the English ones."""
 
 
 @pytest.fixture
@@ -70,6 +72,7 @@ def test_builtins_come_first_then_user_routines_by_slug(user: Path) -> None:
     refs = available_routines()
     assert refs == (
         *(RoutineRef(slug, builtin_dir() / f"{slug}.yaml", True) for slug in BUILTINS),
+        *(RoutineRef(p.stem, p, True, language=p.parent.name) for p in TRANSLATIONS),
         RoutineRef("bad-slug", user / "bad-slug.yaml", False),
         RoutineRef("broken", user / "broken.yaml", False),
         RoutineRef("foot-rub", feet, False),
@@ -85,7 +88,11 @@ def test_no_user_folder_means_only_builtins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COACH_ROUTINES", str(tmp_path / "missing"))
-    assert [ref.slug for ref in available_routines()] == list(BUILTINS)
+    assert [ref.slug for ref in available_routines()] == [
+        *BUILTINS,
+        *(p.stem for p in TRANSLATIONS),
+    ]
+    assert {p.stem for p in TRANSLATIONS} <= set(BUILTINS)  # a translation keeps its slug
 
 
 def test_a_built_in_slug_stays_the_built_in(user: Path) -> None:
