@@ -123,15 +123,24 @@ class AtomicFile:
 
 
 @contextlib.contextmanager
-def atomic_file(target: Path) -> Iterator[AtomicFile]:
-    """Write ``target`` atomically: committed when the block ends, discarded if it raises."""
-    handle = AtomicFile(target)
+def atomic_file(target: Path, scratch: Path | None = None) -> Iterator[AtomicFile]:
+    """Write ``target`` atomically: committed when the block ends, discarded if it raises.
+
+    ``scratch``: see :class:`AtomicFile` (its folders are created on commit)."""
+    handle = AtomicFile(target, scratch)
     try:
         yield handle
         handle.commit()
     except BaseException:
         handle.discard()
         raise
+
+
+def nearest_folder(path: Path) -> Path:
+    """``path`` or its nearest parent that exists (it may be a file, not a folder)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
 
 
 def write_text_atomic(target: Path, text: str) -> None:

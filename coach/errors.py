@@ -55,3 +55,9 @@ class ExportError(CoachError):
     """An export that could not be written."""
 
     exit_code = 4
+
+
+class ArticleError(CoachError):
+    """An article ``coach import`` cannot read or turn into a routine: empty, binary, no steps."""
+
+    exit_code = 2

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from coach.routine.schema import AREAS
 from coach.timeline.model import CueKind, Timeline
+from coach.timeline.wording import clock as clock  # the one m:ss rule, for the CLI too
 from coach.timeline.wording import whole_minutes
 
 if TYPE_CHECKING:
@@ -32,14 +33,6 @@ class RoutineRow:
     """Estimated length at default options, None if invalid."""
     area: str | None = None
     """The body area the routine names, None if it names none (or is invalid)."""
-
-
-def clock(ms: int) -> str:
-    """``m:ss`` (or ``h:mm:ss``) for a time on the timeline."""
-    seconds = ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
 def counted(count: int, noun: str) -> str:

@@ -96,6 +96,7 @@ def _isolated_user_dirs(
 ) -> None:
     """Keep tests away from the real user's routines and cache."""
     home = tmp_path_factory.mktemp("home")
+    (home / "routines").mkdir()  # COACH_ROUTINES must name a folder that exists
     monkeypatch.setenv("COACH_ROUTINES", str(home / "routines"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

@@ -14,6 +14,7 @@ import typer
 
 from coach import __version__
 from coach.cli import (  # noqa: F401  (importing a command's module registers it with the app)
+    author,
     cache,
     doctor,
     export,

@@ -54,6 +54,7 @@ from coach.cli.common import (
 from coach.cli.voice import (
     dry_run_listening,
     echo_cue,
+    echo_key,
     json_cue,
     print_listening,
     voice_hooks,
@@ -197,7 +198,8 @@ def play_command(
             report = play(
                 source, clock, audio, keys=interactive, screen=screen,
                 quiet_screen=quiet_screen, on_cue=None if screen else echo_cue,
-                sound=samples, music=bed if samples else None, **hooks,
+                sound=samples, music=bed if samples else None,
+                on_key=None if screen else echo_key, **hooks,
             )  # fmt: skip
             if show_report and control is not None:
                 print_listening(hooks["controls"], control)
@@ -314,6 +316,7 @@ def _live_source(
 
 
 def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:
+    from coach.atomic import nearest_folder
     from coach.play.sinks import NullSink, WavSink
 
     if sink == "null":
@@ -322,8 +325,9 @@ def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:
         path = Path(sink)
         if path.suffix.lower() != ".wav":
             raise OptionError(f"--sink must be a .wav file or 'null' (got '{sink}')")
-        if not path.parent.is_dir():
-            raise OptionError(f"--sink: no such folder: {path.parent}")
+        folder = nearest_folder(path.parent)  # missing folders are created, as for --out
+        if not folder.is_dir():
+            raise OptionError(f"--sink: {folder} is not a folder")
         return WavSink(path, preroll_ms=preroll_ms)
     if output == "system":
         from coach.play.device import SystemSpeechSink

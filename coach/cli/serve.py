@@ -11,6 +11,7 @@ import typer
 from coach.cli.common import (
     command,
 )
+from coach.errors import OptionError
 
 
 @command(short_help="Serve your exports to a phone on the home network.")
@@ -32,8 +33,16 @@ def serve(
     token: Annotated[
         str | None,
         typer.Option(
-            "--token", help="The secret part of the URL (default: a new random one each time)."
+            "--token",
+            envvar="COACH_SERVE_TOKEN",
+            show_envvar=True,
+            help="The secret part of the URL: 16 or more random-looking characters (default: a "
+            "new random one each time). Visible to others in ps: prefer the variable or a file.",
         ),
+    ] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="Read the token from the first line of this file."),
     ] = None,
 ) -> None:
     """Serve the exports in DIR to phones on the home network until Ctrl-C.
@@ -44,10 +53,15 @@ def serve(
     from coach.serve import server
 
     served = server.check_folder(folder)
-    secret = server.new_token() if token is None else server.check_token(token)
+    if token is not None and token_file is not None:
+        raise OptionError("give the token once: --token (or COACH_SERVE_TOKEN) or --token-file")
+    if token_file is not None:
+        secret = server.read_token_file(token_file)
+    else:
+        secret = server.new_token() if token is None else server.check_token(token)
     sock = server.bind(host, port)
     address = server.address_of(sock, host, secret)
-    app_server = server.make_server(served, secret)
+    app_server = server.make_server(served, secret, address.origin)
     lines = (
         f"serving {served} on {address.url}\n{_qr_code(address.url)}"
         f"podcast feed: {address.url}feed.xml\n"

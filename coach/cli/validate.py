@@ -42,5 +42,9 @@ def validate(
         except CoachError as exc:
             failed += 1
             report_error(exc)
+            from coach.routine.hints import authoring_hints
+
+            for hint in authoring_hints(path, exc):
+                typer.echo(f"  fix: {hint}")
     if failed:
         raise typer.Exit(2)

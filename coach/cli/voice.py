@@ -102,8 +102,13 @@ def json_cue(onset: Onset) -> None:
     })  # fmt: skip
 
 
-def echo_event(event: dict[str, Any]) -> None:
-    """One line for a voice event (without a screen)."""
+def echo_key(event: dict[str, Any]) -> None:
+    """One line for what a key did (without a screen), as for a voice command."""
+    echo_event(event, "key")
+
+
+def echo_event(event: dict[str, Any], source: str = "voice") -> None:
+    """One line for a voice (or key) event (without a screen)."""
     from coach import present
 
     if event["event"] == "heard":
@@ -113,7 +118,7 @@ def echo_event(event: dict[str, Any]) -> None:
         line = f"{event['event']} -> {present.clock(event['position_ms'])}"
     else:
         line = str(event["event"])
-    typer.echo(f"{present.clock(round(event['t'] * 1000)):>7}  {'voice':12} {line}")
+    typer.echo(f"{present.clock(round(event['t'] * 1000)):>7}  {source:12} {line}")
 
 
 def echo_cue(onset: Onset) -> None:

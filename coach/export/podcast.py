@@ -42,10 +42,12 @@ def vtt_time(ms: int) -> str:
 
 def vtt_text(title: str, captions: tuple[Caption, ...]) -> str:
     """A WebVTT file: a header naming the session, then one numbered cue per caption."""
-    blocks = [f"WEBVTT - {' '.join(title.split())}"]
+    # The header may not hold "-->"; a cue's text is one line of words ("-->" and blank lines
+    # would end it early) with "&", "<" and ">" as character references (WebVTT cue text).
+    blocks = [f"WEBVTT - {' '.join(title.split()).replace('-->', '->')}"]
     for number, caption in enumerate(captions, start=1):
-        # "-->" and blank lines would end a cue early: a cue's text is one line of words.
         text = " ".join(caption.text.split()).replace("-->", "->")
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         end_ms = max(caption.end_ms, caption.start_ms + 1)
         blocks.append(f"{number}\n{vtt_time(caption.start_ms)} --> {vtt_time(end_ms)}\n{text}")
     return "\n\n".join(blocks) + "\n"

@@ -33,6 +33,8 @@ from mutagen.id3 import (
 )
 from mutagen.id3._tags import save_frame
 
+from coach.timeline.wording import whole_seconds
+
 ARTIST = "coach"
 GENRE = "Spoken Word"
 
@@ -195,13 +197,19 @@ def lrc_time(ms: int) -> str:
     return f"{minutes:02}:{seconds:02}.{hundredths:02}"
 
 
+def lrc_length(ms: int) -> str:
+    """``mm:ss`` for the LRC ``[length:]`` tag, to the nearest second (minutes may exceed 59)."""
+    minutes, seconds = divmod(whole_seconds(ms), 60)
+    return f"{minutes:02}:{seconds:02}"
+
+
 def lrc_text(info: TrackInfo, lyrics: tuple[Lyric, ...]) -> str:
     """An LRC file: header tags, then one ``[mm:ss.xx]text`` line per cue."""
     header = [
         f"[ti:{info.title}]",
         f"[ar:{info.artist}]",
         f"[al:{info.album}]",
-        f"[length:{lrc_time(info.duration_ms)[:5]}]",
+        f"[length:{lrc_length(info.duration_ms)}]",
         "[re:coach]",
     ]
     lines = [f"[{lrc_time(line.time_ms)}]{' '.join(line.text.split())}" for line in lyrics]
@@ -212,7 +220,7 @@ def m3u8_text(title: str, entries: tuple[tuple[str, int, str], ...]) -> str:
     """An extended M3U playlist (UTF-8): ``entries`` are (relative path, ms, title)."""
     lines = ["#EXTM3U", f"#PLAYLIST:{title}"]
     for path, duration_ms, entry_title in entries:
-        lines.append(f"#EXTINF:{round(duration_ms / 1000)},{entry_title}")
+        lines.append(f"#EXTINF:{whole_seconds(duration_ms)},{entry_title}")
         lines.append(path)
     return "\n".join(lines) + "\n"
 

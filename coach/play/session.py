@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coach.play.base import AudioSink, Clock, Command, Sound
+from coach.play.base import AudioSink, Clock, Command, Samples, Sound
 from coach.play.sinks import preroll
 from coach.render import RenderedTimeline, StreamState, TimelineStream
 from coach.sound.mixer import LiveBed, Mixer, Music
@@ -249,17 +249,27 @@ class Session:
     # --- the loop ---------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Open the sink (fails here, before any screen is shown, if there is no device)."""
+        """Open the sink (fails here, before any screen is shown, if there is no device).
+
+        The sounds and the music are made first: that can take seconds on a busy machine, and
+        a sink opened before would play (or record) that long a silence before the session.
+        """
         rate = self._rendered.sample_rate_hz
-        if not self._opened:
-            self.sink.open(rate, self.clock)
-            self._opened = True
-        if self.mixer is None and (self._sound or self._music is not None):
+        fresh = self.mixer is None and (self._sound or self._music is not None)
+        if fresh:
             self.mixer = Mixer(rate, self._music)
             self.bed = self.mixer.live_bed()
-            if self.bed is not None:
-                self.bed.update(self._rendered.timeline)
-                self.sink.set_bed(self.bed)
+        if not self._opened:
+            try:
+                self.sink.open(rate, self.clock)
+            except BaseException:
+                if self.bed is not None:
+                    self.bed.close()
+                raise
+            self._opened = True
+        if fresh and self.bed is not None:
+            self.bed.update(self._rendered.timeline)
+            self.sink.set_bed(self.bed)
 
     def run(self, start_ms: int = 0) -> SessionReport:
         """Play from ``start_ms`` until the end or a quit; returns what happened."""
@@ -319,12 +329,15 @@ class Session:
         if index < len(self.cues) and (final is None or self.cues[index].start_ms < final):
             cue = self.cues[index]
             onset = self._clock_at(cue.start_ms)
+            # a pulse and a progress cue can start together: play every cue of that moment,
+            # made before the wait (a chime takes a while to make on a busy machine, and made
+            # at its onset it was late by that long, and so was the voice after it)
+            together = bisect.bisect_right(self._starts, cue.start_ms)
+            ready = [(same, self._samples(same)) for same in self.cues[index:together]]
             self.clock.sleep_until(onset - self.sink.lead_s, self._wake)
             if not self._wake.is_set():
-                # a pulse and a progress cue can start together: play every cue of that moment
-                together = bisect.bisect_right(self._starts, cue.start_ms)
-                for same in self.cues[index:together]:
-                    self._play(same, onset)
+                for same, samples in ready:
+                    self._play(same, onset, samples)
             return False
         if final is None:
             self.clock.sleep_until(self._clock_at(self.total_ms), self._wake)
@@ -340,18 +353,22 @@ class Session:
                         self.bed.hold(self._stalled_since)
         return False
 
-    def _play(self, cue: Cue, onset: float) -> None:
+    def _samples(self, cue: Cue) -> Samples:
+        """The sound of ``cue``: its clip, or the pulse or chime made for it."""
         if cue.kind in NON_SPEECH_KINDS:
             assert self.mixer is not None
             timeline = self._rendered.timeline
-            samples = self.mixer.sound_for(timeline, cue.start_ms, cue.end_ms, cue.kind)
+            return self.mixer.sound_for(timeline, cue.start_ms, cue.end_ms, cue.kind)
+        return self._rendered.clip_for(cue.text).samples()
+
+    def _play(self, cue: Cue, onset: float, samples: Samples) -> None:
+        if cue.kind in NON_SPEECH_KINDS:
             self.sink.play(Sound(cue, samples, onset))
             with self._lock:
                 self._next_ms = cue.start_ms + 1
             return
-        clip = self._rendered.clip_for(cue.text)
         heard = max(onset, self.clock.now())
-        self.sink.play(Sound(cue, clip.samples(), onset))
+        self.sink.play(Sound(cue, samples, onset))
         record = Onset(cue, onset - self._behind_s, heard)
         with self._lock:
             self._onsets.append(record)

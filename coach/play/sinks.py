@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from coach.atomic import atomic_file
+from coach.atomic import atomic_file, nearest_folder
 from coach.play.base import Clock, Sound
 
 if TYPE_CHECKING:
@@ -128,7 +128,8 @@ class WavSink:
                 bed = self._bed.render(self.started + first / self.rate, frames)
                 track[first : first + frames] += np.round(bed * 32768).astype(np.int32)
         pcm = np.clip(track, -32768, 32767).astype("<i2").tobytes()
-        with atomic_file(self.path) as handle, wave.open(handle.path, "wb") as writer:
+        scratch = nearest_folder(self.path.parent)  # missing folders are made with the file
+        with atomic_file(self.path, scratch) as handle, wave.open(handle.path, "wb") as writer:
             writer.setnchannels(1)
             writer.setsampwidth(2)
             writer.setframerate(self.rate)

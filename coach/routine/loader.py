@@ -10,6 +10,7 @@ the same slug as another user file, is reached by its file name or path instead,
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -64,7 +65,26 @@ class RoutineRef:
 
 
 def user_routines_dir() -> Path:
-    """Where user routines live: ``$COACH_ROUTINES`` or ``<user config dir>/coach/routines``."""
+    """Where user routines live: ``$COACH_ROUTINES`` or ``<user config dir>/coach/routines``.
+
+    The default folder may be absent (no user routines); a folder ``$COACH_ROUTINES`` names
+    must exist, as the file ``$COACH_LEXICON`` names must: a typo there is an error, not a
+    silently empty list."""
+    override = os.environ.get("COACH_ROUTINES")
+    if override:
+        folder = user_routines_path()
+        if not folder.is_dir():
+            problem = "is a file, not a folder" if folder.exists() else "no such folder"
+            raise RoutineError(
+                f"COACH_ROUTINES={override}: {problem}",
+                hint="point COACH_ROUTINES at a folder of routine files, or unset it",
+            )
+        return folder
+    return user_routines_path()
+
+
+def user_routines_path() -> Path:
+    """The user routines folder, whether it exists or not (``coach new`` makes it)."""
     override = os.environ.get("COACH_ROUTINES")
     if override:
         return Path(override)
@@ -80,6 +100,11 @@ def available_routines() -> tuple[RoutineRef, ...]:
     """Built-in routines, then user routines, each sorted by slug."""
     builtin = _builtin_refs()
     return (*builtin, *_user_refs({ref.slug for ref in builtin}))
+
+
+def builtin_routines() -> tuple[RoutineRef, ...]:
+    """The built-in routines alone (they need no user routines folder)."""
+    return _builtin_refs()
 
 
 def _builtin_refs() -> tuple[RoutineRef, ...]:
@@ -134,6 +159,7 @@ def _head_of(path: Path) -> tuple[str | None, str]:
 def _find(name: str, language: str | None = None) -> Path | None:
     """The file of the routine called ``name``: by slug, built-ins first (in ``language``, else
     the English one), else by file name."""
+    user_routines_dir()  # a COACH_ROUTINES naming no folder is an error even for a built-in
     builtin = _builtin_refs()
     for ref in builtin:
         if ref.slug == name and ref.language == (language or ENGLISH):
@@ -167,7 +193,10 @@ def _find(name: str, language: str | None = None) -> Path | None:
 
 def resolve_ref(name: str, relative_to: Path | None = None, language: str | None = None) -> Path:
     """The file for a routine reference: a known slug (a built-in in ``language`` if given), a
-    user routine's file name, or a path."""
+    user routine's file name, or a path.
+
+    A slug is matched whatever its case (``Lower-Back`` is ``lower-back``) when no file has
+    the name as written; an unknown name is told the closest slug."""
     looks_like_path = "/" in name or "\\" in name or name.endswith(USER_SUFFIXES)
     if not looks_like_path:
         found = _find(name, language)
@@ -178,12 +207,23 @@ def resolve_ref(name: str, relative_to: Path | None = None, language: str | None
         path = relative_to / path
     if path.exists() or looks_like_path:
         return path
+    found = _find(name.lower(), language) if name != name.lower() else None
+    if found is not None:
+        return found
     # A translated built-in shares its slug with the English one: name each slug once.
-    known = ", ".join(dict.fromkeys(ref.slug for ref in available_routines() if ref.clash is None))
+    known = list(dict.fromkeys(ref.slug for ref in available_routines() if ref.clash is None))
+    close = closest(name.lower(), known)
+    guess = f"did you mean '{close}'? Or " if close else ""
     raise RoutineError(
         f"no routine named '{name}': not a known routine and no such file",
-        hint=f"choose one of: {known}, or give a path to a .yaml file",
+        hint=f"{guess}choose one of: {', '.join(known)}, or give a path to a .yaml file",
     )
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be (a typo away), or None."""
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return found[0] if found else None
 
 
 def load_routine(name: str | Path, language: str | None = None) -> Routine:
@@ -227,7 +267,19 @@ def _validate(doc: YamlDocument) -> schema.RoutineSpec:
     try:
         return schema.RoutineSpec.model_validate(doc.data)
     except ValidationError as exc:
-        raise _translate(doc, exc.errors(include_url=False)[0]) from None
+        raise _translate(doc, _first_cause(exc.errors(include_url=False))) from None
+
+
+def _first_cause(errors: list[Any]) -> Any:
+    """The error to report: the first, except that a missing field whose mapping holds an
+    unknown key is reported as that key (``instructions:`` written for ``instruction:``)."""
+    first = errors[0]
+    if first["type"] == "missing":
+        mapping = tuple(first["loc"][:-1])
+        for error in errors:
+            if error["type"] == "extra_forbidden" and tuple(error["loc"][:-1]) == mapping:
+                return error
+    return first
 
 
 # Messages for fields whose rule is easier to state than pydantic's wording.
@@ -310,9 +362,12 @@ def _translate(doc: YamlDocument, error: Any) -> RoutineError:
         allowed = ", ".join(model.model_fields) if model else ""
         # pragma: no mutate end
         message = f"{_dotted(path)}: unknown field '{field}'"
+        fields = list(model.model_fields) if model else []  # pragma: no mutate (as above)
+        close = closest(field.lower(), fields)
+        guess = f"did you mean '{close}'? " if close else ""
         return RoutineError(
             f"{doc.where(path)}: {message}",
-            hint=f"allowed here: {allowed}" if allowed else None,
+            hint=f"{guess}allowed here: {allowed}" if allowed else None,
         )
     if kind == "missing":
         field = str(loc[-1])
@@ -389,6 +444,7 @@ class _Resolver:
         self.steps: list[Step] = []
         self.ids: dict[str, Step] = {}
         self.included_lexicon: dict[str, str] = {}
+        self.included_safety: list[str] = []
 
     def routine(self, spec: schema.RoutineSpec) -> Routine:
         self.language = spec.language
@@ -412,7 +468,7 @@ class _Resolver:
             description=spec.description,
             sections=tuple(sections),
             intro=spec.intro,
-            safety=spec.safety,
+            safety=safety_union(spec.safety, self.included_safety),
             preparation=Preparation(prep.position, prep.props, prep.oil),
             closing=spec.closing,
             lexicon=tuple({**self.included_lexicon, **spec.lexicon}.items()),
@@ -456,6 +512,7 @@ class _Resolver:
                 f"routine in '{self.language}': an include must be in the routine's language"
             )
         self.included_lexicon.update(included.lexicon)
+        self.included_safety.extend(included.safety)
         return included.sections
 
     def _section(self, spec: schema.SectionSpec, where: Path_) -> Section:
@@ -508,6 +565,22 @@ class _Resolver:
             known = ", ".join(self.ids) or "none"
             problem = f"no earlier step has the id '{ref}' (earlier ids: {known})"
         raise RoutineError(f"{self.doc.where(where)}: {_dotted(where)}: {problem}")
+
+
+def safety_union(own: tuple[str, ...], included: list[str]) -> tuple[str, ...]:
+    """The routine's own safety points, then each include's (already the union of its own
+    includes') in include order, each point once: composing routines never loses one.
+
+    Two points are the same when their words are, whatever the spacing or line breaks.
+    """
+    seen: set[str] = set()
+    points = []
+    for point in (*own, *included):
+        key = " ".join(point.split())
+        if key not in seen:
+            seen.add(key)
+            points.append(point)
+    return tuple(points)
 
 
 def _side_work(item: Any) -> SideWork:

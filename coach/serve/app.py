@@ -7,29 +7,47 @@ Under the token:
 | ``/<token>/`` | the index of sessions |
 | ``/<token>/play/<name>`` | the player page of a session |
 | ``/<token>/feed.xml`` | the podcast feed |
+| ``/<token>/cover.png`` | the podcast's artwork (coach's own, the same whatever is exported) |
 | ``/<token>/cover/<name>.png`` | the cover embedded in a session's track |
-| ``/<token>/files/<path>`` | a file of the folder: mp3, m4b, lrc, vtt, json, m3u8 (Range) |
+| ``/<token>/files/<path>`` | a file of an export: mp3, m4b, lrc, vtt, json, m3u8 (Range) |
 | ``/<token>/static/<file>`` | the page's script and style sheet, shipped with coach |
 
-Only GET and HEAD are answered (any other method: 405). The token is compared in constant
-time. Files are streamed by Starlette's ``FileResponse``, which answers Range requests
-(``206`` with ``Content-Range``, ``416`` past the end) and never reads a file whole.
+The token is checked first, in constant time, whatever the method: without it the answer is
+404, held back for a client that keeps guessing (:mod:`coach.serve.guard`). Under the token
+only GET and HEAD are answered (any other method: 405). Files are streamed by Starlette's
+``FileResponse``, which answers Range requests (``206`` with ``Content-Range``, ``416`` past
+the end) and never reads a file whole; a Range header that is not valid is ignored (200 with
+the whole file, RFC 9110 section 14.2). Every answer has an ETag: ``If-None-Match`` (and
+``If-Modified-Since`` for files) give 304. Every answer, errors included, carries the security
+headers of :data:`coach.serve.protocol.SECURITY_HEADERS`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
+import hashlib
 import hmac
+import logging
+import math
+import re
+from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
-from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coach.serve.feed import feed_xml
+from coach.serve.feed import SHOW_TITLE, feed_xml
+from coach.serve.guard import TokenGuard
 from coach.serve.library import Library, media_type
 from coach.serve.pages import index_page, player_page
+from coach.serve.protocol import SECURITY_HEADERS
+
+_LOG = logging.getLogger(__name__)
 
 MAX_TARGET_BYTES = 4096
 """The longest request target (path and query) answered; longer: 414."""
@@ -40,36 +58,118 @@ STATIC_TYPES = {
     "style.css": "text/css; charset=utf-8",
 }
 """The files of ``coach/serve/static`` and their Content-Type."""
-_HEADERS = {
-    "Referrer-Policy": "no-referrer",  # the token is in every URL: never hand it to others
-    "X-Content-Type-Options": "nosniff",
-}
-_PAGE_HEADERS = {
-    **_HEADERS,
-    "Cache-Control": "no-cache",
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
-    ),
-}
+STATIC_CACHE = "private, max-age=3600"
+"""Cache-Control of the script, the style sheet and the covers: kept an hour, then revalidated."""
+FILE_CACHE = "private, no-cache"
+"""Cache-Control of the pages, the feed and the exported files: revalidated each time (304)."""
+_PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+_RANGE_SPEC = re.compile(r"\s*(\d*)\s*-\s*(\d*)\s*")
 
 
-def create_app(library: Library, token: str) -> ASGIApp:
-    """The application serving ``library`` under ``/<token>/``."""
+def create_app(
+    library: Library, token: str, origin: str, guard: TokenGuard | None = None
+) -> ASGIApp:
+    """The application serving ``library`` under ``/<token>/``.
+
+    ``origin`` (``http://host:port``) is the address coach serves on: the feed's absolute URLs
+    are made from it, never from the request's Host header.
+    """
     secret = token.encode()
+    root = f"{origin}/{token}/"
+    strikes = guard if guard is not None else TokenGuard()
     static = {name: (resources.files("coach.serve") / "static" / name).read_bytes()
               for name in STATIC_TYPES}  # fmt: skip
+    show_cover = _Lazy(_show_cover)
 
-    def endpoint(request: Request) -> Response:
-        first, slash, rest = str(request.path_params["path"]).partition("/")
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        client = (scope.get("client") or ("?", 0))[0]
+        wait_s = strikes.blocked_s(client)
+        if wait_s > 0:
+            retry = {"Retry-After": str(math.ceil(wait_s))}
+            await PlainTextResponse("Too Many Requests", 429, retry)(scope, receive, send)
+            return
+        path = str(scope["path"])
+        first, slash, rest = path.removeprefix("/").partition("/")
         if not hmac.compare_digest(first.encode("utf-8", "surrogateescape"), secret):
-            return _not_found()
+            hold_s = strikes.strike(client)
+            if hold_s > 0:
+                await asyncio.sleep(hold_s)
+            await _not_found()(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD"):
+            allow = {"Allow": "GET, HEAD"}
+            await PlainTextResponse("Method Not Allowed", 405, allow)(scope, receive, send)
+            return
         if not slash:
-            return RedirectResponse(f"/{token}/", status_code=308, headers=_HEADERS)
-        return _under_token(library, static, request, rest, f"{request.base_url}{token}/")
+            await RedirectResponse(f"/{token}/", status_code=308)(scope, receive, send)
+            return
+        request = Request(scope)
+        response = await run_in_threadpool(
+            _under_token, library, static, show_cover, request, rest, root
+        )
+        await response(scope, receive, send)
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=["GET", "HEAD"])])
-    return _limit_request_size(app)
+    return _secure(_limit_request_size(app))
+
+
+class _Lazy:
+    """A value made on first use, then kept."""
+
+    def __init__(self, make: Callable[[], bytes]) -> None:
+        self._make = make
+        self._value: bytes | None = None
+
+    def __call__(self) -> bytes:
+        if self._value is None:
+            self._value = self._make()
+        return self._value
+
+
+def _show_cover() -> bytes:
+    from coach.export.cover import cover_png
+
+    return cover_png(SHOW_TITLE.removeprefix("coach: "))
+
+
+def _secure(app: ASGIApp) -> ASGIApp:
+    """Every answer, whatever made it (405, 414, 416, 431, 500 included), gets the security
+    headers; one the answer set itself (the pages' own policy) is kept. An exception in the
+    application becomes a 500 with them, not uvicorn's bare one."""
+
+    async def secured(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = False
+
+        async def send_secured(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS.items():
+                    if name.lower().encode() not in present:
+                        headers.append((name.lower().encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await app(scope, receive, send_secured)
+        except Exception:
+            _LOG.exception("error answering %s", scope.get("path"))
+            if started:
+                raise
+            error = PlainTextResponse("Internal Server Error", 500)
+            await error(scope, receive, send_secured)
+
+    return secured
 
 
 def _limit_request_size(app: ASGIApp) -> ASGIApp:
@@ -96,38 +196,117 @@ def _limit_request_size(app: ASGIApp) -> ASGIApp:
 
 
 def _under_token(
-    library: Library, static: dict[str, bytes], request: Request, rest: str, root: str
+    library: Library,
+    static: dict[str, bytes],
+    show_cover: Callable[[], bytes],
+    request: Request,
+    rest: str,
+    root: str,
 ) -> Response:
     """The answer to ``/<token>/<rest>``; ``root`` is the absolute URL of ``/<token>/``."""
     if rest == "":
-        return _page(index_page(library.sessions()))
+        return _cached(request, index_page(library.sessions()).encode(), _HTML, FILE_CACHE)
     if rest == "feed.xml":
         body = feed_xml(library.sessions(), root)
-        return Response(body, media_type="application/rss+xml; charset=utf-8", headers=_HEADERS)
+        return _cached(request, body, "application/rss+xml; charset=utf-8", FILE_CACHE)
+    if rest == "cover.png":
+        return _cached(request, show_cover(), "image/png", STATIC_CACHE)
     area, _, name = rest.partition("/")
     if area == "play" and name:
         session = library.session(name)
-        return _not_found() if session is None else _page(player_page(session))
+        if session is None:
+            return _not_found()
+        return _cached(request, player_page(session).encode(), _HTML, FILE_CACHE)
     if area == "files" and name:
         path = library.resolve(name)
         kind = None if path is None else media_type(path)
         if path is None or kind is None:
             return _not_found()
-        return FileResponse(path, media_type=kind, headers=_HEADERS)
+        return _file(request, path, kind)
     if area == "cover" and name.endswith(".png"):
         session = library.session(name.removesuffix(".png"))
         cover = None if session is None else library.cover(session)
         if cover is None:
             return _not_found()
-        return Response(cover, media_type="image/png", headers=_HEADERS)
+        return _cached(request, cover, "image/png", STATIC_CACHE)
     if area == "static" and name in static:
-        return Response(static[name], media_type=STATIC_TYPES[name], headers=_HEADERS)
+        return _cached(request, static[name], STATIC_TYPES[name], STATIC_CACHE)
     return _not_found()
 
 
-def _page(text: str) -> Response:
-    return Response(text, media_type="text/html; charset=utf-8", headers=_PAGE_HEADERS)
+_HTML = "text/html; charset=utf-8"
+
+
+def _cached(request: Request, body: bytes, kind: str, cache: str) -> Response:
+    """``body`` with its ETag (a hash of it), or 304 if the client holds that version."""
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": cache}
+    if kind == _HTML:
+        headers["Content-Security-Policy"] = _PAGE_CSP
+    if _not_modified(request.headers, etag, None):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=kind, headers=headers)
+
+
+def _file(request: Request, path: Path, kind: str) -> Response:
+    """A file of the folder, streamed, with Range; 304 if the client holds this version."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return _not_found()
+    etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
+    headers = {"ETag": etag, "Last-Modified": modified, "Cache-Control": FILE_CACHE}
+    if _not_modified(request.headers, etag, int(stat.st_mtime)):
+        return Response(status_code=304, headers=headers)
+    return _LenientFileResponse(path, media_type=kind, headers=headers, stat_result=stat)
+
+
+def _not_modified(headers: Headers, etag: str, modified_s: int | None) -> bool:
+    """Whether the request's validators match (RFC 9110 section 13.2.2: If-None-Match first,
+    If-Modified-Since only without it)."""
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    since = headers.get("if-modified-since")
+    if since is None or modified_s is None:
+        return False
+    try:
+        moment = email.utils.parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    return moment.tzinfo is not None and modified_s <= moment.timestamp()
+
+
+def valid_range(header: str) -> bool:
+    """Whether a Range header is one to honour: ``bytes=`` and each part ``a-b`` (a <= b),
+    ``a-`` or ``-n``. Anything else is ignored, as RFC 9110 section 14.2 asks."""
+    unit, equals, specs = header.partition("=")
+    if unit.strip().lower() != "bytes" or not equals:
+        return False
+    for spec in specs.split(","):
+        match = _RANGE_SPEC.fullmatch(spec)
+        if match is None:
+            return False
+        first, last = match.groups()
+        if not first and not last:
+            return False
+        if first and last and int(first) > int(last):
+            return False
+    return True
+
+
+class _LenientFileResponse(FileResponse):
+    """A :class:`FileResponse` that ignores a Range header that is not valid (200, whole file)
+    instead of answering 400."""
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        if not valid_range(http_range):
+            return []
+        return super()._parse_range_header(http_range, file_size)
 
 
 def _not_found() -> Response:
-    return PlainTextResponse("Not Found", status_code=404, headers=_HEADERS)
+    return PlainTextResponse("Not Found", status_code=404)

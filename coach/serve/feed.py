@@ -2,20 +2,29 @@
 
 One item per session, the newest first, each with its enclosure (URL, length in bytes, type),
 duration, cover, ``podcast:chapters`` (the export's ``.chapters.json``) and
-``podcast:transcript`` (its ``.vtt``). URLs are absolute, made from the address the app used.
+``podcast:transcript`` (its ``.vtt``). URLs are absolute, made from the address coach serves
+on (never from the request's Host header). Each item's GUID is made from the track's bytes, so
+a ``touch`` or a copy is not a new episode; the show's artwork is coach's own (``cover.png``),
+the same whatever was exported last. ``<description>`` is HTML in RSS: the text is escaped.
 """
 
 from __future__ import annotations
 
 import datetime
 import email.utils
+import html
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
 from coach.serve.library import Session
+from coach.timeline.wording import whole_seconds
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+SHOW_TITLE = "coach: massage sessions"
+"""The podcast's title (and the title drawn on its artwork)."""
+ET.register_namespace("atom", ATOM)
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)
 
@@ -24,24 +33,29 @@ def feed_xml(sessions: tuple[Session, ...], base: str) -> bytes:
     """The feed of ``sessions``; ``base`` is the token's root URL, ending in ``/``."""
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
-    _text(channel, "title", "coach: massage sessions")
+    _text(channel, "title", SHOW_TITLE)
     _text(channel, "link", base)
+    ET.SubElement(
+        channel,
+        f"{{{ATOM}}}link",
+        {"href": f"{base}feed.xml", "rel": "self", "type": "application/rss+xml"},
+    )
     _text(channel, "description", "Guided massage sessions exported by coach, step by step.")
     _text(channel, "language", "en")
     _text(channel, "generator", "coach")
     _text(channel, f"{{{ITUNES}}}author", "coach")
+    owner = ET.SubElement(channel, f"{{{ITUNES}}}owner")
+    _text(owner, f"{{{ITUNES}}}name", "coach")
     _text(channel, f"{{{ITUNES}}}summary", "Guided massage sessions exported by coach.")
     _text(channel, f"{{{ITUNES}}}explicit", "false")
     _text(channel, f"{{{ITUNES}}}type", "episodic")
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
-    covered = next((s for s in sessions if s.has_cover), None)
-    if covered is not None:
-        cover = f"{base}cover/{quote(covered.name)}.png"
-        ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": cover})
-        image = ET.SubElement(channel, "image")
-        _text(image, "url", cover)
-        _text(image, "title", "coach: massage sessions")
-        _text(image, "link", base)
+    cover = f"{base}cover.png"
+    ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": cover})
+    image = ET.SubElement(channel, "image")
+    _text(image, "url", cover)
+    _text(image, "title", SHOW_TITLE)
+    _text(image, "link", base)
     for session in sessions:
         _item(channel, session, base)
     ET.indent(rss)
@@ -52,8 +66,9 @@ def _item(channel: ET.Element, session: Session, base: str) -> None:
     item = ET.SubElement(channel, "item")
     _text(item, "title", session.title)
     steps = "; ".join(f"{n}. {c.title}" for n, c in enumerate(session.chapters, start=1))
-    _text(item, "description", f"{session.title}. Steps: {steps}." if steps else session.title)
-    _text(item, "guid", f"coach-{session.name}-{session.exported_ns}").set("isPermaLink", "false")
+    plain = f"{session.title}. Steps: {steps}." if steps else session.title
+    _text(item, "description", html.escape(plain, quote=False))  # HTML: text stays text
+    _text(item, "guid", f"coach-{session.name}-{session.digest}").set("isPermaLink", "false")
     moment = datetime.datetime.fromtimestamp(session.exported_ns / 1e9, datetime.UTC)
     _text(item, "pubDate", email.utils.format_datetime(moment))
     _text(item, "link", f"{base}play/{quote(session.name)}")
@@ -66,7 +81,7 @@ def _item(channel: ET.Element, session: Session, base: str) -> None:
             "type": session.media_type,
         },
     )
-    _text(item, f"{{{ITUNES}}}duration", str(round(session.duration_ms / 1000)))
+    _text(item, f"{{{ITUNES}}}duration", str(whole_seconds(session.duration_ms)))
     _text(item, f"{{{ITUNES}}}episodeType", "full")
     _text(item, f"{{{ITUNES}}}explicit", "false")
     if session.has_cover:

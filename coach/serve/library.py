@@ -7,10 +7,16 @@ APIC frame), and with ``--split`` the step tracks in ``<name>/``. Nothing is ren
 
 Reading is cheap and cached by each file's modification time and size, so a new or replaced
 export is seen by the next request without a restart.
+
+Only the files of a session are served (:meth:`Library.resolve`), and every file is read only
+if it resolves, through any symlink, to a regular file inside the folder. A name that is not
+valid UTF-8 cannot be put in a page or a URL: such a file is left out (logged), the rest served.
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
 import logging
 import re
@@ -32,6 +38,7 @@ MEDIA_TYPES = {
 TRACK_SUFFIXES = (".mp3", ".m4b")
 """Tracks that make a session, in order of preference when a name has both."""
 _VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
+_VTT_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ class Session:
     """The ``.chapters.json`` beside the track, if there is one."""
     downloads: tuple[str, ...]
     """Other files of the session: the other format, lyrics, playlist, step tracks."""
+    files: frozenset[str] = frozenset()
+    """Every file of the session that may be served, relative to the folder."""
+    digest: str = ""
+    """A hash of the track's bytes: the same audio keeps it through a touch or a copy."""
 
 
 class Library:
@@ -96,6 +107,7 @@ class Library:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._cache: dict[str, tuple[tuple[object, ...], Session]] = {}
+        self._covers: dict[str, tuple[tuple[object, ...], bytes | None]] = {}
         self._lock = threading.Lock()
 
     def sessions(self) -> tuple[Session, ...]:
@@ -106,10 +118,14 @@ class Library:
         except OSError:
             return ()
         for path in entries:
-            wanted = path.suffix in TRACK_SUFFIXES and not path.name.startswith(".")
+            wanted = (
+                path.suffix in TRACK_SUFFIXES
+                and not path.name.startswith(".")
+                and _printable(path.name)
+            )
             if (
                 wanted
-                and self.resolve(path.name) is not None
+                and self.contained(path) is not None
                 and (path.stem not in names or path.suffix == TRACK_SUFFIXES[0])
             ):
                 names[path.stem] = path
@@ -120,12 +136,25 @@ class Library:
         """The session called ``name``, or None."""
         return next((s for s in self.sessions() if s.name == name), None)
 
+    def contained(self, path: Path) -> Path | None:
+        """``path`` resolved, if it is a regular file inside the folder (symlinks followed)."""
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not real.is_relative_to(self.root) or not real.is_file():
+            return None
+        return real
+
     def resolve(self, relative: str) -> Path | None:
         """The file ``relative`` names inside the folder, or None if it is not one to serve.
 
-        Refused: empty, ``.`` and ``..`` parts, hidden names (such as an export's temporary
-        files), backslashes, NUL bytes, absolute paths, any suffix but those of
-        :data:`MEDIA_TYPES`, and anything that resolves (through symlinks) outside the folder.
+        Served: only the files of a session (its track, the track's other format, ``.vtt``,
+        ``.chapters.json``, ``.lrc``, ``.m3u8``, and the step tracks of its split folder with
+        their ``.lrc``). Refused besides: empty, ``.`` and ``..`` parts, hidden names (such as
+        an export's temporary files), backslashes, NUL bytes, absolute paths, any suffix but
+        those of :data:`MEDIA_TYPES`, and anything that resolves (through symlinks) outside
+        the folder.
         """
         parts = relative.split("/")
         if (
@@ -138,19 +167,29 @@ class Library:
         path = self.root.joinpath(*parts)
         if media_type(path) is None:
             return None
-        try:
-            real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
+        if not any(relative in session.files for session in self.sessions()):
             return None
-        if not real.is_relative_to(self.root) or not real.is_file():
-            return None
-        return real
+        return self.contained(path)
 
     def cover(self, session: Session) -> bytes | None:
-        """The cover image (PNG) embedded in the session's track, or None."""
+        """The cover image (PNG) embedded in the session's track, or None.
+
+        Kept per track (modification time and size): read from the track once, not per request.
+        """
         if not session.has_cover:
             return None
-        return _read_cover(self.root / session.track)
+        track = self.contained(self.root / session.track)
+        if track is None:
+            return None
+        key = (session.track, _stamp(track))
+        with self._lock:
+            cached = self._covers.get(session.name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        cover = _read_cover(track)
+        with self._lock:
+            self._covers[session.name] = (key, cover)
+        return cover
 
     def _session(self, name: str, track: Path) -> Session | None:
         beside = [track, track.with_suffix(".vtt"), track.with_name(f"{name}.chapters.json")]
@@ -162,7 +201,7 @@ class Library:
         if cached is not None and cached[0] == key:
             return cached[1]
         try:
-            session = _read_session(self.root, name, track)
+            session = _read_session(self, name, track)
         except Exception as exc:  # a half-copied or foreign file: leave it out, keep serving
             _LOG.warning("skipping %s: %s", track, exc)
             return None
@@ -184,17 +223,42 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def _read_session(root: Path, name: str, track: Path) -> Session:
+def _printable(name: str) -> bool:
+    """Whether ``name`` can go into a page or a URL (a name that is not UTF-8 cannot)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        _LOG.warning("skipping a file whose name is not UTF-8: %r", name)
+        return False
+    return True
+
+
+def _file_digest(path: Path) -> str:
+    """The first 20 hex digits of the SHA-256 of a file's bytes."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()[:20]
+
+
+def _read_session(library: Library, name: str, track: Path) -> Session:
+    root = library.root
+
+    def inside(path: Path) -> bool:  # every read goes through the same containment
+        return _printable(path.name) and library.contained(path) is not None
+
     stat = track.stat()
     tags = _read_tags(track)
     vtt = track.with_suffix(".vtt")
     chapters_path = track.with_name(f"{name}.chapters.json")
+    has_vtt, has_chapters = inside(vtt), inside(chapters_path)
     chapters = tags.chapters
     title = tags.title
-    if chapters_path.is_file():
+    if has_chapters:
         title_in_file, chapters = parse_chapters(chapters_path.read_text("utf-8"))
         title = title or title_in_file
-    captions = parse_vtt(vtt.read_text("utf-8")) if vtt.is_file() else tags.captions
+    captions = parse_vtt(vtt.read_text("utf-8")) if has_vtt else tags.captions
     downloads = [
         p.relative_to(root).as_posix()
         for p in (
@@ -202,15 +266,17 @@ def _read_session(root: Path, name: str, track: Path) -> Session:
             track.with_suffix(".lrc"),
             track.with_suffix(".m3u8"),
         )
-        if p.is_file()
+        if inside(p)
     ]
+    step_lyrics: list[str] = []
     folder = track.with_suffix("")
-    if folder.is_dir():
-        downloads += sorted(
-            p.relative_to(root).as_posix()
-            for p in folder.iterdir()
-            if p.suffix in TRACK_SUFFIXES and not p.name.startswith(".")
-        )
+    real_folder = folder.resolve() if folder.is_dir() else None
+    if real_folder is not None and real_folder.is_relative_to(root) and _printable(folder.name):
+        steps = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and inside(p))
+        downloads += [p.relative_to(root).as_posix() for p in steps if p.suffix in TRACK_SUFFIXES]
+        step_lyrics = [p.relative_to(root).as_posix() for p in steps if p.suffix == ".lrc"]
+    files = {track.name, *downloads, *step_lyrics}
+    files |= {p.name for p, there in ((vtt, has_vtt), (chapters_path, has_chapters)) if there}
     return Session(
         name=name,
         title=title or name,
@@ -222,9 +288,11 @@ def _read_session(root: Path, name: str, track: Path) -> Session:
         chapters=chapters,
         captions=captions,
         has_cover=tags.has_cover,
-        transcript=vtt.name if vtt.is_file() else None,
-        chapters_file=chapters_path.name if chapters_path.is_file() else None,
+        transcript=vtt.name if has_vtt else None,
+        chapters_file=chapters_path.name if has_chapters else None,
         downloads=tuple(downloads),
+        files=frozenset(files),
+        digest=_file_digest(track),
     )
 
 
@@ -316,6 +384,12 @@ def vtt_ms(stamp: str) -> int:
     return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
 
 
+def vtt_cue_text(raw: str) -> str:
+    """The plain text of a WebVTT cue's payload: tags (``<b>``, ``<v Name>``) dropped, and
+    character references (``&amp;``, ``&lt;``, ``&gt;``, ``&nbsp;``...) decoded."""
+    return html.unescape(_VTT_TAG.sub("", raw))
+
+
 def parse_vtt(text: str) -> tuple[Caption, ...]:
     """The cues of a WebVTT file: timing line, then text lines up to a blank line."""
     captions = []
@@ -325,7 +399,7 @@ def parse_vtt(text: str) -> tuple[Caption, ...]:
             if "-->" in line:
                 start, _, rest = line.partition("-->")
                 end = rest.split()[0] if rest.split() else ""
-                words = " ".join(lines[index + 1 :]).strip()
+                words = vtt_cue_text(" ".join(lines[index + 1 :]).strip())
                 captions.append(Caption(vtt_ms(start), vtt_ms(end), words))
                 break
     return tuple(captions)

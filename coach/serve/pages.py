@@ -13,6 +13,7 @@ import json
 from urllib.parse import quote
 
 from coach.serve.library import Session
+from coach.timeline.wording import clock
 
 _HEAD = """<!doctype html>
 <html lang="en">
@@ -25,14 +26,6 @@ _HEAD = """<!doctype html>
 <link rel="stylesheet" href="{root}static/style.css">
 </head>
 """
-
-
-def clock(ms: int) -> str:
-    """``m:ss`` (or ``h:mm:ss``)."""
-    seconds = ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
 def export_date(session: Session) -> str:

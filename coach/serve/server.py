@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import itertools
 import logging
+import os
+import pwd
 import re
 import secrets
 import socket
@@ -18,10 +21,18 @@ from coach.errors import OptionError
 if TYPE_CHECKING:
     import uvicorn
 
+    from coach.serve.guard import TokenGuard
+
 ALL_INTERFACES = "0.0.0.0"
 """``--host``'s default: every IPv4 interface, so a phone on the same network can connect."""
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,128}")
-"""What ``--token`` accepts: URL-safe characters, at least 8 of them."""
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+"""What a given token may hold: URL-safe characters, at least 16 of them."""
+TOKEN_ENV = "COACH_SERVE_TOKEN"
+"""The environment variable ``coach serve`` takes its token from (not shown by ``ps``)."""
+MIN_DISTINCT_CHARACTERS = 8
+"""A given token must use this many different characters. 16 random URL-safe characters have
+about 14; fewer than 10 happens to about 1 in 10,000 of them, fewer than 8 to none of 300,000
+drawn, so a token from a generator is never refused (10 refused one in a 2,000-token test)."""
 MAX_INCOMPLETE_BYTES = 32 * 1024
 """A request line plus headers still incomplete after this many bytes is refused (400)."""
 
@@ -42,10 +53,15 @@ class ServeAddress:
     """The secret first part of every path."""
 
     @property
+    def origin(self) -> str:
+        """``http://host:port``: where the phone reaches the server."""
+        host = f"[{self.shown_host}]" if ":" in self.shown_host else self.shown_host
+        return f"http://{host}:{self.port}"
+
+    @property
     def url(self) -> str:
         """The index page's URL."""
-        host = f"[{self.shown_host}]" if ":" in self.shown_host else self.shown_host
-        return f"http://{host}:{self.port}/{self.token}/"
+        return f"{self.origin}/{self.token}/"
 
 
 def new_token() -> str:
@@ -53,14 +69,50 @@ def new_token() -> str:
     return secrets.token_urlsafe(12)
 
 
-def check_token(token: str) -> str:
-    """``token`` if ``--token`` may use it, else an :class:`OptionError`."""
+def check_token(token: str, source: str = "--token") -> str:
+    """``token`` if it looks random enough to guard the sessions, else an :class:`OptionError`.
+
+    A random token of 16 URL-safe characters holds 96 bits. A given one must be 16-128 letters,
+    digits, '-' or '_', use at least :data:`MIN_DISTINCT_CHARACTERS` different characters and
+    two kinds (lower case, upper case, digits, '-' or '_'), and hold no run of 5 characters
+    that repeat or count up or down (``aaaaa``, ``12345``, ``edcba``). A token made by
+    ``secrets.token_urlsafe(12)`` or ``openssl rand -base64 12`` almost always passes.
+    """
+    hint = "leave it out for a random one, or make one: openssl rand -base64 12 | tr +/ -_"
     if not TOKEN_PATTERN.fullmatch(token):
+        raise OptionError(f"{source} must be 16-128 letters, digits, '-' or '_'", hint=hint)
+    kinds = sum(
+        any(test(c) for c in token)
+        for test in (str.islower, str.isupper, str.isdigit, lambda c: c in "-_")
+    )
+    if len(set(token)) < MIN_DISTINCT_CHARACTERS or kinds < 2 or _has_run(token, 5):
         raise OptionError(
-            "--token must be 8-128 letters, digits, '-' or '_'",
-            hint="leave it out for a random one",
+            f"{source} does not look random: use at least {MIN_DISTINCT_CHARACTERS} different "
+            "characters of two kinds, without runs such as aaaaa or 12345",
+            hint=hint,
         )
     return token
+
+
+def _has_run(text: str, length: int) -> bool:
+    """Whether ``length`` characters in a row repeat, or count up or down, by one."""
+    for start in range(len(text) - length + 1):
+        window = text[start : start + length]
+        steps = {ord(b) - ord(a) for a, b in itertools.pairwise(window)}
+        if len(steps) == 1 and steps.pop() in (-1, 0, 1):
+            return True
+    return False
+
+
+def read_token_file(path: Path) -> str:
+    """The token in the first line of ``path`` (for ``--token-file``), checked."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise OptionError(f"--token-file {path}: {reason}") from None
+    lines = text.splitlines()
+    return check_token(lines[0].strip() if lines else "", f"--token-file {path}: the token")
 
 
 def lan_address() -> str:
@@ -112,24 +164,70 @@ def address_of(sock: socket.socket, host: str, token: str) -> ServeAddress:
 
 
 def check_folder(folder: Path) -> Path:
-    """``folder`` if it is one, else an :class:`OptionError` saying how to get one."""
+    """``folder`` if it is one to serve, else an :class:`OptionError` saying how to get one.
+
+    Refused besides a missing folder: ``/``, a home folder (``$HOME`` or any account's), and
+    any folder that holds one: only the exports in it are served, but such a folder is never
+    meant to be shared.
+    """
     if not folder.is_dir():
         raise OptionError(
             f"no such folder: {folder}",
             hint="export a session first (coach export lower-back) or name the folder to serve",
         )
+    real = folder.resolve()
+    homes = _homes()
+    if real == Path(real.anchor) or real in homes or any(h.is_relative_to(real) for h in homes):
+        what = "the root folder" if real == Path(real.anchor) else "a home folder"
+        raise OptionError(
+            f"refusing to serve {folder}: it is {what} or holds one",
+            hint="serve the folder the exports are written to, such as audio_out",
+        )
     return folder
 
 
-def make_server(folder: Path, token: str) -> uvicorn.Server:
-    """A uvicorn server of the application serving ``folder`` under ``/<token>/``."""
+def _homes() -> set[Path]:
+    """``$HOME`` and the home folder of root and of every person's account (uid 1000 up)."""
+    homes = {Path(os.path.expanduser("~")).resolve()}
+    with contextlib.suppress(OSError):
+        homes |= {
+            Path(entry.pw_dir).resolve()
+            for entry in pwd.getpwall()
+            if entry.pw_dir and (entry.pw_uid == 0 or 1000 <= entry.pw_uid < 65534)
+        }
+    return {home for home in homes if home != Path(home.anchor)}
+
+
+def make_server(
+    folder: Path,
+    token: str,
+    origin: str,
+    guard: TokenGuard | None = None,
+    request_timeout_s: float | None = None,
+) -> uvicorn.Server:
+    """A uvicorn server of the application serving ``folder`` under ``/<token>/``.
+
+    ``origin`` (``http://host:port``, as :attr:`ServeAddress.origin`) is where the feed's URLs
+    point. Connections are capped and must send a request within ``request_timeout_s``
+    (:mod:`coach.serve.protocol`).
+    """
     import uvicorn
 
     from coach.serve.app import create_app
     from coach.serve.library import Library
+    from coach.serve.protocol import (
+        REQUEST_TIMEOUT_S,
+        accept_backlog,
+        connection_cap,
+        guarded_protocol,
+    )
 
+    timeout_s = REQUEST_TIMEOUT_S if request_timeout_s is None else request_timeout_s
+    cap = connection_cap()
     config = uvicorn.Config(
-        create_app(Library(folder), token),
+        create_app(Library(folder), token, origin, guard),
+        http=guarded_protocol(timeout_s, cap),
+        backlog=accept_backlog(cap),
         log_level="warning",
         access_log=False,
         h11_max_incomplete_event_size=MAX_INCOMPLETE_BYTES,

@@ -122,7 +122,7 @@ def choose_music(spec: str | None, level_db: float, ffmpeg: str | None) -> Music
         return Music(AMBIENT, (), level_db)
     if ffmpeg is None:
         raise MusicError("--music FILE needs ffmpeg to decode it")
-    files = tuple(probe_music(path, ffmpeg) for path in music_files(spec))
+    files = tuple(probe_music(path, ffmpeg) for path in music_files(spec, (AMBIENT,)))
     return Music(spec, files, level_db, ffmpeg)
 
 
@@ -322,6 +322,8 @@ class LiveBed:
             events = list(self._events)
             timeline = self._timeline
         gain = np.zeros(frames, dtype=np.float32)
+        heard = np.zeros(frames, dtype=bool)
+        """Where the session runs or fades out: the music moves on only there."""
         if timeline is None or not events:
             return gain
         rate = self.rate_hz
@@ -341,16 +343,23 @@ class LiveBed:
                 resumed = index == 0 or events[index - 1].position_ms is None
                 if resumed:
                     part = part * np.clip(since / fade, 0.0, 1.0).astype(np.float32)
+                heard[first : first + count] = True
             else:
                 held = self._held_position(events, index)
                 if held is None:
                     continue
                 level = self.mixer.bed_gain(timeline, ms_to_samples(held, rate), 1)[0]
                 part = (level * np.clip(1.0 - since / fade, 0.0, 1.0)).astype(np.float32)
+                heard[first : first + count] = since < fade
             gain[first : first + count] = part
-        if not gain.any():
-            return gain  # paused: the music waits where it is
-        return self._music.take(frames, wait) * gain
+        moving = np.flatnonzero(heard)
+        if not len(moving) or not gain.any():
+            return gain  # not started, or paused: the music waits where it is
+        # The music starts (and resumes) with the session, not with the sink's block: read
+        # only the samples from there on, so a recording's bed lines up with its voice.
+        lo, hi = int(moving[0]), int(moving[-1]) + 1
+        gain[lo:hi] *= self._music.take(hi - lo, wait)
+        return gain
 
     @staticmethod
     def _held_position(events: list[_Event], index: int) -> int | None:

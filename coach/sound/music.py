@@ -17,6 +17,7 @@ memory stays flat whatever the file's length; shorter files are decoded once and
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import subprocess
@@ -74,11 +75,18 @@ class MusicFile:
     """Brings its loudness to the bed's reference loudness."""
 
 
-def music_files(spec: str) -> list[Path]:
-    """The files ``--music`` names: the file, or a folder's audio files sorted by name."""
+def music_files(spec: str, names: tuple[str, ...] = ()) -> list[Path]:
+    """The files ``--music`` names: the file, or a folder's audio files sorted by name.
+
+    ``names`` are the music that is no file (``ambient``): a missing file is told the closest
+    of them, or of the audio files and folders beside where it would be."""
     path = Path(spec).expanduser()
     if not path.exists():
-        raise MusicError(f"--music: no such file or folder: {spec}")
+        close = _closest_music(spec, path, names)
+        raise MusicError(
+            f"--music: no such file or folder: {spec}",
+            hint=f"did you mean '{close}'?" if close else None,
+        )
     if path.is_dir():
         files = sorted(
             (p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES),
@@ -93,6 +101,20 @@ def music_files(spec: str) -> list[Path]:
     if not path.is_file():
         raise MusicError(f"--music: {spec} is not a file or folder")
     return [path]
+
+
+def _closest_music(spec: str, path: Path, names: tuple[str, ...]) -> str | None:
+    """The name or path ``spec`` was most likely meant to be (a typo away), or None."""
+    choices = {name: name for name in names} if "/" not in spec else {}
+    try:
+        for entry in path.parent.iterdir():
+            if entry.is_dir() or entry.suffix.lower() in AUDIO_SUFFIXES:
+                shown = entry.name if path.parent == Path() else str(Path(spec).parent / entry.name)
+                choices.setdefault(entry.name, shown)
+    except OSError:
+        pass  # no folder to look in: only the names are choices
+    found = difflib.get_close_matches(path.name.lower(), list(choices), n=1, cutoff=0.75)
+    return choices[found[0]] if found else None
 
 
 def probe_music(path: Path, ffmpeg: str) -> MusicFile:

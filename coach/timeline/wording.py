@@ -38,6 +38,39 @@ def whole_minutes(ms: int) -> int:
     return (ms + 30_000) // 60_000
 
 
+def whole_seconds(ms: int) -> int:
+    """A length in whole seconds, rounded to the nearest (a half second rounds up): the one rule
+    for every length coach shows in seconds (``m:ss``, feeds, tags, playlists)."""
+    return (ms + 500) // 1000
+
+
+def clock(ms: int) -> str:
+    """``m:ss`` (or ``h:mm:ss``) to the nearest second: how every length and time is shown."""
+    hours, rest = divmod(whole_seconds(ms), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+_LENGTH_NUMBER = (
+    r"(?:\d+(?:[.,]\d+)?|an?|half|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|[a-z]+teen|(?:twenty|thirty|forty|fifty|sixty)(?:-[a-z]+)?|several|few|quarter)"
+)
+_STATED_LENGTH = re.compile(
+    rf"\b{_LENGTH_NUMBER}(?:[\s-]+(?:and\s+a\s+half|of\s+an?|an?|and))*[\s-]+"
+    r"(?:minutes?|mins?|hours?|hrs?)\b",
+    re.IGNORECASE,
+)
+
+
+def stated_length(text: str) -> str | None:
+    """The length ``text`` states in minutes or hours ("About twelve minutes", "half an hour"),
+    or None. A routine's description and intros state none: coach says the length (the intro's
+    "It takes about N minutes.") and shows it (``coach list``, ``coach show``) from the
+    timeline, so nothing the author wrote can contradict it."""
+    found = _STATED_LENGTH.search(text)
+    return found.group(0) if found else None
+
+
 class Wording:
     """Every sentence coach adds, in one language."""
 

@@ -46,3 +46,15 @@ def test_chapters_json_round_trip() -> None:
         (0, 61_001, "Ünö"),
         (61_001, 90_000, "Two"),
     ]
+
+
+def test_vtt_cue_text_is_escaped_and_read_back() -> None:
+    text = vtt_text("A --> B", (Caption(0, 1000, "Press & hold <b>now</b>"),))
+    lines = text.splitlines()
+    assert "-->" not in lines[0]
+    assert lines[4] == "Press &amp; hold &lt;b&gt;now&lt;/b&gt;"  # WebVTT cue text
+    assert parse_vtt(text)[0].text == "Press & hold <b>now</b>"
+    assert (
+        parse_vtt("WEBVTT\n\n00:00.000 --> 00:01.000\n<v Anna>Hi &amp; <i>bye</i>\n")[0].text
+        == "Hi & bye"
+    )

@@ -16,6 +16,7 @@ import numpy as np
 import pexpect
 import pytest
 
+from coach.timeline.wording import whole_seconds
 from tests.conftest import minimal_routine, step
 from tests.listening import decode, onset_ms
 
@@ -85,7 +86,7 @@ def test_dry_run_prints_every_cue_at_its_time_instantly(quick: Path, tmp_path: P
     for line, cue in zip(lines, spoken, strict=True):
         assert line.endswith(cue["text"])
         minutes, seconds = line.split()[0].split(":")
-        assert int(minutes) * 60 + int(seconds) == int(cue["start"])
+        assert int(minutes) * 60 + int(seconds) == whole_seconds(round(cue["start"] * 1000))
     assert "Warm some oil in your hands" in lines[0]
 
 
@@ -276,6 +277,12 @@ def test_keys_through_a_pseudo_terminal(quick: Path, tmp_path: Path) -> None:
     assert announcements[0] in report and announcements[1] in report
     assert announcements[2] not in report
     assert len(step_starts) == 3
+    # each key says what it did, as a voice command does: the first jump lands on step 1's start
+    keyed = re.findall(r"^ *\d+:\d\d  key +(\w+)(?: -> (\d+):(\d\d))?\r?$", report, re.M)
+    assert [event for event, _m, _s in keyed] == ["next", "next", "pause", "resume", "quit"]
+    landed = [int(m) * 60 + int(s) for _e, m, s in keyed[:2]]
+    starts = [step["start"] for step in shown["steps"][:2]]
+    assert all(abs(at - start) <= 1 for at, start in zip(landed, starts, strict=True)), keyed
 
 
 def test_ctrl_c_stops_at_once_with_status_130(quick: Path, tmp_path: Path) -> None:
@@ -380,3 +387,39 @@ def test_a_dry_run_records_the_session_at_once(quick: Path, tmp_path: Path) -> N
     first = shown["cues"][0]
     start = round(first["start"] * rate)
     assert not audio[:start].any() and audio[start : start + rate // 10].any()
+
+
+def test_a_recording_into_missing_folders_creates_them_as_out_does(
+    quick: Path, tmp_path: Path
+) -> None:
+    """One rule for --sink and --out: missing folders are created (with the file, once it is
+    complete); a path through a file is refused in one line."""
+    env = _env(tmp_path)
+    wav = tmp_path / "new" / "deep" / "rec.wav"
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(quick), "--engine", "fake", "--dry-run",
+         "--sink", str(wav)],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    samples, _rate = decode(wav, rate=22050)
+    assert np.abs(samples).max() > 1000  # the session's voice is in it
+    out = tmp_path / "other" / "deeper" / "out"
+    exported = subprocess.run(
+        [sys.executable, "-m", "coach", "export", str(quick), "--engine", "fake", "--format",
+         "wav", "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    assert [p.suffix for p in out.iterdir() if p.suffix == ".wav"] == [".wav"]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", "utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-m", "coach", "play", str(quick), "--engine", "fake", "--dry-run",
+         "--sink", str(blocker / "sub" / "rec.wav")],
+        capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: ") and str(blocker) in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (blocker.parent / "sub").exists()

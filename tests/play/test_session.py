@@ -7,6 +7,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,10 +17,11 @@ from coach.play.session import Onset, Session
 from coach.play.sinks import NullSink
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.routine.loader import load_routine
+from coach.sound.mixer import Mixer
 from coach.speech.base import SpeechSettings
 from coach.speech.engines import get_engine
 from coach.timeline.compiler import CHIME_LEAD_MS
-from coach.timeline.model import NON_SPEECH_KINDS, TimelineOptions
+from coach.timeline.model import NON_SPEECH_KINDS, CueKind, TimelineOptions
 from tests.conftest import minimal_routine, step
 
 
@@ -86,13 +88,23 @@ def test_no_drift_over_thousands_of_cues_with_a_jittery_clock(
             super().sleep_until(deadline, wake)
             self.advance(0.001 + (self.sleeps % 7) * 0.001)
 
-    clock = Jittery()
-    report = Session(rendered, clock, NullSink()).run()
+    clock = Jittery(start=500.0)
+    sink = NullSink()
+    report = Session(rendered, clock, sink).run()
     lateness = [o.late_ms for o in report.onsets]
     assert len(lateness) == len(cues)
     # errors do not accumulate: the last cue is no later than the first
     assert max(lateness) <= 7.0 + 1e-6
     assert lateness[-1] <= 7.0 + 1e-6
+    # The session's own "planned" could itself have drifted (a deadline taken from the previous
+    # cue's actual start moves with every late wake-up), so check against the plan itself: every
+    # cue is placed, handed over and reported due at the session's start plus its offset.
+    assert [s.cue for _t, s in sink.played] == cues
+    for (handed, sound), onset, cue in zip(sink.played, report.onsets, cues, strict=True):
+        due = 500.0 + cue.start_ms / 1000
+        assert sound.onset == pytest.approx(due, abs=1e-6), cue
+        assert onset.planned == pytest.approx(due, abs=1e-6), cue
+        assert 0 <= handed - due <= 0.007 + 1e-6, cue
 
 
 def test_lead_time_hands_cues_over_early_for_preroll(lower_back: RenderedTimeline) -> None:
@@ -273,3 +285,30 @@ def test_holds_counts_arrive_one_per_second() -> None:
     counts = [t for t, s in sink.played if s.cue.kind.value == "count"]
     gaps = {round(b - a, 6) for a, b in itertools.pairwise(counts[:10])}
     assert gaps == {1.0}
+
+
+def test_pulses_and_chimes_are_made_before_their_onset_not_at_it(
+    lower_back: RenderedTimeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chime takes a while to make on a busy machine (a voice after one was measured 490 ms
+    late under load); made at its onset, it and the cues after it would be late by that long.
+
+    Catches: a pulse or chime made after the wait for its onset instead of before it."""
+    clock = FakeClock(start=200.0)
+    made = Mixer.sound_for
+
+    def slow(self: Mixer, *args: Any, **kwargs: Any) -> Any:
+        clock.advance(0.3)  # making the sound takes 0.3 s
+        return made(self, *args, **kwargs)
+
+    monkeypatch.setattr(Mixer, "sound_for", slow)
+    sink = NullSink()
+    report = Session(lower_back, clock, sink, sound=True).run()
+    assert report.finished
+    kinds = {sound.cue.kind for _t, sound in sink.played}
+    assert CueKind.CHIME in kinds and CueKind.TICK in kinds
+    for handed, sound in sink.played:
+        due = 200.0 + sound.cue.start_ms / 1000
+        assert sound.onset == pytest.approx(due, abs=1e-6), sound.cue
+        assert handed == pytest.approx(due, abs=1e-6), sound.cue
+    assert report.worst_late_ms() == pytest.approx(0, abs=1e-6)

@@ -74,17 +74,29 @@ def test_every_builtin_loads_compiles_and_names_its_area(slug: str) -> None:
     assert routine.description.strip() and routine.intro and routine.closing
 
 
+TARGET_MINUTES = {
+    "neck-and-shoulders": (10, 15),
+    "feet": (15, 15),
+    "hands": (8, 10),
+    "scalp-and-face": (10, 10),
+    "back-express": (10, 10),
+}
+"""The length each routine was written to (issue 26), in minutes: its natural length is within
+10% of it. Descriptions state no length (coach says and shows the timeline's own)."""
+
+
 @pytest.mark.parametrize("slug", LIBRARY)
-def test_the_length_a_description_states_is_the_length_it_plays(slug: str) -> None:
-    """Within 10% of what the description says, with the fake engine's timing (catches a
-    description left at "About fifteen minutes" after the counts were cut)."""
+def test_the_natural_length_is_the_one_it_was_written_to(slug: str) -> None:
+    """Within 10% of its target, with the fake engine's timing and with the estimate (catches
+    counts cut or added without the routine's length being looked at again)."""
+    low, high = TARGET_MINUTES[slug]
     routine = load_routine(slug)
-    stated = _minutes_stated(routine.description)
-    assert stated is not None, routine.description
-    shown = _shown_seconds(slug)
-    assert abs(shown - stated * 60) <= 0.1 * stated * 60, (stated, shown / 60)
-    estimated = compile_routine(routine, TimelineOptions(), EstimatedDurations()).total_ms
-    assert abs(estimated / 1000 - stated * 60) <= 0.1 * stated * 60, (stated, estimated / 60_000)
+    assert _minutes_stated(routine.description) is None, "descriptions state no length"
+    for seconds in (
+        _shown_seconds(slug),
+        compile_routine(routine, TimelineOptions(), EstimatedDurations()).total_ms / 1000,
+    ):
+        assert 0.9 * low * 60 <= seconds <= 1.1 * high * 60, (slug, seconds / 60)
 
 
 @pytest.mark.parametrize("slug", LIBRARY)

@@ -91,7 +91,11 @@ def test_builtins_come_first_then_user_routines_by_slug(user: Path) -> None:
 def test_no_user_folder_means_only_builtins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COACH_ROUTINES", str(tmp_path / "missing"))
+    """The default folder may be absent (a ``COACH_ROUTINES`` naming none is an error:
+    tests/routine/test_routines_env.py)."""
+    monkeypatch.delenv("COACH_ROUTINES")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "missing"))
+    assert not user_routines_dir().exists()
     assert [ref.slug for ref in available_routines()] == [
         *BUILTINS,
         *(ref.slug for ref in TRANSLATED),

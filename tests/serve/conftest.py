@@ -23,6 +23,7 @@ from coach.export.track import ExportResult, export_track
 from coach.ffmpeg import find_ffmpeg
 from coach.render import ClipRenderer, RenderedTimeline, render_timeline
 from coach.routine.loader import load_routine
+from coach.serve.guard import TokenGuard
 from coach.serve.server import bind, make_server
 from coach.speech.base import SpeechSettings
 from coach.speech.cache import ClipCache
@@ -30,7 +31,7 @@ from coach.speech.engines import get_engine
 from coach.timeline.model import TimelineOptions
 from tests.conftest import minimal_routine, step
 
-TOKEN = "test-token-0123456789"
+TOKEN = "Tq7-bX2kLw9_mZ4rVn8e"
 
 FOUR_STEPS = minimal_routine(
     slug="evening",
@@ -104,7 +105,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
 @pytest.fixture(scope="session")
 def served(exported: Exported) -> Iterator[Served]:
     sock = bind("127.0.0.1", 0)
-    server = make_server(exported.folder, TOKEN)
+    # The tests guess wrong tokens on purpose, all from 127.0.0.1: none is held back here
+    # (tests/serve/test_intruder.py tests the slowdown on a server of its own).
+    origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = make_server(exported.folder, TOKEN, origin, TokenGuard(free_strikes=10**9))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -72,14 +73,14 @@ def vtt_cues(text: str) -> list[tuple[int, int, str]]:
         return ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(milli)
 
     pattern = re.compile(r"^(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n(.+)$", re.M)
-    return [(ms(a), ms(b), t) for a, b, t in pattern.findall(text)]
+    return [(ms(a), ms(b), html.unescape(t)) for a, b, t in pattern.findall(text)]
 
 
 def test_feed_parses_with_one_item_per_session(served: Served) -> None:
     feed = feedparser.parse(fetch(f"{served.root}feed.xml"))
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "rss20"
-    assert feed.feed.title and feed.feed.image.href.endswith("/cover/evening.png")
+    assert feed.feed.title and feed.feed.image.href == f"{served.root}cover.png"
     folder = served.exported.folder
     titles = [entry.title for entry in feed.entries]
     assert titles == ["Evening <back> & shoulders", "Older session"]  # newest first

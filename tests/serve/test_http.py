@@ -17,6 +17,7 @@ from mutagen.id3 import ID3
 from coach.errors import OptionError
 from coach.serve.library import parse_vtt
 from coach.serve.server import address_of, bind, check_token, lan_address
+from coach.timeline.wording import whole_seconds
 from tests.serve.conftest import TOKEN, Served, raw_request, status_of
 
 
@@ -43,7 +44,7 @@ def test_index_lists_the_sessions_newest_first(served: Served) -> None:
     titles = re.findall(r'<span class="title">(.*?)</span>', page)
     assert titles == ["Evening &lt;back&gt; &amp; shoulders", "Older session"]
     rendered = served.exported.rendered
-    minutes, seconds = divmod(rendered.timeline.total_ms // 1000, 60)
+    minutes, seconds = divmod(whole_seconds(rendered.timeline.total_ms), 60)  # rounded
     assert f'<span class="length">{minutes}:{seconds:02}</span>' in page
     assert '<span class="step-count">4 steps</span>' in page and "1 step<" in page
     dates = re.findall(r'<time class="date">(\d{4}-\d\d-\d\d \d\d:\d\d)</time>', page)
@@ -102,13 +103,18 @@ def test_nothing_outside_the_exports_is_served(
     assert b"secret" not in answer and b"root:" not in answer and b"partial" not in answer
 
 
-def test_an_inside_symlink_is_served(served: Served) -> None:
+def test_an_export_of_inside_symlinks_is_served(served: Served) -> None:
     folder = served.exported.folder
-    link = folder / "alias.vtt"
-    if not link.exists():
-        link.symlink_to(folder / "evening.vtt")
-    status, _, body = get(served, f"/{TOKEN}/files/alias.vtt")
-    assert status == 200 and body == (folder / "evening.vtt").read_bytes()
+    links = [folder / f"alias{suffix}" for suffix in (".mp3", ".vtt")]
+    for link in links:
+        link.symlink_to(folder / link.name.replace("alias", "evening"))
+    try:
+        status, _, body = get(served, f"/{TOKEN}/files/alias.vtt")
+        assert status == 200 and body == (folder / "evening.vtt").read_bytes()
+        assert get(served, f"/{TOKEN}/play/alias")[0] == 200
+    finally:
+        for link in links:
+            link.unlink()
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
@@ -201,14 +207,13 @@ def test_huge_headers_and_urls_get_4xx_and_the_server_goes_on(served: Served) ->
 
 
 def test_a_slow_download_does_not_hold_up_others(served: Served) -> None:
-    bulk = served.exported.folder / "bulk"
-    bulk.mkdir(exist_ok=True)
-    big = bulk / "big.mp3"
-    with open(big, "wb") as sparse:  # 256 MB, far more than the sockets' buffers hold
+    big = served.exported.folder / "big.mp3"  # a session's track: only those are served
+    shutil.copy(served.exported.folder / "evening.mp3", big)
+    with open(big, "r+b") as sparse:  # 256 MB, far more than the sockets' buffers hold
         sparse.truncate(256 * 1024 * 1024)
     slow = socket.create_connection((served.host, served.port), timeout=10)
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    slow.sendall(f"GET /{TOKEN}/files/bulk/big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    slow.sendall(f"GET /{TOKEN}/files/big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     try:
         assert slow.recv(1024).startswith(b"HTTP/1.1 200")  # then it reads nothing for a while
         time.sleep(0.5)
@@ -293,3 +298,24 @@ def test_served_files_are_streamed_not_copied(served: Served, tmp_path: Path) ->
     for track in sorted(folder.glob("*.mp3")):
         status, _, body = get(served, f"/{TOKEN}/files/evening/{track.name}")
         assert status == 200 and body == track.read_bytes()
+
+
+def test_a_cover_is_read_from_the_track_once(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coach.serve import library as library_module
+
+    reads: list[Path] = []
+    real = library_module._read_cover
+
+    def counted(track: Path) -> bytes | None:
+        reads.append(track)
+        return real(track)
+
+    monkeypatch.setattr(library_module, "_read_cover", counted)
+    library = library_module.Library(served.exported.folder)
+    session = library.session("evening")
+    assert session is not None
+    covers = {library.cover(session) for _ in range(5)}
+    assert len(covers) == 1 and next(iter(covers), b"").startswith(b"\x89PNG")  # type: ignore[union-attr]
+    assert len(reads) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from coach.play.sinks import WavSink
 from coach.render import ClipRenderer, render_timeline
 from coach.routine.loader import load_routine
 from coach.sound import sounds
-from coach.sound.mixer import PAUSE_FADE_MS, choose_music
+from coach.sound.mixer import PAUSE_FADE_MS, Bed, Music, choose_music
 from coach.speech.base import SpeechSettings
 from coach.speech.cache import ClipCache
 from coach.speech.engines import get_engine
@@ -97,28 +98,59 @@ def test_pause_fades_the_music_out_and_resume_brings_it_back(tmp_path: Path) -> 
     assert rms_db(window) > 20 * np.log10(32768) - 60
 
 
-def _origin(live: np.ndarray, track: np.ndarray) -> int:
-    """Where the exported track's first sample lies in the live recording (best alignment)."""
-    size = 1 << int(np.ceil(np.log2(len(live) + len(track))))
-    spectrum = np.fft.rfft(live.astype(np.float64), size) * np.conj(
-        np.fft.rfft(track.astype(np.float64), size)
-    )
-    return int(np.argmax(np.fft.irfft(spectrum, size)[: len(live)]))
+def test_a_recording_starts_with_the_session_however_long_the_music_takes(
+    tmp_path: Path,
+) -> None:
+    """Making the music can take seconds on a busy machine (8 s measured under load); the
+    sink must not be open, playing or recording silence, meanwhile.
+
+    Catches: the sink opened before the mixer and its bed were made."""
+    path = tmp_path / "live.yaml"
+    path.write_text(yaml.safe_dump(LIVE, sort_keys=False), "utf-8")
+    renderer = ClipRenderer(get_engine("fake"), SpeechSettings(), ClipCache(tmp_path / "clips"))
+    rendered = render_timeline(load_routine(path), TimelineOptions(), renderer)
+    clock = FakeClock(start=50.0)
+
+    class SlowMusic(Music):
+        def bed(self, rate_hz: int) -> Bed:
+            clock.advance(5.0)  # five seconds to make the music
+            return super().bed(rate_hz)
+
+    wav = tmp_path / "live.wav"
+    music = choose_music("ambient", -24.0, None)
+    assert music is not None
+    slow = SlowMusic(music.spec, music.files, music.level_db)
+    report = Session(rendered, clock, WavSink(wav), sound=True, music=slow).run()
+    assert report.finished
+    recorded, _rate = decode(wav, RATE)
+    first = rendered.timeline.speech_cues[0]
+    voice = rendered.clip_for(first.text).samples()
+    loud = int(np.flatnonzero(np.abs(voice.astype(np.int32)) > 1000)[0])
+    heard = int(np.flatnonzero(np.abs(recorded.astype(np.int32)) > 1000)[0])
+    assert abs(heard - loud) <= sample(0.01), heard / RATE  # the voice at 0 s, not at 5 s
+    assert len(recorded) == sample(rendered.timeline.total_ms / 1000)
+
+
+def _first_loud(samples: np.ndarray, start: int, level: int) -> int:
+    """The first sample from ``start`` on louder than ``level``."""
+    loud = np.flatnonzero(np.abs(samples[start:].astype(np.int32)) > level)
+    return start + int(loud[0])
 
 
 def _local_lag(live: np.ndarray, track: np.ndarray, at: int, origin: int) -> int:
     """How many samples later than ``origin`` says the sound starting at ``at`` in the track
-    (a pulse) starts in the recording: where each first reaches half the track's peak of the
-    20 ms that follow ``at`` (above the bed, below the pulse)."""
-    level = np.abs(track[at : at + sample(0.02)].astype(np.int32)).max() // 2
-
-    def first_loud(samples: np.ndarray, start: int) -> int:
-        loud = np.flatnonzero(np.abs(samples[start:].astype(np.int32)) > level)
-        return start + int(loud[0])
-
-    in_track = first_loud(track, at - sample(0.05))
+    (a pulse, a voice) starts in the recording: where each first reaches half the track's peak
+    of the 20 ms that follow ``at`` (above the bed, below the sound)."""
+    level = int(np.abs(track[at : at + sample(0.02)].astype(np.int32)).max()) // 2
+    in_track = _first_loud(track, max(0, at - sample(0.05)), level)
     assert 0 <= in_track - at <= sample(0.01)  # half its peak within 10 ms of its start
-    return first_loud(live, origin + at - sample(0.1)) - origin - in_track
+    return _first_loud(live, max(0, origin + at - sample(0.1)), level) - origin - in_track
+
+
+def _reported(output: str) -> list[tuple[float, float, str]]:
+    """``--report``'s rows: (planned s, late ms, text) of every cue said, in order."""
+    rows = re.findall(r"^\s*(\d+\.\d{3})\s+\d+\.\d{3}\s+(-?\d+\.\d)\s+(\S.*?)\s*$", output, re.M)
+    return [(float(planned), float(late), text) for planned, late, text in rows]
 
 
 def _ducking_db(samples: np.ndarray, shown: dict, origin: int) -> list[float]:
@@ -142,6 +174,13 @@ def _ducking_db(samples: np.ndarray, shown: dict, origin: int) -> list[float]:
 
 
 def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> None:
+    """Played live into a WAV, the pulses, the voices and the ducked bed are the export's.
+
+    Real time on a shared machine: a voice or a pulse may be handed over late by however long
+    the machine was busy. So every onset is checked against when the session itself says it
+    played it (its ``--report``): never earlier, and no later than a live cue's 20 ms; and the
+    bed, which follows the clock and not the hand-overs, against the export's. How late a
+    session may be is ``tests/play/test_play_cli.py``'s business."""
     path = tmp_path / "live.yaml"
     path.write_text(yaml.safe_dump(LIVE, sort_keys=False), "utf-8")
     env = sound_env(tmp_path)
@@ -152,21 +191,47 @@ def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> 
     assert exported.returncode == 0, exported.stderr
     wav = tmp_path / "x.wav"
     played = coach(env, "play", *base, "--music", "ambient", "--sink", str(wav),
-                   "--preroll-ms", "0")  # fmt: skip
+                   "--preroll-ms", "0", "--report")  # fmt: skip
     assert played.returncode == 0, played.stderr
     live, _ = decode(wav, RATE)
     track, _ = decode(tmp_path / "out" / "live.wav", RATE)
-    # the recording starts when the sink opens: find where the session's time 0 lies in it
-    origin = _origin(live, track)
+    speech = spoken(shown)
+    reported = _reported(played.stdout)
+    assert [text for _p, _l, text in reported] == [c["text"] for c in speech], played.stdout
+    assert [p for p, _l, _t in reported] == [round(c["start"], 3) for c in speech]
+    late_ms = {round(p, 3): late for p, late, _t in reported}
+    # The recording starts when the sink opens. A voice lands in it when the sink took it, a
+    # moment after the session noted when it was heard (later still if the machine was busy
+    # between the two): so the session's time 0 is the earliest of (where a voice starts, less
+    # how late the session says it was), and no voice is earlier than its report says.
+    clear_voices, previous_end = [], -10.0
+    for cue in speech:
+        if cue["start"] - previous_end >= 0.3:
+            clear_voices.append(cue)
+        previous_end = cue["end"]
+    assert len(clear_voices) >= 8
+    origin = min(
+        _local_lag(live, track, sample(cue["start"]), 0)
+        - sample(late_ms[round(cue["start"], 3)] / 1000)
+        for cue in clear_voices
+    )
     assert 0 <= origin < sample(1.0)
+    for cue in clear_voices:
+        lag_ms = _local_lag(live, track, sample(cue["start"]), origin) * 1000 / RATE
+        # (-0.5: the report gives tenths of a millisecond, the recording whole samples)
+        assert -0.5 <= lag_ms - late_ms[round(cue["start"], 3)] <= 20, (cue, lag_ms)
     ticks = [c for c in shown["cues"] if c["kind"] == "tick"]
     assert len(ticks) == 8
-    speech = spoken(shown)
     clear = [t for t in ticks if not any(0 <= t["start"] - c["end"] < 0.1 for c in speech)]
     assert len(clear) == 7  # the first follows "Begin." at once: its start is not clear
+    worst_ms = max(late_ms.values())
     for tick in clear:  # (the export's pulses are exact to the sample: test_export_sound.py)
-        late_ms = _local_lag(live, track, sample(tick["start"]), origin) * 1000 / RATE
-        assert abs(late_ms) <= 20, (tick, late_ms)  # live: within a live cue's tolerance
+        lag_ms = _local_lag(live, track, sample(tick["start"]), origin) * 1000 / RATE
+        with_voice = late_ms.get(round(tick["start"], 3))
+        if with_voice is not None:  # handed over with a voice: as late as the report says
+            assert -1 <= lag_ms - with_voice <= 20, (tick, lag_ms, with_voice)
+        else:  # alone: never early, and late only as the machine was (its voices show how)
+            assert -1 <= lag_ms <= 20 + max(0.0, worst_ms), (tick, lag_ms, worst_ms)
     exported_drops = _ducking_db(track, shown, 0)
     live_drops = _ducking_db(live, shown, origin)
     assert exported_drops and len(live_drops) == len(exported_drops)

@@ -9,6 +9,7 @@ from coach.sound.mixer import (
     DUCK_LEAD_MS,
     DUCK_RELEASE_MS,
     FADE_IN_MS,
+    PAUSE_FADE_MS,
     Mixer,
     _Prefetch,
     choose_music,
@@ -61,3 +62,32 @@ def test_reading_ahead_hands_out_the_music_in_order() -> None:
     taken = np.concatenate([ahead.take(2500, True), ahead.take(7, True), ahead.take(300, True)])
     ahead.close()
     assert np.array_equal(taken, np.arange(len(taken), dtype=np.float32))
+
+
+def test_a_live_bed_starts_its_music_with_the_session_as_an_export_does() -> None:
+    """A sink asks for the bed in blocks from when it opened; the session starts inside a block.
+    The music must start there, at its own first sample, as it does at the export's time 0.
+
+    Catches: the music read from the start of the block that holds the session's start (a WAV
+    recording's bed was then up to a second ahead of its voice and its ducking)."""
+    mixer = Mixer(RATE, choose_music("ambient", -24.0, None))
+    timeline = _timeline((3_000, 4_000))
+    bed = mixer.live_bed()
+    assert bed is not None and mixer.bed is not None
+    bed.update(timeline)
+    bed.run(100.3705, 0)  # the session starts 0.3705 s into the sink's first block
+    try:
+        live = np.concatenate([bed.render(100.0 + s, RATE) for s in range(6)])
+    finally:
+        bed.close()
+    reader = mixer.bed.reader(0)
+    frames = 5 * RATE
+    exported = reader.read(frames) * mixer.bed_gain(timeline, 0, frames)
+    reader.close()
+    start = 3705
+    assert not live[:start].any()
+    # (a live start also fades in over PAUSE_FADE_MS, as a resume does: compare after it)
+    fade = PAUSE_FADE_MS * RATE // 1000
+    assert np.allclose(live[start + fade : start + frames], exported[fade:], atol=1e-6)
+    ramp = np.arange(fade) / fade
+    assert np.allclose(live[start : start + fade], exported[:fade] * ramp, atol=1e-6)
