@@ -38,6 +38,7 @@ def doctor(cache: ClipCache | None = None) -> tuple[DoctorCheck, ...]:
         _check("voices", _voices_detail),
         _check("piper", _piper_detail),
         _check("voice", _default_voice_detail),
+        _check("languages", _languages_detail),
         _check("ffmpeg", _ffmpeg_detail),
         _check("audio output", _audio_output_detail),
         _check("microphone", _microphone_detail),
@@ -169,6 +170,22 @@ def _default_voice_detail() -> str:
     engine = get_engine(DEFAULT_ENGINE)
     engine.check_voice(None)
     return f"{voice_id(engine, SpeechSettings())} ({engine.name}), the default (--engine auto)"
+
+
+def _languages_detail() -> str:
+    """Which languages a natural voice speaks here, and which eSpeak NG speaks instead."""
+    from coach.languages import LANGUAGES
+    from coach.speech.choose import natural_voice
+
+    natural, formant = [], []
+    for lang in LANGUAGES.values():
+        voice = natural_voice(lang)
+        if voice is None:
+            formant.append(lang.code)
+        else:
+            natural.append(f"{lang.code} ({voice})")
+    spoken = f"natural voice: {', '.join(natural) or 'none'}"
+    return spoken + (f"; eSpeak NG's voice: {', '.join(formant)}" if formant else "")
 
 
 def _cache_detail(cache: ClipCache) -> str:

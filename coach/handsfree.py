@@ -34,18 +34,6 @@ ACK_LEVEL = 6000
 """Its amplitude (about -15 dBFS): heard, not startling."""
 _ACK_CUE = Cue(0, ACK_MS, CueKind.CHIME, None, "")
 
-REPLY_WORDS = {
-    "pause": "Paused.",
-    "resume": "Going on.",
-    "next": "Next.",
-    "previous": "Back.",
-    "repeat": "Again.",
-    "quit": "Stopping.",
-    "stop?": "Paused. Say coach stop again to end.",
-}
-"""The spoken replies (``--reply word``), by what the session did (``stop?``: paused by
-"coach stop", which ends the session only when said again while paused)."""
-
 CONFIRM_STOP = "say 'coach stop' again to end"
 """What the screen and the event lines say after a first "coach stop"."""
 
@@ -155,8 +143,8 @@ class VoiceControl:
         self.clock = clock
         self.acknowledge = acknowledge
         self.replies = replies
-        """Spoken replies by event (see :data:`REPLY_WORDS`), at the sink's rate; the chime
-        where there is none (yet: they may still be being made)."""
+        """Spoken replies by event (see :meth:`~coach.timeline.wording.Wording.replies`), at
+        the sink's rate; the chime where there is none (yet: they may still be being made)."""
         self.emit = emit or (lambda event: None)
         self.session: Session | None = None
         self.origin_s = clock.now()

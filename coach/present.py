@@ -65,7 +65,7 @@ def routine_table(rows: list[RoutineRow]) -> Table:
     The slug stays the first word of a line and the source the last, for scripts.
     """
     table = Table(box=None, pad_edge=False)
-    for column in ("routine", "name", "steps", "length", "area", "source"):
+    for column in ("routine", "name", "steps", "length", "area", "language", "source"):
         # A path is there to be copied: too wide for the terminal, it is folded, never cut.
         numeric = column in ("steps", "length")
         table.add_column(column, justify="right" if numeric else "left", overflow="fold")
@@ -84,6 +84,7 @@ def _add_routine_rows(table: Table, rows: list[RoutineRow]) -> None:
             "-" if row.steps is None else str(row.steps),
             "-" if row.total_ms is None else minutes_text(row.total_ms),
             row.area or "-",
+            row.ref.language,
             Text("built-in" if row.ref.builtin else str(row.ref.path)),
         )
 

@@ -19,7 +19,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "coach"
 # earlier one; modules of one stage that sit in different packages (export and play) may not
 # import each other.
 STAGES: tuple[tuple[str, ...], ...] = (
-    ("coach", "coach.errors", "coach.signals", "coach.atomic", "coach.ffmpeg", "coach.stdio"),
+    (
+        "coach",
+        "coach.errors",
+        "coach.signals",
+        "coach.atomic",
+        "coach.ffmpeg",
+        "coach.stdio",
+        "coach.languages",
+    ),
     ("coach.routine",),
     ("coach.timeline",),
     ("coach.speech",),

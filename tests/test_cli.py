@@ -492,10 +492,10 @@ def test_list_rows_are_grouped_by_area_in_a_fixed_order() -> None:
     screen = io.StringIO()
     Console(file=screen, width=120, color_system=None).print(present.routine_table(rows))
     lines = screen.getvalue().splitlines()
-    assert lines[0].split() == ["routine", "name", "steps", "length", "area", "source"]
+    assert lines[0].split() == ["routine", "name", "steps", "length", "area", "language", "source"]
     shown = [line.split()[0] if line.strip() else "" for line in lines[1:]]
     assert shown == ["c", "", "b", "d", "", "e", "", "a"]
-    assert lines[-1].split()[-2:] == ["-", "built-in"]
+    assert lines[-1].split()[-3:] == ["-", "en", "built-in"]
 
 
 def test_doctor_names_a_default_voice_that_voices_lists() -> None:

@@ -44,6 +44,7 @@ def test_doctor_reports_every_check(tmp_path: Path) -> None:
         "voices",
         "piper",
         "voice",
+        "languages",
         "ffmpeg",
         "audio output",
         "microphone",

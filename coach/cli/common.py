@@ -166,6 +166,14 @@ VoiceOpt = Annotated[
 ]
 
 
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        help="Speak a built-in routine in this language: en, fr, de, es, it, pt, nl (a routine"
+        " file speaks its own language: its `language:`).",
+    ),
+]
 VolumeOpt = Annotated[
     float, typer.Option("--volume", help="Engine volume, 1.0 = normal (above 0, at most 2).")
 ]
@@ -218,9 +226,10 @@ def prepare(
     volume: float,
     bar: Progress | None = None,
     jobs: int | None = None,
+    language: str | None = None,
 ) -> tuple[Routine, ClipRenderer, RenderedTimeline]:
     """Load the routine, and render its timeline with the engine (progress on ``bar``)."""
-    routine, renderer = make_renderer(routine_ref, options, engine, voice, volume)
+    routine, renderer = make_renderer(routine_ref, options, engine, voice, volume, language)
     if bar is None:
         with progress_bars() as own_bar:
             return (
@@ -232,20 +241,34 @@ def prepare(
 
 
 def make_renderer(
-    routine_ref: str, options: TimelineOptions, engine: str, voice: str | None, volume: float
+    routine_ref: str,
+    options: TimelineOptions,
+    engine: str,
+    voice: str | None,
+    volume: float,
+    language: str | None = None,
+    *,
+    quiet: bool = False,
 ) -> tuple[Routine, ClipRenderer]:
-    """Load the routine, and make a renderer for its clips with the engine and the cache."""
+    """Load the routine (the built-in's translation into ``language``, if given), and make a
+    renderer for its clips with a voice of its language, the engine and the cache. A voice of
+    another language is said in a warning on stderr (unless ``quiet``)."""
+    from coach.languages import base_tag
     from coach.render import ClipRenderer
     from coach.routine.lexicon import base_lexicon
     from coach.routine.loader import load_routine
     from coach.speech.base import SpeechSettings
     from coach.speech.cache import ClipCache, default_cache_dir
+    from coach.speech.choose import choose_voice
 
-    routine = load_routine(routine_ref)
-    settings = SpeechSettings(voice=voice, rate_wpm=options.rate_wpm, volume=volume)
-    lexicon = base_lexicon().merged(routine.lexicon)
-    speech = get_engine(engine)
-    speech.check_voice(voice)  # an unknown voice is one error, before any synthesis
+    routine = load_routine(routine_ref, language)
+    chosen = choose_voice(engine, voice, routine.language)
+    if chosen.warning and not quiet:
+        sys.stderr.write(f"coach: warning: {chosen.warning}\n")
+    settings = SpeechSettings(voice=chosen.voice, rate_wpm=options.rate_wpm, volume=volume)
+    lexicon = base_lexicon(base_tag(routine.language)).merged(routine.lexicon)
+    speech = get_engine(chosen.engine)
+    speech.check_voice(chosen.voice)  # an unknown voice is one error, before any synthesis
     renderer = ClipRenderer(speech, settings, ClipCache(default_cache_dir()), lexicon)
     return routine, renderer
 

@@ -14,6 +14,7 @@ from coach.cli.common import (
     CountsOpt,
     EngineOpt,
     FromOpt,
+    LanguageOpt,
     MinutesOpt,
     MusicLevelOpt,
     MusicOpt,
@@ -85,6 +86,7 @@ def export(
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
+    language: LanguageOpt = None,
 ) -> None:
     """Export a routine as a track for a phone, with chapters, synced lyrics and a playlist."""
     from coach import present
@@ -104,7 +106,9 @@ def export(
     bed = choose_bed(music, music_level, ffmpeg)
     options = with_lead_in(options, bed)
     with progress_bars() as bar:
-        loaded, renderer, rendered = prepare(routine, options, engine, voice, volume, bar, jobs)
+        loaded, renderer, rendered = prepare(
+            routine, options, engine, voice, volume, bar, jobs, language
+        )
         mixer = Mixer(rendered.sample_rate_hz, bed)
         task = bar.add_task("Encoding", total=None)
         result = export_track(
@@ -124,7 +128,16 @@ def export(
         f"wrote {result.track} ({present.clock(result.duration_ms)}, "
         f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
         + (f" and {len(steps)} step tracks in {steps[0].parent}" if steps else "")
-        + f"; spoken by {rendered.speaker}"
+        + f"; spoken by {rendered.speaker}{_in_language(loaded.language)}"
         + (f"; with music: {music_phrase(bed)}" if bed is not None else "")
         + f"; {renderer.synthesized} clips synthesized"
     )
+
+
+def _in_language(tag: str) -> str:
+    """ ", in French" after the voice of a session not in English (the command line stays
+    English); "" for English."""
+    from coach.languages import ENGLISH, language
+
+    lang = language(tag)
+    return "" if lang.code == ENGLISH else f", in {lang.name}"

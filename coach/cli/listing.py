@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from coach.cli.common import (
     command,
     print_table,
@@ -15,13 +19,25 @@ from coach.timeline.model import TimelineOptions
 
 
 @command("list", short_help="Built-in and user routines, with their steps and length.")
-def list_routines() -> None:
-    """List built-in and user routines with their step count and estimated length."""
+def list_routines(
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language", help="Only routines in this language (en, fr, de, es, it, pt, nl)."
+        ),
+    ] = None,
+) -> None:
+    """List built-in and user routines with their step count, estimated length, body area and
+    language (a translated built-in is listed under the same slug in each of its languages)."""
     from coach import present
+    from coach.languages import base_tag
     from coach.routine.loader import available_routines, load_routine
 
     rows = []
+    wanted = None if language is None else base_tag(language)
     for ref in available_routines():
+        if wanted is not None and base_tag(ref.language) != wanted:
+            continue
         try:
             routine = load_routine(ref.path)
             timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())

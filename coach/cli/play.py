@@ -29,6 +29,7 @@ from coach.cli.common import (
     CountsOpt,
     EngineOpt,
     FromOpt,
+    LanguageOpt,
     MinutesOpt,
     MusicLevelOpt,
     MusicOpt,
@@ -132,6 +133,7 @@ def play_command(
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
+    language: LanguageOpt = None,
 ) -> None:
     """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
     left/PgUp/p previous step, r repeat step, q/Esc quit. Voice (--listen): "coach" then
@@ -158,17 +160,19 @@ def play_command(
     hear_from = Path(listen_from) if listen_from is not None else None
     if dry_run and listen and hear_from is None:
         raise OptionError("--listen with --dry-run needs --listen-from FILE.wav (no microphone)")
+    if listen or hear_from is not None:
+        _say_commands_are_english(routine, language)
     needs_ffmpeg = music is not None and music != "ambient"
     bed = choose_bed(music, music_level, find_ffmpeg() if needs_ffmpeg else None)
     options = with_lead_in(options, bed if output == "device" else None)  # no music: no lead-in
     interactive = sys.stdin.isatty() and not dry_run
     if dry_run:
-        rendered = prepare(routine, options, engine, voice, volume)[2]
+        rendered = prepare(routine, options, engine, voice, volume, language=language)[2]
         out = NullSink() if sink is None else _live_sink(output, sink, 0)
         recording = isinstance(out, WavSink)
         if hear_from is not None:
             said = (
-                _replies(routine, options, engine, voice, volume, wait=True)
+                _replies(routine, options, engine, voice, volume, language, wait=True)
                 if reply == "word"
                 else None
             )
@@ -183,10 +187,12 @@ def play_command(
         audio = _live_sink(output, sink, preroll_ms)
         screen = sink is None and console().is_terminal
         ears = _ears(listen, hear_from)
-        source = _live_source(routine, options, engine, voice, volume)
+        source = _live_source(routine, options, engine, voice, volume, language)
         samples = output == "device"  # the system voice plays text, not samples
         clock = MonotonicClock()
-        replies = _replies(routine, options, engine, voice, volume) if reply == "word" else None
+        replies = (
+            _replies(routine, options, engine, voice, volume, language) if reply == "word" else None
+        )
         hooks = {} if ears is None else voice_hooks(ears, audio, clock, screen, replies)
         audio = hooks.pop("sink", audio)
         control = hooks.pop("control", None)
@@ -231,12 +237,28 @@ def _ears(listen: bool, hear_from: Path | None) -> MicSource | None:
     return DeviceSource()
 
 
+def _say_commands_are_english(routine_ref: str, language: str | None) -> None:
+    """A session in another language still obeys English command words: say so in one line."""
+    from coach.languages import ENGLISH, base_tag
+    from coach.routine.loader import load_routine
+
+    spoken = load_routine(routine_ref, language).language
+    if base_tag(spoken) != ENGLISH:
+        typer.echo(
+            f"coach: the session speaks '{spoken}', but voice commands stay English words"
+            ' ("coach next", "coach pause"...): the offline recognizer ships an English model'
+            " only",
+            err=True,
+        )
+
+
 def _replies(
     routine_ref: str,
     options: TimelineOptions,
     engine: str,
     voice: str | None,
     volume: float,
+    language: str | None,
     *,
     wait: bool = False,
 ) -> dict[str, Samples]:
@@ -245,14 +267,16 @@ def _replies(
     with ``wait``. A reply that cannot be made stays a chime."""
     import threading
 
-    from coach.handsfree import REPLY_WORDS
+    from coach.timeline.wording import wording_for
 
     made: dict[str, Samples] = {}
 
     def make() -> None:
         try:
-            renderer = make_renderer(routine_ref, options, engine, voice, volume)[1]
-            for event, text in REPLY_WORDS.items():
+            loaded, renderer = make_renderer(
+                routine_ref, options, engine, voice, volume, language, quiet=True
+            )
+            for event, text in wording_for(loaded.language).replies().items():
                 made[event] = renderer.clip(text).samples()
         except CoachError:  # the session itself will say what is wrong with the engine
             pass
@@ -276,15 +300,20 @@ def _print_report(report: SessionReport, launched: float | None) -> None:
 
 
 def _live_source(
-    routine_ref: str, options: TimelineOptions, engine: str, voice: str | None, volume: float
+    routine_ref: str,
+    options: TimelineOptions,
+    engine: str,
+    voice: str | None,
+    volume: float,
+    language: str | None,
 ) -> RenderedTimeline | TimelineStream:
     """What a live session plays: a stream of clips made while it talks, or, with
     ``--minutes`` (whose fit needs every clip's length first), the whole rendered timeline."""
     from coach.render import TimelineStream
 
     if options.minutes is not None:
-        return prepare(routine_ref, options, engine, voice, volume)[2]
-    routine, renderer = make_renderer(routine_ref, options, engine, voice, volume)
+        return prepare(routine_ref, options, engine, voice, volume, language=language)[2]
+    routine, renderer = make_renderer(routine_ref, options, engine, voice, volume, language)
     return TimelineStream(routine, options, renderer).start()
 
 

@@ -14,6 +14,7 @@ from coach.cli.common import (
     CountsOpt,
     EngineOpt,
     FromOpt,
+    LanguageOpt,
     MinutesOpt,
     PulseOpt,
     RateOpt,
@@ -55,6 +56,7 @@ def show(
     engine: EngineOpt = DEFAULT_ENGINE,
     voice: VoiceOpt = None,
     volume: VolumeOpt = 1.0,
+    language: LanguageOpt = None,
 ) -> None:
     """Show the timeline of a routine: when each cue is said, step by step.
 
@@ -67,7 +69,7 @@ def show(
         rate, tempo, reps, minutes, start, counts, verbosity, countdown, sentence_pause,
         pulse, chimes,
     )  # fmt: skip
-    rendered = prepare(routine, options, engine, voice, volume)[2]
+    rendered = prepare(routine, options, engine, voice, volume, language=language)[2]
     timeline = rendered.timeline
     if as_json:
         data = timeline_to_json(timeline, rendered.engine, rendered.voice)

@@ -168,6 +168,7 @@ def ffmpeg_command(
     metadata_file: Path | None = None,
     *,
     reservoir: bool = True,
+    language: str | None = None,
 ) -> list[str]:
     """The ffmpeg command that reads raw mono PCM on stdin and writes ``output``.
 
@@ -179,6 +180,8 @@ def ffmpeg_command(
     if metadata_file is not None:
         command += ["-f", "ffmetadata", "-i", str(metadata_file), "-map", "0:a"]
         command += ["-map_metadata", "1", "-map_chapters", "1"]
+        if language:  # the m4b's audio track says what language it speaks (ISO 639-2)
+            command += ["-metadata:s:a:0", f"language={language}"]
     command += ["-ac", "1", "-ar", str(settings.output_rate_hz)]
     if settings.fmt == "mp3":
         command += ["-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k"]

@@ -22,6 +22,7 @@ from mutagen.id3 import (
     TCON,
     TDRC,
     TIT2,
+    TLAN,
     TLEN,
     TPE1,
     TRCK,
@@ -88,7 +89,11 @@ class TrackInfo:
     """ISO 639-2 code of the spoken language."""
     voice: str = ""
     """The voice that speaks and its engine, e.g. ``en_US-joe-medium (piper)`` (a TXXX frame
-    described ``voice`` in MP3s, the ``description`` in m4b); empty: not written."""
+    described ``voice`` in MP3s); empty: not written."""
+    description: str = ""
+    """Who speaks, in the session's language (the ``description`` of an m4b); empty: none."""
+    intro_chapter: str = "Introduction"
+    """The title of the chapter before the first step (m4b chapters start at 0)."""
 
 
 class _InOrderID3(ID3):
@@ -120,6 +125,7 @@ def write_id3(
     tags.add(TRCK(encoding=utf16, text=f"{info.track}/{info.track_total}"))
     tags.add(TDRC(encoding=utf16, text=str(info.year)))
     tags.add(TLEN(encoding=utf16, text=str(info.duration_ms)))
+    tags.add(TLAN(encoding=utf16, text=info.language))
     tags.add(COMM(encoding=utf16, lang=info.language, desc="", text=info.comment))
     if info.voice:
         tags.add(TXXX(encoding=utf16, desc="voice", text=info.voice))
@@ -237,8 +243,8 @@ def ffmetadata_text(info: TrackInfo, chapters: tuple[Chapter, ...]) -> str:
         f"track={info.track}/{info.track_total}",
         f"comment={escape(info.comment)}",
     ]
-    if info.voice:
-        lines.append(f"description={escape('Spoken by ' + info.voice)}")
+    if info.description:
+        lines.append(f"description={escape(info.description)}")
     for chapter in chapters:
         lines += [
             "[CHAPTER]",

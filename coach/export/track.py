@@ -67,6 +67,7 @@ from coach.routine.model import Routine
 from coach.sound.mixer import Mixer
 from coach.speech.base import ms_to_samples
 from coach.timeline.model import NON_SPEECH_KINDS
+from coach.timeline.wording import wording_for
 
 EncodeProgress = Callable[[int, int], None]
 """Called with (milliseconds encoded, milliseconds in all)."""
@@ -159,7 +160,8 @@ def export_track(
     )
     segments = _step_segments(rendered) if split else []
     info_year = year or datetime.date.today().year
-    safety = " ".join(routine.safety) or "Stop at once if anything hurts."
+    words = wording_for(routine.language)
+    safety = " ".join(routine.safety) or words.stop_if_it_hurts()
     total_work_ms = whole.end_ms + sum(s.end_ms - s.start_ms for s in segments)
     encoded_ms = 0
     lock = threading.Lock()
@@ -185,11 +187,14 @@ def export_track(
                 title=segment.title,
                 album=timeline.title,
                 year=info_year,
-                comment=f"Safety: {safety}",
+                comment=words.safety_note(safety),
                 duration_ms=segment.end_ms - segment.start_ms,
                 track=track,
                 track_total=total,
                 voice=rendered.speaker,
+                description=words.spoken_by(rendered.speaker),
+                language=words.language.iso639_2,
+                intro_chapter=words.introduction(),
             )
             lyrics = _lyrics(rendered, segment.start_ms, segment.end_ms)
             _encode_segment(
@@ -308,7 +313,7 @@ def _encode_segment(
         # MP4 chapter tracks always start at 0: name the stretch before the first step.
         chapters = segment.chapters
         if chapters and chapters[0].start_ms > 0:
-            intro = Chapter("intro", "Introduction", 0, chapters[0].start_ms)
+            intro = Chapter("intro", info.intro_chapter, 0, chapters[0].start_ms)
             chapters = (intro, *chapters)
         metadata = Path(stack.enter_context(_temp_text(ffmetadata_text(info, chapters))))
     chunk = ms_to_samples(CHUNK_MS, rate)
@@ -344,7 +349,7 @@ def _encode_segment(
             placements, parts, rate, handle, settings, ffmpeg, advance
         ):
             return
-    command = ffmpeg_command(ffmpeg, rate, handle.path, settings, metadata)
+    command = ffmpeg_command(ffmpeg, rate, handle.path, settings, metadata, language=info.language)
     chunks = mix_chunks(placements, 0, end - start, chunk)
     if mixer is not None:
         chunks = mixer.with_bed(rendered.timeline, chunks, start)

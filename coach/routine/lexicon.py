@@ -20,6 +20,7 @@ import platformdirs
 from pydantic import TypeAdapter, ValidationError
 
 from coach.errors import RoutineError
+from coach.languages import ENGLISH
 from coach.routine.schema import LexiconWord, Spoken
 from coach.routine.yamlfile import parse_yaml, read_text
 
@@ -87,12 +88,22 @@ def user_lexicon_path() -> Path:
     return Path(platformdirs.user_config_dir("coach")) / "lexicon.yaml"
 
 
-def base_lexicon() -> Lexicon:
-    """The built-in lexicon, then the user's: the one ``$COACH_LEXICON`` names, which must
-    exist, else ``lexicon.yaml`` in the user config folder if it is there."""
-    builtin = Path(str(resources.files("coach.routine") / "lexicon.yaml"))
-    lexicon = Lexicon().merged(read_lexicon_file(builtin))
+def base_lexicon(language: str = ENGLISH) -> Lexicon:
+    """The built-in lexicon of ``language``, then the user's.
+
+    English: ``lexicon.yaml``, then the file ``$COACH_LEXICON`` names, which must exist, else
+    ``lexicon.yaml`` in the user config folder if it is there. Another language (respellings
+    are for one language's voices): ``lexicon.<language>.yaml`` beside each of them, if there.
+    """
+    name = "lexicon.yaml" if language == ENGLISH else f"lexicon.{language}.yaml"
+    builtin = Path(str(resources.files("coach.routine") / name))
+    lexicon = Lexicon()
+    if builtin.is_file():
+        lexicon = lexicon.merged(read_lexicon_file(builtin))
     user = user_lexicon_path()
+    if language != ENGLISH:
+        user = user.with_name(f"{user.stem}.{language}{user.suffix}")
+        return lexicon.merged(read_lexicon_file(user)) if user.is_file() else lexicon
     if os.environ.get("COACH_LEXICON") and not user.is_file():
         problem = "is a folder, not a lexicon file" if user.is_dir() else "no such file"
         raise RoutineError(

@@ -23,6 +23,7 @@ import platformdirs
 from pydantic import BaseModel, ValidationError
 
 from coach.errors import RoutineError
+from coach.languages import ENGLISH, LANGUAGES, base_tag
 from coach.routine import schema
 from coach.routine.model import (
     Holds,
@@ -59,6 +60,8 @@ class RoutineRef:
     """Shipped with coach."""
     clash: str | None = None
     """Why the slug does not reach this routine, and what does; None when it does."""
+    language: str = ENGLISH
+    """The language it is written in (``language:`` in the file; English when it names none)."""
 
 
 def user_routines_dir() -> Path:
@@ -105,7 +108,14 @@ def builtin_routines() -> tuple[RoutineRef, ...]:
 
 
 def _builtin_refs() -> tuple[RoutineRef, ...]:
-    return tuple(RoutineRef(p.stem, p, True) for p in sorted(builtin_dir().glob("*.yaml")))
+    """The built-ins: the English ones in ``builtin/``, their translations in ``builtin/<tag>/``
+    (each with the English one's slug)."""
+    folder = builtin_dir()
+    english = [RoutineRef(p.stem, p, True) for p in sorted(folder.glob("*.yaml"))]
+    translated = [
+        RoutineRef(p.stem, p, True, language=p.parent.name) for p in sorted(folder.glob("*/*.yaml"))
+    ]
+    return (*english, *translated)
 
 
 def _user_refs(builtin_slugs: set[str]) -> tuple[RoutineRef, ...]:
@@ -114,7 +124,8 @@ def _user_refs(builtin_slugs: set[str]) -> tuple[RoutineRef, ...]:
     if not folder.is_dir():
         return ()
     paths = sorted(p for p in folder.iterdir() if p.suffix in USER_SUFFIXES)
-    slugs = {path: _slug_in(path) or path.stem for path in paths}
+    heads = {path: _head_of(path) for path in paths}
+    slugs = {path: heads[path][0] or path.stem for path in paths}
     taken = builtin_slugs | set(slugs.values())
     refs = []
     for path, slug in slugs.items():
@@ -126,30 +137,39 @@ def _user_refs(builtin_slugs: set[str]) -> tuple[RoutineRef, ...]:
             clash = f"the built-in {slug} has this slug; {use}"
         elif others:
             clash = f"{', '.join(others)} has this slug too; {use}"
-        refs.append(RoutineRef(slug, path, False, clash))
+        refs.append(RoutineRef(slug, path, False, clash, heads[path][1]))
     return tuple(sorted(refs, key=lambda ref: (ref.slug, ref.path.name)))
 
 
-def _slug_in(path: Path) -> str | None:
-    """The slug a routine file gives itself, or None if it cannot be read."""
+def _head_of(path: Path) -> tuple[str | None, str]:
+    """The slug a routine file gives itself (None if it cannot be read) and its language."""
     try:
         # the names only go into messages, which are dropped here: mutating them changes nothing
         data = parse_yaml(read_text(path, str(path)), str(path)).data  # pragma: no mutate
     except RoutineError:
-        return None
-    slug = data.get("slug") if isinstance(data, dict) else None
-    if isinstance(slug, str) and re.fullmatch(schema.SLUG_PATTERN, slug):
-        return slug
-    return None
+        return None, ENGLISH
+    if not isinstance(data, dict):
+        return None, ENGLISH
+    slug, language = data.get("slug"), data.get("language")
+    if not isinstance(slug, str) or not re.fullmatch(schema.SLUG_PATTERN, slug):
+        slug = None
+    return slug, language if isinstance(language, str) else ENGLISH
 
 
-def _find(name: str) -> Path | None:
-    """The file of the routine called ``name``: by slug, built-ins first, else by file name."""
+def _find(name: str, language: str | None = None) -> Path | None:
+    """The file of the routine called ``name``: by slug, built-ins first (in ``language``, else
+    the English one), else by file name."""
     user_routines_dir()  # a COACH_ROUTINES naming no folder is an error even for a built-in
     builtin = _builtin_refs()
     for ref in builtin:
-        if ref.slug == name:
+        if ref.slug == name and ref.language == (language or ENGLISH):
             return ref.path
+    if language not in (None, ENGLISH) and any(ref.slug == name for ref in builtin):
+        have = sorted(ref.language for ref in builtin if ref.slug == name)
+        raise RoutineError(
+            f"the built-in {name} has no {language} translation",
+            hint=f"it is written in: {', '.join(have)}",
+        )
     user = _user_refs({ref.slug for ref in builtin})
     for matches, what, fix in (
         (
@@ -171,14 +191,15 @@ def _find(name: str) -> Path | None:
     return None
 
 
-def resolve_ref(name: str, relative_to: Path | None = None) -> Path:
-    """The file for a routine reference: a known slug, a user routine's file name, or a path.
+def resolve_ref(name: str, relative_to: Path | None = None, language: str | None = None) -> Path:
+    """The file for a routine reference: a known slug (a built-in in ``language`` if given), a
+    user routine's file name, or a path.
 
     A slug is matched whatever its case (``Lower-Back`` is ``lower-back``) when no file has
     the name as written; an unknown name is told the closest slug."""
     looks_like_path = "/" in name or "\\" in name or name.endswith(USER_SUFFIXES)
     if not looks_like_path:
-        found = _find(name)
+        found = _find(name, language)
         if found is not None:
             return found
     path = Path(name).expanduser()
@@ -186,10 +207,11 @@ def resolve_ref(name: str, relative_to: Path | None = None) -> Path:
         path = relative_to / path
     if path.exists() or looks_like_path:
         return path
-    found = _find(name.lower()) if name != name.lower() else None
+    found = _find(name.lower(), language) if name != name.lower() else None
     if found is not None:
         return found
-    known = [ref.slug for ref in available_routines() if ref.clash is None]
+    # A translated built-in shares its slug with the English one: name each slug once.
+    known = list(dict.fromkeys(ref.slug for ref in available_routines() if ref.clash is None))
     close = closest(name.lower(), known)
     guess = f"did you mean '{close}'? Or " if close else ""
     raise RoutineError(
@@ -204,10 +226,18 @@ def closest(word: str, choices: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def load_routine(name: str | Path) -> Routine:
-    """Load a routine by slug or path, validate it and expand its includes."""
-    path = name if isinstance(name, Path) else resolve_ref(name)
-    return _load_file(path, stack=())
+def load_routine(name: str | Path, language: str | None = None) -> Routine:
+    """Load a routine by slug or path, validate it and expand its includes. With ``language``,
+    a built-in slug names its translation into that language, and a routine in another
+    language is refused."""
+    path = name if isinstance(name, Path) else resolve_ref(name, language=language)
+    routine = _load_file(path, stack=())
+    if language is not None and base_tag(routine.language) != base_tag(language):
+        raise RoutineError(
+            f"{_display(path)}: the routine is in '{routine.language}', not '{language}'",
+            hint="--language chooses a translated built-in; a file speaks its own language:",
+        )
+    return routine
 
 
 def _display(path: Path) -> str:
@@ -417,6 +447,13 @@ class _Resolver:
         self.included_safety: list[str] = []
 
     def routine(self, spec: schema.RoutineSpec) -> Routine:
+        self.language = spec.language
+        if base_tag(spec.language) not in LANGUAGES:
+            raise RoutineError(
+                f"{self.doc.where(('language',))}: language: coach does not speak "
+                f"'{spec.language}' yet",
+                hint=f"choose one of: {', '.join(LANGUAGES)} (see the README: adding a language)",
+            )
         sections: list[Section] = []
         for index, item in enumerate(spec.sections):
             where: Path_ = ("sections", index)
@@ -436,6 +473,7 @@ class _Resolver:
             closing=spec.closing,
             lexicon=tuple({**self.included_lexicon, **spec.lexicon}.items()),
             source=self.doc.source,
+            language=spec.language,
             area=spec.area,
             tags=spec.tags,
         )
@@ -451,7 +489,7 @@ class _Resolver:
 
     def _include(self, name: str, where: Path_) -> tuple[Section, ...]:
         try:
-            target = resolve_ref(name, relative_to=self.path.parent)
+            target = resolve_ref(name, relative_to=self.path.parent, language=self.language)
         except RoutineError as exc:
             raise RoutineError(
                 f"{self.doc.where(where)}: include: {exc.message}", exc.hint
@@ -468,6 +506,11 @@ class _Resolver:
         if not target.is_file():
             raise RoutineError(f"{self.doc.where(where)}: include: no such file: {target}")
         included = _load_file(target, self.stack)
+        if base_tag(included.language) != base_tag(self.language):
+            raise RoutineError(
+                f"{self.doc.where(where)}: include: {name} is in '{included.language}' and this "
+                f"routine in '{self.language}': an include must be in the routine's language"
+            )
         self.included_lexicon.update(included.lexicon)
         self.included_safety.extend(included.safety)
         return included.sections

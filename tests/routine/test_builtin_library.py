@@ -20,7 +20,7 @@ from coach.routine.schema import AREAS
 from coach.timeline.compiler import compile_routine
 from coach.timeline.durations import EstimatedDurations
 from coach.timeline.model import TimelineOptions
-from coach.timeline.wording import number_words
+from coach.timeline.wording import wording_for
 from tests.listening import MP3_FRAME_MS, decode
 
 runner = CliRunner()
@@ -28,7 +28,7 @@ runner = CliRunner()
 BUILTINS = sorted(ref.slug for ref in available_routines() if ref.builtin)
 LIBRARY = ("neck-and-shoulders", "feet", "hands", "scalp-and-face", "back-express")
 """The routines researched from public how-to guides (issue 26), each citing its sources."""
-WORDS = {number_words(n): n for n in range(1, 121)}
+WORDS = {wording_for("en").number_words(n): n for n in range(1, 121)}
 
 
 def _minutes_stated(description: str) -> int | None:
@@ -151,7 +151,7 @@ def test_list_groups_the_routines_by_body_area() -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()[1:]
     rows = [line.split() for line in lines if line.strip()]
-    areas = [row[-2] for row in rows]
+    areas = [row[-3] for row in rows]  # routine, name..., steps, length, area, language, source
     assert {row[0] for row in rows} == set(BUILTINS)
     assert all(row[-1] == "built-in" for row in rows)
     order = [AREAS.index(area) for area in areas]
@@ -160,7 +160,7 @@ def test_list_groups_the_routines_by_body_area() -> None:
     blanks = [n for n, line in enumerate(lines) if not line.strip()]
     assert len(blanks) == len(set(areas)) - 1
     for n in blanks:
-        assert lines[n - 1].split()[-2] != lines[n + 1].split()[-2]
+        assert lines[n - 1].split()[-3] != lines[n + 1].split()[-3]
 
 
 def test_export_feet_plays_as_long_as_its_timeline(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
     "unknown top-level field": (
         minimal_routine(colour="blue"),
         "18: colour: unknown field 'colour'",
-        "allowed here: format, slug, name, description, area, tags, intro, safety, preparation, "
-        "closing, lexicon, sections",
+        "allowed here: format, slug, name, description, language, area, tags, intro, safety, "
+        "preparation, closing, lexicon, sections",
     ),
     "area not one of the list": (
         minimal_routine(area="neck"),

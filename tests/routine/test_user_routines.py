@@ -34,6 +34,12 @@ BUILTINS = (
     "scalp-and-face",
     "upper-back",
 )
+TRANSLATED = tuple(
+    RoutineRef(path.stem, path, True, language=path.parent.name)
+    for path in sorted(builtin_dir().glob("*/*.yaml"))
+)
+"""The translated built-ins (``builtin/<language>/``): after the English ones, each under the
+slug of the English one it translates."""
 
 
 @pytest.fixture
@@ -70,6 +76,7 @@ def test_builtins_come_first_then_user_routines_by_slug(user: Path) -> None:
     refs = available_routines()
     assert refs == (
         *(RoutineRef(slug, builtin_dir() / f"{slug}.yaml", True) for slug in BUILTINS),
+        *TRANSLATED,
         RoutineRef("bad-slug", user / "bad-slug.yaml", False),
         RoutineRef("broken", user / "broken.yaml", False),
         RoutineRef("foot-rub", feet, False),
@@ -89,7 +96,11 @@ def test_no_user_folder_means_only_builtins(
     monkeypatch.delenv("COACH_ROUTINES")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "missing"))
     assert not user_routines_dir().exists()
-    assert [ref.slug for ref in available_routines()] == list(BUILTINS)
+    assert [ref.slug for ref in available_routines()] == [
+        *BUILTINS,
+        *(ref.slug for ref in TRANSLATED),
+    ]
+    assert {ref.slug for ref in TRANSLATED} <= set(BUILTINS)
 
 
 def test_a_built_in_slug_stays_the_built_in(user: Path) -> None:

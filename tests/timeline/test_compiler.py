@@ -330,7 +330,9 @@ def test_summary_speaks_the_fitted_counts() -> None:
     work = timeline.steps[0].work[0]
     begin = next(c for c in timeline.cues if c.kind is CueKind.BEGIN and c.end_ms == work.start_ms)
     summary = [c for c in timeline.cues if c.end_ms <= begin.start_ms][-1]
-    from coach.timeline.wording import number_words
+    from coach.timeline.wording import wording_for
+
+    number_words = wording_for("en").number_words
 
     assert summary.text.lower().startswith(number_words(work.reps or 0))
 
@@ -420,7 +422,9 @@ def test_each_sentence_is_a_cue_of_its_own(
 
 @pytest.mark.parametrize("slug", ["lower-back", "upper-back", "full-back"])
 def test_the_intro_says_the_real_length(slug: str) -> None:
-    from coach.timeline.wording import number_words
+    from coach.timeline.wording import wording_for
+
+    number_words = wording_for("en").number_words
 
     timeline = compile_routine(load_routine(slug), TimelineOptions(), EstimatedDurations())
     minutes = round(timeline.total_ms / 60_000)

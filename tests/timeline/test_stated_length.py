@@ -17,7 +17,9 @@ from coach.routine.loader import available_routines, load_routine
 from coach.timeline.compiler import compile_routine
 from coach.timeline.durations import EstimatedDurations
 from coach.timeline.model import CueKind, TimelineOptions
-from coach.timeline.wording import number_words, stated_length, whole_minutes
+from coach.timeline.wording import stated_length, whole_minutes, wording_for
+
+number_words = wording_for("en").number_words
 
 BUILTINS = [ref.slug for ref in available_routines() if ref.builtin]
 
