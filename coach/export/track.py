@@ -8,6 +8,8 @@
 - ``<slug>.m3u8``: a playlist of the track, or with ``split`` of the per-step tracks;
 - ``<slug>.vtt`` and ``<slug>.chapters.json``: the transcript and the chapters of the whole
   track for podcast apps and ``coach serve`` (see :mod:`coach.export.podcast`);
+- ``<slug>.timeline.json``: the timeline as ``coach show --json`` prints it, from which the
+  phone's player counts the strokes;
 - with ``split``: ``<slug>/NN-<step>.<ext>`` (``00-introduction`` first, the closing inside the
   last step), each self-contained with its own tags, track number and ``.lrc``.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import logging
 import re
 import tempfile
@@ -66,7 +69,7 @@ from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
 from coach.sound.mixer import Mixer
 from coach.speech.base import ms_to_samples
-from coach.timeline.model import NON_SPEECH_KINDS
+from coach.timeline.model import NON_SPEECH_KINDS, timeline_to_json
 
 EncodeProgress = Callable[[int, int], None]
 """Called with (milliseconds encoded, milliseconds in all)."""
@@ -94,8 +97,9 @@ class ExportResult:
     track: Path
     """The whole-session track."""
     files: tuple[Path, ...]
-    """Every file written: the track, its ``.lrc``, the playlist, its ``.vtt`` and
-    ``.chapters.json``, then the step tracks and their ``.lrc`` files."""
+    """Every file written: the track, its ``.lrc``, the playlist, its ``.vtt``,
+    ``.chapters.json`` and ``.timeline.json`` (as ``coach show --json``), then the step
+    tracks and their ``.lrc`` files."""
     step_tracks: tuple[Path, ...]
     """With ``split``, the per-step tracks (the introduction first); otherwise empty."""
     duration_ms: int
@@ -228,6 +232,14 @@ def export_track(
             (
                 _inside(out_dir, f"{routine.slug}.chapters.json"),
                 chapters_json(timeline.title, whole.chapters),
+            ),
+            (  # the work periods and stroke times, for the phone's stroke counter
+                _inside(out_dir, f"{routine.slug}.timeline.json"),
+                json.dumps(
+                    timeline_to_json(timeline, rendered.engine, rendered.voice),
+                    ensure_ascii=False,
+                )
+                + "\n",
             ),
         ]
         size = pending[0][0].size()

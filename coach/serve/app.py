@@ -10,7 +10,7 @@ Under the token:
 | ``/<token>/cover.png`` | the podcast's artwork (coach's own, the same whatever is exported) |
 | ``/<token>/cover/<name>.png`` | the cover embedded in a session's track |
 | ``/<token>/files/<path>`` | a file of an export: mp3, m4b, lrc, vtt, json, m3u8 (Range) |
-| ``/<token>/static/<file>`` | the page's script and style sheet, shipped with coach |
+| ``/<token>/static/<file>`` | the pages' scripts, style sheet and icon, shipped with coach |
 
 The token is checked first, in constant time, whatever the method: without it the answer is
 404, held back for a client that keeps guessing (:mod:`coach.serve.guard`). Under the token
@@ -55,7 +55,9 @@ MAX_HEADER_BYTES = 16 * 1024
 """The most header bytes a request may carry; more: 431."""
 STATIC_TYPES = {
     "player.js": "text/javascript; charset=utf-8",
+    "index.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
+    "icon.svg": "image/svg+xml",
 }
 """The files of ``coach/serve/static`` and their Content-Type."""
 STATIC_CACHE = "private, max-age=3600"

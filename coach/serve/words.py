@@ -1,0 +1,60 @@
+"""Every word the phone pages show, in one table: message id -> English text.
+
+The pages (:mod:`coach.serve.pages`) and the script (``static/player.js``, which receives the
+table as JSON inside the page) take their words from here only, so that the page can later be
+translated through coach's gettext catalogs as whole sentences. Placeholders are named
+(``{number}``), filled by :func:`word` here and by ``say()`` in the script.
+"""
+
+from __future__ import annotations
+
+WORDS: dict[str, str] = {
+    # index
+    "index.title": "coach: sessions",
+    "index.heading": "Massage sessions",
+    "index.empty": "No sessions yet. Export one on the computer "
+    "(coach export lower-back) and reload this page.",
+    "index.steps.one": "{count} step",
+    "index.steps.other": "{count} steps",
+    "index.voice": "voice {voice}",
+    "index.last_played": "last played {when}",
+    "index.feed.heading": "In a podcast app",
+    "index.feed.before": "Subscribe to",
+    "index.feed.link": "this feed",
+    "index.feed.after": "(copy its address into the app) to download the sessions for "
+    "offline use, with every step as a chapter.",
+    "index.dim": "Dim",
+    # player
+    "player.back": "Sessions",
+    "player.title": "{title} · coach",
+    "player.introduction": "Introduction",
+    "player.press_play": "Press play to begin.",
+    "player.step_of": "Step {number} of {total}: {title}",
+    "player.step_left": "step {time} left",
+    "player.session_left": "{time} left",
+    "player.play": "Play",
+    "player.pause": "Pause",
+    "player.previous": "Previous step",
+    "player.next": "Next step",
+    "player.back15": "Back 15 seconds",
+    "player.forward15": "Forward 15 seconds",
+    "player.seek": "Position in the session",
+    "player.steps": "Steps",
+    "player.steps_hint": "Tap a step, then “Play from here”.",
+    "player.jump": "Play from here",
+    "player.resume": "Resume at {time}",
+    "player.dim": "Dim",
+    "player.bright": "Bright",
+    "player.download": "Download {kind} ({size} MB)",
+    "player.more_files": "More files",
+    "player.stroke_of": "Stroke {number} of {total}",
+    "player.hold_of": "Hold {number} of {total}",
+    "player.timed_left": "{time} left",
+    "player.work": "Hands on",
+}
+"""The English text of every message the pages show."""
+
+
+def word(key: str, **values: object) -> str:
+    """The text of message ``key`` with its placeholders filled."""
+    return WORDS[key].format(**values)
