@@ -14,6 +14,7 @@ import json
 from urllib.parse import quote
 
 from coach.serve.library import Session
+from coach.serve.maker import PULSES, TEMPOS, VERBOSITIES, Job, RoutineChoice
 from coach.serve.words import WORDS, word
 from coach.timeline.wording import clock
 
@@ -52,7 +53,7 @@ def _words(prefix: str) -> dict[str, str]:
     return {key: text for key, text in WORDS.items() if key.startswith(prefix)}
 
 
-def index_page(sessions: tuple[Session, ...]) -> str:
+def index_page(sessions: tuple[Session, ...], new: bool = False) -> str:
     """Every session, newest first: title, length, steps, voice, export date, last played."""
     e = html.escape
     items = []
@@ -84,6 +85,11 @@ def index_page(sessions: tuple[Session, ...]) -> str:
         + f"<h1>{e(word('index.heading'))}</h1>"
         + f'<button type="button" id="dim" class="dim-toggle">{e(word("index.dim"))}</button>'
         + "</header>\n<main>\n"
+        + (
+            f'<p><a class="download new-link" href="new">{e(word("index.new"))}</a></p>\n'
+            if new
+            else ""
+        )
         + listing
         + f'\n<section class="feed"><h2>{e(word("index.feed.heading"))}</h2><p>'
         + f'{e(word("index.feed.before"))} <a href="feed.xml">{e(word("index.feed.link"))}</a> '
@@ -193,4 +199,110 @@ def player_page(session: Session) -> str:
         + f'<script type="application/json" id="session-data">{_embedded(data)}</script>\n'
         + '<script src="../static/player.js"></script>\n'
         + "</body>\n</html>\n"
+    )
+
+
+def _options(pairs: list[tuple[str, str]], chosen: str) -> str:
+    e = html.escape
+    return "".join(
+        f'<option value="{e(value)}"{" selected" if value == chosen else ""}>{e(label)}</option>'
+        for value, label in pairs
+    )
+
+
+def new_page(
+    routines: tuple[RoutineChoice, ...],
+    music: tuple[str, ...],
+    form: dict[str, str] | None = None,
+    message: str = "",
+) -> str:
+    """The "New session" form: routine, length, pace, verbosity, pulse, chimes, music.
+    ``form`` holds the answers to show again with ``message`` (what was wrong)."""
+    e = html.escape
+    given = form or {}
+    default_routine = "lower-back" if any(r.slug == "lower-back" for r in routines) else ""
+
+    def field(name: str, control: str, hint: str = "") -> str:
+        note = f'<span class="hint">{e(hint)}</span>' if hint else ""
+        return f'<label class="field"><span>{e(word(f"new.{name}"))}</span>{control}{note}</label>'
+
+    routine_options = _options(
+        [
+            (r.slug, word("new.routine_option", title=r.title, length=clock(r.natural_ms)))
+            for r in routines
+        ],
+        given.get("routine", default_routine),
+    )
+    tempo = _options(
+        [(t, word("new.tempo_option", factor=t)) for t in TEMPOS], given.get("tempo", "1.0")
+    )
+    verbosity = _options(
+        [(v, word(f"new.verbosity.{v}")) for v in VERBOSITIES], given.get("verbosity", "normal")
+    )
+    pulse = _options([(p, word(f"new.pulse.{p}")) for p in PULSES], given.get("pulse", "tick"))
+    chimes = _options(
+        [(c, word(f"new.chimes.{c}")) for c in ("on", "off")], given.get("chimes", "on")
+    )
+    music_options = _options(
+        [("none", word("new.music.none")), ("ambient", word("new.music.ambient"))]
+        + [(name, name) for name in music],
+        given.get("music", "none"),
+    )
+    minutes = e(given.get("minutes", ""))
+    error = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
+    return (
+        _HEAD.format(title=e(word("new.title")), root="")
+        + '<body class="new">\n<header class="top">'
+        + f'<a class="back" href="./">&#8249; {e(word("new.back"))}</a></header>\n<main>\n'
+        + f"<h1>{e(word('new.heading'))}</h1>\n{error}"
+        + '<form method="post" action="new" class="new-form">'
+        + field("routine", f'<select name="routine" id="routine">{routine_options}</select>')
+        + field(
+            "minutes",
+            f'<input name="minutes" id="minutes" inputmode="numeric" pattern="[0-9]*" '
+            f'value="{minutes}">',
+            word("new.minutes_hint"),
+        )
+        + field(
+            "tempo", f'<select name="tempo" id="tempo">{tempo}</select>', word("new.tempo_hint")
+        )
+        + field("verbosity", f'<select name="verbosity" id="verbosity">{verbosity}</select>')
+        + field("pulse", f'<select name="pulse" id="pulse">{pulse}</select>')
+        + field("chimes", f'<select name="chimes" id="chimes">{chimes}</select>')
+        + field("music", f'<select name="music" id="music">{music_options}</select>')
+        + f'<button type="submit" id="make" class="make">{e(word("new.submit"))}</button>'
+        + "</form>\n</main>\n</body>\n</html>\n"
+    )
+
+
+def job_page(job: Job, ahead: int, elapsed_s: float) -> str:
+    """What became of an export asked for from the phone; reloads itself while it is made."""
+    e = html.escape
+    waiting = job.state in ("queued", "running")
+    refresh = '<meta http-equiv="refresh" content="1">\n' if waiting else ""
+    if job.state == "queued":
+        status = word("job.queued", ahead=ahead)
+    elif job.state == "running":
+        status = word("job.running", elapsed=clock(round(elapsed_s * 1000)))
+    elif job.state == "failed":
+        status = word("job.failed", message=job.message)
+    else:
+        status = word(f"job.{job.state}")
+    actions = (
+        f'<form method="post" action="{job.number}/cancel">'
+        f'<button type="submit" id="cancel">{e(word("job.cancel"))}</button></form>'
+        if waiting
+        else f'<p><a class="download" href="../new">{e(word("job.again"))}</a></p>'
+    )
+    head = _HEAD.format(title=e(word("job.title")), root="../").replace(
+        "<title>", refresh + "<title>"
+    )
+    return (
+        head
+        + '<body class="job">\n<header class="top">'
+        + f'<a class="back" href="../">&#8249; {e(word("new.back"))}</a></header>\n<main>\n'
+        + f"<h1>{e(word('new.heading'))}</h1>\n"
+        + f'<p id="status" class="status" data-state="{job.state}">{e(status)}</p>\n'
+        + actions
+        + "\n</main>\n</body>\n</html>\n"
     )

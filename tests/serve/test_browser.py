@@ -3,6 +3,7 @@ chromium-driver through Selenium; `.ci/run` installs them, nothing is downloaded
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -31,6 +32,13 @@ webdriver = pytest.importorskip("selenium.webdriver")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    with browser_session() as driver:
+        yield driver
+
+
+@contextlib.contextmanager
+def browser_session() -> Iterator[Any]:
+    """Headless Chromium at a phone's size, with its own empty profile."""
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="coach-chromium-")
