@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from coach.serve.guard import TokenGuard
-from coach.serve.maker import Maker
+from coach.serve.maker import Maker, export_command, find_routines, parse_form
 from coach.serve.server import bind, make_server
 from tests.listening import decode
 from tests.serve.conftest import TOKEN
@@ -246,3 +246,47 @@ def test_the_form_makes_a_session_of_a_chosen_length_with_music(live: Live) -> N
     assert 'data-name="lower-back"' in index
     _, _, feed = request(live, "GET", f"/{TOKEN}/feed.xml")
     assert "lower-back.mp3" in feed
+
+
+def test_music_files_of_the_music_folder_are_offered(tmp_path: Path) -> None:
+    folder = tmp_path / "served"
+    folder.mkdir()
+    music = tmp_path / "music"
+    music.mkdir()
+    for name in ("rain.mp3", "Song two.flac", ".hidden.mp3", "notes.txt"):
+        (music / name).write_bytes(b"x")
+    maker = Maker(folder, "fake", music)
+    for live in start(folder, maker):
+        _, _, page = request(live, "GET", f"/{TOKEN}/new")
+        offered = re.findall(r'<option value="([^"]*)"', page.split('name="music"')[1])
+        assert offered == ["none", "ambient", "Song two.flac", "rain.mp3"]
+    request_ = parse_form({**FORM, "music": "rain.mp3"}, find_routines(), ("rain.mp3",))
+    command = export_command(request_, folder, "fake", music)
+    assert command[1:5] == ["-m", "coach", "export", "lower-back"]
+    assert command[command.index("--music") + 1] == str(music / "rain.mp3")
+    assert command[command.index("--minutes") + 1] == "5"
+    assert "--chimes" in command and command[-2:] == ["--engine", "fake"]
+
+
+@pytest.mark.slow
+def test_the_default_engine_makes_a_session_from_the_phone(
+    tmp_path: Path, real_voice_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once with coach's own default engine (no --engine): the same path as the phone's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(real_voice_cache))
+    folder = tmp_path / "served"
+    folder.mkdir()
+    for live in start(folder, Maker(folder)):
+        form = {**FORM, "minutes": "9", "verbosity": "brief"}
+        status, headers, _ = post_form(live, form)
+        assert status == 303
+        location = urllib.parse.urlparse(headers["location"]).path
+        status, headers, page = wait_done(live, location, 900)
+        assert status == 303, page
+        assert headers["location"] == "../play/lower-back"
+        status, _, player = request(live, "GET", f"/{TOKEN}/play/lower-back")
+        assert status == 200 and "Stroke {number} of {total}" in player
+    samples, rate = decode(folder / "lower-back.mp3")
+    assert abs(len(samples) / rate - 540) <= 1
+    timeline = (folder / "lower-back.timeline.json").read_text("utf-8")
+    assert '"engine": "fake"' not in timeline
