@@ -8,8 +8,8 @@
 - ``<slug>.m3u8``: a playlist of the track, or with ``split`` of the per-step tracks;
 - ``<slug>.vtt`` and ``<slug>.chapters.json``: the transcript and the chapters of the whole
   track for podcast apps and ``coach serve`` (see :mod:`coach.export.podcast`);
-- ``<slug>.timeline.json``: the timeline as ``coach show --json`` prints it, from which the
-  phone's player counts the strokes;
+- ``<slug>.timeline.json``: the timeline as ``coach show --json`` prints it, plus ``music``
+  (its name, or null), from which the phone's player counts the strokes;
 - with ``split``: ``<slug>/NN-<step>.<ext>`` (``00-introduction`` first, the closing inside the
   last step), each self-contained with its own tags, track number and ``.lrc``.
 
@@ -117,6 +117,15 @@ class _Segment:
     start_ms: int
     end_ms: int
     chapters: tuple[Chapter, ...]
+
+
+def _music_name(mixer: Mixer | None) -> str | None:
+    """The music under the voice, named without the computer's folders: ``ambient``, a file's
+    or a folder's name; None without music."""
+    music = None if mixer is None else mixer.music
+    if music is None:
+        return None
+    return music.spec if not music.files else Path(music.spec).expanduser().name or music.spec
 
 
 def step_slug(title: str) -> str:
@@ -236,7 +245,10 @@ def export_track(
             (  # the work periods and stroke times, for the phone's stroke counter
                 _inside(out_dir, f"{routine.slug}.timeline.json"),
                 json.dumps(
-                    timeline_to_json(timeline, rendered.engine, rendered.voice),
+                    {
+                        **timeline_to_json(timeline, rendered.engine, rendered.voice),
+                        "music": _music_name(mixer),
+                    },
                     ensure_ascii=False,
                 )
                 + "\n",

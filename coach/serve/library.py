@@ -119,6 +119,8 @@ class Session:
     """The working periods, from the ``.timeline.json`` beside the track (none without it)."""
     voice: str = ""
     """The voice that speaks, from the timeline (``en_US-joe-medium (piper)``), or ``""``."""
+    music: str = ""
+    """The music under the voice, from the timeline (``ambient``, a file's name), or ``""``."""
 
 
 class Library:
@@ -282,10 +284,10 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
     captions = parse_vtt(vtt.read_text("utf-8")) if has_vtt else tags.captions
     timeline_path = track.with_name(f"{name}.timeline.json")
     work: tuple[Work, ...] = ()
-    voice = ""
+    voice = music = ""
     if inside(timeline_path):
         try:
-            work, voice = parse_timeline(timeline_path.read_text("utf-8"))
+            work, voice, music = parse_timeline(timeline_path.read_text("utf-8"))
         except (ValueError, KeyError, TypeError) as exc:  # the page works without a counter
             _LOG.warning("ignoring %s: %s", timeline_path, exc)
     downloads = [
@@ -326,6 +328,7 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
         digest=_file_digest(track),
         work=work,
         voice=voice,
+        music=music,
     )
 
 
@@ -408,8 +411,9 @@ def parse_chapters(text: str) -> tuple[str, tuple[Chapter, ...]]:
     return str(data.get("title", "")), tuple(chapters)
 
 
-def parse_timeline(text: str) -> tuple[tuple[Work, ...], str]:
-    """The working periods and the voice (``voice (engine)``) of a timeline JSON file."""
+def parse_timeline(text: str) -> tuple[tuple[Work, ...], str, str]:
+    """The working periods, the voice (``voice (engine)``) and the music (``""`` for none) of
+    the ``.timeline.json`` an export writes."""
     data = json.loads(text)
     work = []
     for step in data["steps"]:
@@ -428,7 +432,8 @@ def parse_timeline(text: str) -> tuple[tuple[Work, ...], str]:
     voice = str(data.get("voice") or "")
     engine = str(data.get("engine") or "")
     shown = f"{voice} ({engine})" if voice and engine else voice or engine
-    return tuple(sorted(work, key=lambda w: w.start_ms)), shown
+    music = str(data.get("music") or "")
+    return tuple(sorted(work, key=lambda w: w.start_ms)), shown, music
 
 
 def vtt_ms(stamp: str) -> int:

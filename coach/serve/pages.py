@@ -65,19 +65,24 @@ def index_page(sessions: tuple[Session, ...], new: bool = False) -> str:
             if session.voice
             else ""
         )
+        music = (
+            f' · <span class="music">{e(word("index.music", music=session.music))}</span>'
+            if session.music
+            else ""
+        )
         items.append(
             f'<li><a class="session" href="play/{quote(session.name)}" '
             f'data-name="{e(session.name)}">'
             f'<span class="title">{e(session.title)}</span>'
             f'<span class="meta"><span class="length">{clock(session.duration_ms)}</span> · '
-            f'<span class="step-count">{e(count)}</span>{voice} · '
+            f'<span class="step-count">{e(count)}</span>{voice}{music} · '
             f'<time class="date">{e(export_date(session))}</time></span>'
             f'<span class="played" hidden></span></a></li>'
         )
     listing = (
         f'<ul class="sessions">{"".join(items)}</ul>'
         if items
-        else f'<p class="empty">{e(word("index.empty"))}</p>'
+        else f'<p class="empty">{e(word("index.empty_new" if new else "index.empty"))}</p>'
     )
     return (
         _HEAD.format(title=e(word("index.title")), root="")

@@ -17,6 +17,9 @@ WORDS: dict[str, str] = {
     "index.steps.one": "{count} step",
     "index.steps.other": "{count} steps",
     "index.voice": "voice {voice}",
+    "index.music": "music {music}",
+    "index.empty_new": "No sessions yet. Tap “New session”, or export one on the computer "
+    "(coach export lower-back) and reload this page.",
     "index.last_played": "last played {when}",
     "index.feed.heading": "In a podcast app",
     "index.feed.before": "Subscribe to",

@@ -108,7 +108,7 @@ def wait_done(live: Live, location: str, timeout: float = 180) -> tuple[int, dic
 
 def test_the_form_is_offered(live: Live) -> None:
     status, _, index = request(live, "GET", f"/{TOKEN}/")
-    assert status == 200 and 'href="new"' in index
+    assert status == 200 and 'href="new"' in index and "Tap “New session”" in index
     status, headers, page = request(live, "GET", f"/{TOKEN}/new")
     assert status == 200 and "form-action 'self'" in headers["content-security-policy"]
     assert re.search(r'<option value="lower-back" selected>Lower-back massage \(\d+:\d\d\)', page)
@@ -211,8 +211,9 @@ def test_the_form_makes_a_session_of_a_chosen_length_with_music(live: Live) -> N
         while True:
             if "/play/" in browser.current_url:
                 return "done"
-            status = browser.find_elements("id", "status")
-            state = status[0].get_attribute("data-state") if status else ""
+            state = browser.execute_script(  # read at once: the page reloads itself
+                "const s = document.getElementById('status'); return s ? s.dataset.state : ''"
+            )
             if state not in ("queued", "running", ""):
                 return str(state)
             assert time.monotonic() < deadline, browser.page_source
@@ -244,6 +245,8 @@ def test_the_form_makes_a_session_of_a_chosen_length_with_music(live: Live) -> N
     assert abs(len(samples) / rate - 540) <= 1
     _, _, index = request(live, "GET", f"/{TOKEN}/")
     assert 'data-name="lower-back"' in index
+    assert '<span class="music">music ambient</span>' in index
+    assert '<span class="voice">voice fake (fake)</span>' in index
     _, _, feed = request(live, "GET", f"/{TOKEN}/feed.xml")
     assert "lower-back.mp3" in feed
 
