@@ -235,7 +235,7 @@ def _under_token(
         page = index_page(library.sessions(), new=maker is not None)
         return _cached(request, page.encode(), _HTML, FILE_CACHE)
     if rest == "new" and maker is not None:
-        page = new_page(find_routines(), music_files(maker.music_dir))
+        page = new_page(find_routines(), music_files(maker.music_dir), voices=maker.voices())
         return _cached(request, page.encode(), _HTML, FILE_CACHE)
     if rest == "feed.xml":
         body = feed_xml(library.sessions(), root)
@@ -321,14 +321,15 @@ def _post(maker: Maker, token: str, rest: str, body: bytes) -> Response:
         form = {}
     routines = find_routines()
     music = music_files(maker.music_dir)
+    voices = maker.voices()
     try:
-        request = parse_form(form, routines, music)
+        request = parse_form(form, routines, music, tuple(v for v, _label in voices))
     except ChoiceError as exc:
-        page = new_page(routines, music, form, str(exc))
+        page = new_page(routines, music, form, str(exc), voices)
         return Response(page, 400, media_type=_HTML, headers=_NO_STORE)
     job = maker.submit(request)
     if job is None:
-        page = new_page(routines, music, form, word("new.error.busy"))
+        page = new_page(routines, music, form, word("new.error.busy"), voices)
         return Response(page, 429, media_type=_HTML, headers={**_NO_STORE, "Retry-After": "30"})
     return RedirectResponse(f"/{token}/jobs/{job.number}", status_code=303)
 

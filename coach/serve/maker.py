@@ -70,6 +70,8 @@ class Request:
     """``--chimes``."""
     music: str
     """``none``, ``ambient``, or a file name in the music folder."""
+    voice: str | None = None
+    """``--voice``, or None for the engine's default."""
 
 
 class ChoiceError(ValueError):
@@ -134,8 +136,23 @@ def music_files(folder: Path | None) -> tuple[str, ...]:
     return tuple(names)
 
 
+def find_voices(engine: str | None) -> tuple[tuple[str, str], ...]:
+    """The voices of ``engine`` (None: coach's default) as (id, label); none if unavailable."""
+    from coach.errors import CoachError
+    from coach.speech.engines import DEFAULT_ENGINE, get_engine
+
+    try:
+        found = get_engine(engine or DEFAULT_ENGINE).voices()
+    except CoachError:
+        return ()
+    return tuple((v.id, f"{v.name} ({v.language})" if v.language else v.name) for v in found)
+
+
 def parse_form(
-    form: dict[str, str], routines: tuple[RoutineChoice, ...], music: tuple[str, ...]
+    form: dict[str, str],
+    routines: tuple[RoutineChoice, ...],
+    music: tuple[str, ...],
+    voices: tuple[str, ...] = (),
 ) -> Request:
     """The form's answers as a :class:`Request`, or a :class:`ChoiceError` saying what is wrong."""
     slug = form.get("routine", "")
@@ -159,6 +176,9 @@ def parse_form(
     chosen_music = form.get("music", "none")
     if chosen_music not in ("none", "ambient", *music):
         raise ChoiceError(word("new.error.choice", field=word("new.music")))
+    voice = form.get("voice", "")
+    if voice and voice not in voices:
+        raise ChoiceError(word("new.error.choice", field=word("new.voice")))
     return Request(
         slug,
         minutes,
@@ -167,6 +187,7 @@ def parse_form(
         values["pulse"],
         chimes == "on",
         chosen_music,
+        voice or None,
     )
 
 
@@ -185,6 +206,8 @@ def export_command(
         command += ["--music", str(music_dir / request.music)]
     if engine is not None:
         command += ["--engine", engine]
+    if request.voice is not None:
+        command += ["--voice", request.voice]
     return command
 
 
@@ -209,6 +232,14 @@ class Maker:
 
     def __post_init__(self) -> None:
         self._wake = threading.Condition(self._lock)
+        self._voices: tuple[tuple[str, str], ...] | None = None
+
+    def voices(self) -> tuple[tuple[str, str], ...]:
+        """The voices the form offers (found once): the engine's, when it has more than one."""
+        if self._voices is None:
+            found = find_voices(self.engine)
+            self._voices = found if len(found) > 1 else ()
+        return self._voices
 
     def submit(self, request: Request) -> Job | None:
         """Queue ``request``; None when the queue is full."""

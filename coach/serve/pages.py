@@ -220,6 +220,7 @@ def new_page(
     music: tuple[str, ...],
     form: dict[str, str] | None = None,
     message: str = "",
+    voices: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """The "New session" form: routine, length, pace, verbosity, pulse, chimes, music.
     ``form`` holds the answers to show again with ``message`` (what was wrong)."""
@@ -254,6 +255,16 @@ def new_page(
         given.get("music", "none"),
     )
     minutes = e(given.get("minutes", ""))
+    voice = (
+        field(
+            "voice",
+            '<select name="voice" id="voice">'
+            + _options([("", word("new.voice.default")), *voices], given.get("voice", ""))
+            + "</select>",
+        )
+        if voices
+        else ""
+    )
     error = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
     return (
         _HEAD.format(title=e(word("new.title")), root="")
@@ -275,6 +286,7 @@ def new_page(
         + field("pulse", f'<select name="pulse" id="pulse">{pulse}</select>')
         + field("chimes", f'<select name="chimes" id="chimes">{chimes}</select>')
         + field("music", f'<select name="music" id="music">{music_options}</select>')
+        + voice
         + f'<button type="submit" id="make" class="make">{e(word("new.submit"))}</button>'
         + "</form>\n</main>\n</body>\n</html>\n"
     )

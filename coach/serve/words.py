@@ -50,6 +50,8 @@ WORDS: dict[str, str] = {
     "new.chimes.on": "On",
     "new.chimes.off": "Off",
     "new.music": "Music",
+    "new.voice": "Voice",
+    "new.voice.default": "The usual voice",
     "new.music.none": "None",
     "new.music.ambient": "Ambient (generated)",
     "new.submit": "Make the session",

@@ -115,6 +115,10 @@ def test_the_form_is_offered(live: Live) -> None:
     for name in ("routine", "minutes", "tempo", "verbosity", "pulse", "chimes", "music"):
         assert f'name="{name}"' in page
     assert '<option value="ambient">' in page
+    # The fake engine has two voices, so the form offers them (Piper with one voice: none).
+    select = page.split('name="voice"')[1].split("</select>")[0]
+    voices = re.findall(r'<option value="([^"]*)"', select)
+    assert voices == ["", "fake", "fake-low"]
 
 
 def test_only_a_same_origin_post_under_the_token_makes_anything(live: Live) -> None:
@@ -153,6 +157,7 @@ def test_only_a_same_origin_post_under_the_token_makes_anything(live: Live) -> N
         ({"tempo": "9"}, "“Pace of the strokes”"),
         ({"music": "../../secret.mp3"}, "“Music”"),
         ({"pulse": ""}, "“Pulse on every stroke”"),
+        ({"voice": "nobody"}, "“Voice”"),
     ],
 )
 def test_a_bad_choice_is_told_on_the_page(live: Live, change: dict[str, str], message: str) -> None:
@@ -261,7 +266,8 @@ def test_music_files_of_the_music_folder_are_offered(tmp_path: Path) -> None:
     maker = Maker(folder, "fake", music)
     for live in start(folder, maker):
         _, _, page = request(live, "GET", f"/{TOKEN}/new")
-        offered = re.findall(r'<option value="([^"]*)"', page.split('name="music"')[1])
+        select = page.split('name="music"')[1].split("</select>")[0]
+        offered = re.findall(r'<option value="([^"]*)"', select)
         assert offered == ["none", "ambient", "Song two.flac", "rain.mp3"]
     request_ = parse_form({**FORM, "music": "rain.mp3"}, find_routines(), ("rain.mp3",))
     command = export_command(request_, folder, "fake", music)
@@ -269,6 +275,8 @@ def test_music_files_of_the_music_folder_are_offered(tmp_path: Path) -> None:
     assert command[command.index("--music") + 1] == str(music / "rain.mp3")
     assert command[command.index("--minutes") + 1] == "5"
     assert "--chimes" in command and command[-2:] == ["--engine", "fake"]
+    with_voice = parse_form({**FORM, "voice": "fake-low"}, find_routines(), (), ("fake-low",))
+    assert export_command(with_voice, folder, "fake", None)[-2:] == ["--voice", "fake-low"]
 
 
 @pytest.mark.slow
