@@ -381,3 +381,42 @@ def test_no_request_fails(browser: Any, served: Served) -> None:
         "fetch(href).then(r => done([r.status, r.headers.get('content-type'), href]));"
     )
     assert icon[:2] == [200, "image/svg+xml"] and icon[2] == f"{served.root}static/icon.svg"
+
+
+def test_the_lock_screen_can_seek_and_knows_the_position(browser: Any, served: Served) -> None:
+    """The page's Media Session handlers, called as the lock screen calls them (recorded by a
+    script the browser runs before the page's own), and the position it is told."""
+    recorder = browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": "window.__handlers = {}; window.__positions = [];"
+            "const ms = navigator.mediaSession;"
+            "const set = ms.setActionHandler.bind(ms);"
+            "ms.setActionHandler = (a, f) => { window.__handlers[a] = f; set(a, f); };"
+            "const pos = ms.setPositionState.bind(ms);"
+            "ms.setPositionState = (s) => { window.__positions.push(s); pos(s); };"
+        },
+    )
+    try:
+        fresh_player(browser, served)
+        handlers = browser.execute_script("return Object.keys(window.__handlers).sort()")
+        assert handlers == ["nexttrack", "pause", "play", "previoustrack", "seekbackward",
+                            "seekforward", "seekto"]  # fmt: skip
+        browser.execute_script("window.__handlers.seekto({seekTime: 30})")
+        assert abs(audio(browser, "a.currentTime") - 30) < 0.05
+        browser.execute_script("window.__handlers.seekforward({})")
+        assert abs(audio(browser, "a.currentTime") - 45) < 0.05
+        browser.execute_script("window.__handlers.seekbackward({seekOffset: 10})")
+        assert abs(audio(browser, "a.currentTime") - 35) < 0.05
+        last = browser.execute_script("return window.__positions.at(-1)")
+        assert abs(last["position"] - 35) < 0.05  # told at once after a seek
+        assert abs(last["duration"] - audio(browser, "a.duration")) < 0.01
+        audio(browser, "(a.play(), 0)")
+        wait_for(lambda: audio(browser, "a.currentTime") > 37.2)
+        last = browser.execute_script("return window.__positions.at(-1)")
+        assert last["position"] > 36  # and kept current while playing
+        audio(browser, "(a.pause(), 0)")
+    finally:
+        browser.execute_cdp_cmd(
+            "Page.removeScriptToEvaluateOnNewDocument", {"identifier": recorder["identifier"]}
+        )
