@@ -328,7 +328,8 @@ def bench_serve(routine: str) -> None:
         size = track.stat().st_size
         token = "bench-token-0123"
         server = subprocess.Popen(
-            [*coach, "serve", str(out), "--host", "127.0.0.1", "--token", token],
+            [*coach, "serve", str(out), "--host", "127.0.0.1", "--token", token,
+             "--engine", "fake"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         assert server.stdout is not None
@@ -340,8 +341,27 @@ def bench_serve(routine: str) -> None:
         with urllib.request.urlopen(url + "feed.xml") as response:
             (out / "feed.xml").write_bytes(response.read())
         before = _rss_mb(server.pid)[0]
+        # An export asked for from the phone runs on the computer while the pages are loaded.
+        form = "routine=full-back&minutes=60&tempo=1.0&verbosity=normal&pulse=tick&chimes=on"
+        ask = urllib.request.Request(
+            url + "new", data=(form + "&music=ambient").encode(), method="POST",
+            headers={"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"},
+        )  # fmt: skip
+        with urllib.request.urlopen(ask) as response:
+            job = response.url
+
+        def job_state() -> str:  # the job's page, or the player once it is done
+            with urllib.request.urlopen(job) as response:
+                found = re.findall(r'data-state="(\w+)"', response.read().decode())
+                return found[0] if found else "done"
+
+        state_before = job_state()
         measured = load("127.0.0.1", port, f"/{token}/", page, "feed.xml",
                         f"files/{track.name}", size)  # fmt: skip
+        print(
+            f"serve: an export asked for from the phone (full-back, 60 min, ambient): "
+            f"{state_before} when the load started, {job_state()} when it ended"
+        )
         after, peak = _rss_mb(server.pid)
         server.send_signal(2)
         server.communicate(timeout=30)

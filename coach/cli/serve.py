@@ -44,6 +44,20 @@ def serve(
         Path | None,
         typer.Option("--token-file", help="Read the token from the first line of this file."),
     ] = None,
+    music_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--music-dir",
+            help="A folder of music files the phone's New session form offers as music.",
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="The speech engine of sessions made from the phone (default: as coach export).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the exports in DIR to phones on the home network until Ctrl-C.
 
@@ -51,8 +65,16 @@ def serve(
     per session and a podcast feed (feed.xml). New exports appear without a restart.
     """
     from coach.serve import server
+    from coach.serve.maker import Maker
 
     served = server.check_folder(folder)
+    if music_dir is not None and not music_dir.is_dir():
+        raise OptionError(f"--music-dir {music_dir}: no such folder")
+    if engine is not None:
+        from coach.speech.engines import ENGINES
+
+        if engine not in ENGINES:
+            raise OptionError(f"--engine {engine}: choose one of: auto, {', '.join(ENGINES)}")
     if token is not None and token_file is not None:
         raise OptionError("give the token once: --token (or COACH_SERVE_TOKEN) or --token-file")
     if token_file is not None:
@@ -61,7 +83,8 @@ def serve(
         secret = server.new_token() if token is None else server.check_token(token)
     sock = server.bind(host, port)
     address = server.address_of(sock, host, secret)
-    app_server = server.make_server(served, secret, address.origin)
+    maker = Maker(served.resolve(), engine, None if music_dir is None else music_dir.resolve())
+    app_server = server.make_server(served, secret, address.origin, maker=maker)
     lines = (
         f"serving {served} on {address.url}\n{_qr_code(address.url)}"
         f"podcast feed: {address.url}feed.xml\n"
@@ -74,6 +97,7 @@ def serve(
     except KeyboardInterrupt:  # Ctrl-C before uvicorn took the signals over: the same clean end
         pass
     finally:
+        maker.close()
         sock.close()
     typer.echo("stopped")
 

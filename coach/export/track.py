@@ -8,6 +8,8 @@
 - ``<slug>.m3u8``: a playlist of the track, or with ``split`` of the per-step tracks;
 - ``<slug>.vtt`` and ``<slug>.chapters.json``: the transcript and the chapters of the whole
   track for podcast apps and ``coach serve`` (see :mod:`coach.export.podcast`);
+- ``<slug>.timeline.json``: the timeline as ``coach show --json`` prints it, plus ``music``
+  (its name, or null), from which the phone's player counts the strokes;
 - with ``split``: ``<slug>/NN-<step>.<ext>`` (``00-introduction`` first, the closing inside the
   last step), each self-contained with its own tags, track number and ``.lrc``.
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import logging
 import re
 import tempfile
@@ -66,7 +69,7 @@ from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
 from coach.sound.mixer import Mixer
 from coach.speech.base import ms_to_samples
-from coach.timeline.model import NON_SPEECH_KINDS
+from coach.timeline.model import NON_SPEECH_KINDS, timeline_to_json
 from coach.timeline.wording import wording_for
 
 EncodeProgress = Callable[[int, int], None]
@@ -95,8 +98,9 @@ class ExportResult:
     track: Path
     """The whole-session track."""
     files: tuple[Path, ...]
-    """Every file written: the track, its ``.lrc``, the playlist, its ``.vtt`` and
-    ``.chapters.json``, then the step tracks and their ``.lrc`` files."""
+    """Every file written: the track, its ``.lrc``, the playlist, its ``.vtt``,
+    ``.chapters.json`` and ``.timeline.json`` (as ``coach show --json``), then the step
+    tracks and their ``.lrc`` files."""
     step_tracks: tuple[Path, ...]
     """With ``split``, the per-step tracks (the introduction first); otherwise empty."""
     duration_ms: int
@@ -114,6 +118,15 @@ class _Segment:
     start_ms: int
     end_ms: int
     chapters: tuple[Chapter, ...]
+
+
+def _music_name(mixer: Mixer | None) -> str | None:
+    """The music under the voice, named without the computer's folders: ``ambient``, a file's
+    or a folder's name; None without music."""
+    music = None if mixer is None else mixer.music
+    if music is None:
+        return None
+    return music.spec if not music.files else Path(music.spec).expanduser().name or music.spec
 
 
 def step_slug(title: str) -> str:
@@ -233,6 +246,17 @@ def export_track(
             (
                 _inside(out_dir, f"{routine.slug}.chapters.json"),
                 chapters_json(timeline.title, whole.chapters),
+            ),
+            (  # the work periods and stroke times, for the phone's stroke counter
+                _inside(out_dir, f"{routine.slug}.timeline.json"),
+                json.dumps(
+                    {
+                        **timeline_to_json(timeline, rendered.engine, rendered.voice),
+                        "music": _music_name(mixer),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n",
             ),
         ]
         size = pending[0][0].size()

@@ -10,7 +10,7 @@ Under the token:
 | ``/<token>/cover.png`` | the podcast's artwork (coach's own, the same whatever is exported) |
 | ``/<token>/cover/<name>.png`` | the cover embedded in a session's track |
 | ``/<token>/files/<path>`` | a file of an export: mp3, m4b, lrc, vtt, json, m3u8 (Range) |
-| ``/<token>/static/<file>`` | the page's script and style sheet, shipped with coach |
+| ``/<token>/static/<file>`` | the pages' scripts, style sheet and icon, shipped with coach |
 
 The token is checked first, in constant time, whatever the method: without it the answer is
 404, held back for a client that keeps guessing (:mod:`coach.serve.guard`). Under the token
@@ -31,9 +31,11 @@ import hmac
 import logging
 import math
 import re
+import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qs, quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -44,8 +46,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coach.serve.feed import SHOW_TITLE, feed_xml
 from coach.serve.guard import TokenGuard
 from coach.serve.library import Library, media_type
-from coach.serve.pages import index_page, player_page
+from coach.serve.maker import ChoiceError, Maker, find_routines, music_files, parse_form
+from coach.serve.pages import index_page, job_page, new_page, player_page
 from coach.serve.protocol import SECURITY_HEADERS
+from coach.serve.words import word
 
 _LOG = logging.getLogger(__name__)
 
@@ -55,7 +59,9 @@ MAX_HEADER_BYTES = 16 * 1024
 """The most header bytes a request may carry; more: 431."""
 STATIC_TYPES = {
     "player.js": "text/javascript; charset=utf-8",
+    "index.js": "text/javascript; charset=utf-8",
     "style.css": "text/css; charset=utf-8",
+    "icon.svg": "image/svg+xml",
 }
 """The files of ``coach/serve/static`` and their Content-Type."""
 STATIC_CACHE = "private, max-age=3600"
@@ -64,14 +70,23 @@ FILE_CACHE = "private, no-cache"
 """Cache-Control of the pages, the feed and the exported files: revalidated each time (304)."""
 _PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+    "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 _RANGE_SPEC = re.compile(r"\s*(\d*)\s*-\s*(\d*)\s*")
 
 
+MAX_FORM_BYTES = 4096
+"""The largest body of a POST (the New session form); more: 413."""
+_POST_PATHS = re.compile(r"new|jobs/\d{1,9}/cancel")
+
+
 def create_app(
-    library: Library, token: str, origin: str, guard: TokenGuard | None = None
+    library: Library,
+    token: str,
+    origin: str,
+    guard: TokenGuard | None = None,
+    maker: Maker | None = None,
 ) -> ASGIApp:
     """The application serving ``library`` under ``/<token>/``.
 
@@ -102,6 +117,17 @@ def create_app(
                 await asyncio.sleep(hold_s)
             await _not_found()(scope, receive, send)
             return
+        if scope["method"] == "POST" and maker is not None and _POST_PATHS.fullmatch(rest):
+            if not _same_origin(Headers(scope=scope), origin):
+                await PlainTextResponse("Forbidden", 403)(scope, receive, send)
+                return
+            body = await _read_body(receive)
+            if body is None:
+                await PlainTextResponse("Content Too Large", 413)(scope, receive, send)
+                return
+            response = await run_in_threadpool(_post, maker, token, rest, body)
+            await response(scope, receive, send)
+            return
         if scope["method"] not in ("GET", "HEAD"):
             allow = {"Allow": "GET, HEAD"}
             await PlainTextResponse("Method Not Allowed", 405, allow)(scope, receive, send)
@@ -111,7 +137,7 @@ def create_app(
             return
         request = Request(scope)
         response = await run_in_threadpool(
-            _under_token, library, static, show_cover, request, rest, root
+            _under_token, library, static, show_cover, request, rest, root, maker
         )
         await response(scope, receive, send)
 
@@ -202,10 +228,15 @@ def _under_token(
     request: Request,
     rest: str,
     root: str,
+    maker: Maker | None = None,
 ) -> Response:
     """The answer to ``/<token>/<rest>``; ``root`` is the absolute URL of ``/<token>/``."""
     if rest == "":
-        return _cached(request, index_page(library.sessions()).encode(), _HTML, FILE_CACHE)
+        page = index_page(library.sessions(), new=maker is not None)
+        return _cached(request, page.encode(), _HTML, FILE_CACHE)
+    if rest == "new" and maker is not None:
+        page = new_page(find_routines(), music_files(maker.music_dir), voices=maker.voices())
+        return _cached(request, page.encode(), _HTML, FILE_CACHE)
     if rest == "feed.xml":
         body = feed_xml(library.sessions(), root)
         return _cached(request, body, "application/rss+xml; charset=utf-8", FILE_CACHE)
@@ -229,12 +260,78 @@ def _under_token(
         if cover is None:
             return _not_found()
         return _cached(request, cover, "image/png", STATIC_CACHE)
+    if area == "jobs" and maker is not None and name.isdigit() and len(name) < 10:
+        job = maker.job(int(name))
+        if job is None:
+            return _not_found()
+        if job.state == "done":
+            return RedirectResponse(f"../play/{quote(job.request.routine)}", status_code=303)
+        elapsed = (job.finished_s or time.monotonic()) - job.started_s if job.started_s else 0.0
+        page = job_page(job, maker.place(job), elapsed)
+        return Response(page, media_type=_HTML, headers=_NO_STORE)
     if area == "static" and name in static:
         return _cached(request, static[name], STATIC_TYPES[name], STATIC_CACHE)
     return _not_found()
 
 
 _HTML = "text/html; charset=utf-8"
+_NO_STORE = {"Cache-Control": "no-store", "Content-Security-Policy": _PAGE_CSP}
+
+
+def _same_origin(headers: Headers, origin: str) -> bool:
+    """Whether a POST comes from a page of this server.
+
+    A browser that sends ``Sec-Fetch-Site`` (every current one) must say ``same-origin``; its
+    ``Origin`` may then be ``null``, which is what a form sends under the pages'
+    ``Referrer-Policy: no-referrer``. Without ``Sec-Fetch-Site``, ``Origin`` must be the
+    address coach serves on or the request's own host. Anything else is refused.
+    """
+    site = headers.get("sec-fetch-site")
+    sender = headers.get("origin")
+    host = headers.get("host")
+    ours = {origin} | ({f"http://{host}"} if host is not None else set())
+    if site is not None:
+        return site == "same-origin" and (sender is None or sender == "null" or sender in ours)
+    return sender is not None and sender in ours
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request's body, or None past :data:`MAX_FORM_BYTES`."""
+    body = b""
+    while True:
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+        if not message.get("more_body", False):
+            return body
+
+
+def _post(maker: Maker, token: str, rest: str, body: bytes) -> Response:
+    """The answer to a POST of the form (``new``) or of a cancel (``jobs/<n>/cancel``)."""
+    if rest.startswith("jobs/"):
+        number = int(rest.split("/")[1])
+        if not maker.cancel(number) and maker.job(number) is None:
+            return _not_found()
+        return RedirectResponse(f"/{token}/jobs/{number}", status_code=303)
+    try:
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8"), max_num_fields=20).items()}
+    except (UnicodeDecodeError, ValueError):
+        form = {}
+    routines = find_routines()
+    music = music_files(maker.music_dir)
+    voices = maker.voices()
+    try:
+        request = parse_form(form, routines, music, tuple(v for v, _label in voices))
+    except ChoiceError as exc:
+        page = new_page(routines, music, form, str(exc), voices)
+        return Response(page, 400, media_type=_HTML, headers=_NO_STORE)
+    job = maker.submit(request)
+    if job is None:
+        page = new_page(routines, music, form, word("new.error.busy"), voices)
+        return Response(page, 429, media_type=_HTML, headers={**_NO_STORE, "Retry-After": "30"})
+    return RedirectResponse(f"/{token}/jobs/{job.number}", status_code=303)
 
 
 def _cached(request: Request, body: bytes, kind: str, cache: str) -> Response:

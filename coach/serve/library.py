@@ -66,6 +66,22 @@ class Caption:
 
 
 @dataclass(frozen=True)
+class Work:
+    """A working period: the hands work while the voice is silent (from ``.timeline.json``)."""
+
+    start_ms: int
+    """Start, from the start of the track ("Begin." has just ended)."""
+    end_ms: int
+    """End."""
+    kind: str
+    """``strokes``, ``holds`` or ``timed``."""
+    reps: int | None
+    """Strokes or holds (None for timed work)."""
+    ms_per_rep: int | None
+    """One stroke, or one hold with its rest (None for timed work)."""
+
+
+@dataclass(frozen=True)
 class Session:
     """One exported session, as the files in the folder describe it."""
 
@@ -99,6 +115,12 @@ class Session:
     """Every file of the session that may be served, relative to the folder."""
     digest: str = ""
     """A hash of the track's bytes: the same audio keeps it through a touch or a copy."""
+    work: tuple[Work, ...] = ()
+    """The working periods, from the ``.timeline.json`` beside the track (none without it)."""
+    voice: str = ""
+    """The voice that speaks, from the timeline (``en_US-joe-medium (piper)``), or ``""``."""
+    music: str = ""
+    """The music under the voice, from the timeline (``ambient``, a file's name), or ``""``."""
 
 
 class Library:
@@ -195,6 +217,7 @@ class Library:
         beside = [track, track.with_suffix(".vtt"), track.with_name(f"{name}.chapters.json")]
         beside += [track.with_suffix(s) for s in TRACK_SUFFIXES if s != track.suffix]
         beside += [track.with_suffix(".lrc"), track.with_suffix(".m3u8"), track.with_suffix("")]
+        beside += [track.with_name(f"{name}.timeline.json")]
         key = tuple(_stamp(path) for path in beside)
         with self._lock:
             cached = self._cache.get(name)
@@ -259,6 +282,14 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
         title_in_file, chapters = parse_chapters(chapters_path.read_text("utf-8"))
         title = title or title_in_file
     captions = parse_vtt(vtt.read_text("utf-8")) if has_vtt else tags.captions
+    timeline_path = track.with_name(f"{name}.timeline.json")
+    work: tuple[Work, ...] = ()
+    voice = music = ""
+    if inside(timeline_path):
+        try:
+            work, voice, music = parse_timeline(timeline_path.read_text("utf-8"))
+        except (ValueError, KeyError, TypeError) as exc:  # the page works without a counter
+            _LOG.warning("ignoring %s: %s", timeline_path, exc)
     downloads = [
         p.relative_to(root).as_posix()
         for p in (
@@ -277,6 +308,8 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
         step_lyrics = [p.relative_to(root).as_posix() for p in steps if p.suffix == ".lrc"]
     files = {track.name, *downloads, *step_lyrics}
     files |= {p.name for p, there in ((vtt, has_vtt), (chapters_path, has_chapters)) if there}
+    if work or voice:
+        files.add(timeline_path.name)
     return Session(
         name=name,
         title=title or name,
@@ -293,6 +326,9 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
         downloads=tuple(downloads),
         files=frozenset(files),
         digest=_file_digest(track),
+        work=work,
+        voice=voice,
+        music=music,
     )
 
 
@@ -373,6 +409,31 @@ def parse_chapters(text: str) -> tuple[str, tuple[Chapter, ...]]:
             end = start
         chapters.append(Chapter(start, end, str(entry.get("title", ""))))
     return str(data.get("title", "")), tuple(chapters)
+
+
+def parse_timeline(text: str) -> tuple[tuple[Work, ...], str, str]:
+    """The working periods, the voice (``voice (engine)``) and the music (``""`` for none) of
+    the ``.timeline.json`` an export writes."""
+    data = json.loads(text)
+    work = []
+    for step in data["steps"]:
+        for entry in step["work"]:
+            per = entry.get("seconds_per_rep")
+            reps = entry.get("reps")
+            work.append(
+                Work(
+                    round(float(entry["start"]) * 1000),
+                    round(float(entry["end"]) * 1000),
+                    str(entry["kind"]),
+                    None if reps is None else int(reps),
+                    None if per is None else round(float(per) * 1000),
+                )
+            )
+    voice = str(data.get("voice") or "")
+    engine = str(data.get("engine") or "")
+    shown = f"{voice} ({engine})" if voice and engine else voice or engine
+    music = str(data.get("music") or "")
+    return tuple(sorted(work, key=lambda w: w.start_ms)), shown, music
 
 
 def vtt_ms(stamp: str) -> int:

@@ -1,8 +1,9 @@
 """The phone pages: the index of sessions and one player page per session.
 
-Plain HTML with every value escaped; the player's data (steps and spoken sentences with their
-times) is embedded as JSON and read by ``static/player.js``, which coach serves itself (the
-phone may have no internet). Links are relative, so the pages work under any token.
+Plain HTML with every value escaped; the player's data (steps, spoken sentences and working
+periods with their times, and the words the script shows) is embedded as JSON and read by
+``static/player.js``, which coach serves itself (the phone may have no internet). Links are
+relative, so the pages work under any token. Every word comes from :mod:`coach.serve.words`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ import json
 from urllib.parse import quote
 
 from coach.serve.library import Session
+from coach.serve.maker import PULSES, TEMPOS, VERBOSITIES, Job, RoutineChoice
+from coach.serve.words import WORDS, word
 from coach.timeline.wording import clock
 
 _HEAD = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="referrer" content="no-referrer">
 <meta name="theme-color" content="#12161e">
 <title>{title}</title>
+<link rel="icon" href="{root}static/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{root}static/style.css">
 </head>
 """
@@ -39,40 +43,76 @@ def file_url(relative: str) -> str:
     return "files/" + quote(relative)
 
 
-def index_page(sessions: tuple[Session, ...]) -> str:
-    """Every session, newest first: title, length, steps, export date; and the feed."""
+def _embedded(data: object) -> str:
+    """``data`` as JSON to put inside a ``<script>`` element ("<" escaped so that a
+    "</script>" in a title cannot end the element)."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _words(prefix: str) -> dict[str, str]:
+    return {key: text for key, text in WORDS.items() if key.startswith(prefix)}
+
+
+def index_page(sessions: tuple[Session, ...], new: bool = False) -> str:
+    """Every session, newest first: title, length, steps, voice, export date, last played."""
     e = html.escape
     items = []
     for session in sessions:
         steps = len(session.chapters)
+        count = word("index.steps.one" if steps == 1 else "index.steps.other", count=steps)
+        voice = (
+            f' · <span class="voice">{e(word("index.voice", voice=session.voice))}</span>'
+            if session.voice
+            else ""
+        )
+        music = (
+            f' · <span class="music">{e(word("index.music", music=session.music))}</span>'
+            if session.music
+            else ""
+        )
         items.append(
-            f'<li><a class="session" href="play/{quote(session.name)}">'
+            f'<li><a class="session" href="play/{quote(session.name)}" '
+            f'data-name="{e(session.name)}">'
             f'<span class="title">{e(session.title)}</span>'
             f'<span class="meta"><span class="length">{clock(session.duration_ms)}</span> · '
-            f'<span class="step-count">{steps} step{"" if steps == 1 else "s"}</span> · '
-            f'<time class="date">{e(export_date(session))}</time></span></a></li>'
+            f'<span class="step-count">{e(count)}</span>{voice}{music} · '
+            f'<time class="date">{e(export_date(session))}</time></span>'
+            f'<span class="played" hidden></span></a></li>'
         )
     listing = (
         f'<ul class="sessions">{"".join(items)}</ul>'
         if items
-        else '<p class="empty">No sessions yet. Export one on the computer '
-        "(<code>coach export lower-back</code>) and reload this page.</p>"
+        else f'<p class="empty">{e(word("index.empty_new" if new else "index.empty"))}</p>'
     )
     return (
-        _HEAD.format(title="coach: sessions", root="")
-        + '<body class="index">\n<header><h1>Massage sessions</h1></header>\n<main>\n'
+        _HEAD.format(title=e(word("index.title")), root="")
+        + '<body class="index">\n<header class="top">'
+        + f"<h1>{e(word('index.heading'))}</h1>"
+        + f'<button type="button" id="dim" class="dim-toggle">{e(word("index.dim"))}</button>'
+        + "</header>\n<main>\n"
+        + (
+            f'<p><a class="download new-link" href="new">{e(word("index.new"))}</a></p>\n'
+            if new
+            else ""
+        )
         + listing
-        + '\n<section class="feed"><h2>In a podcast app</h2><p>Subscribe to '
-        '<a href="feed.xml">this feed</a> (copy its address into the app) to download the '
-        "sessions for offline use, with every step as a chapter.</p></section>\n"
-        "</main>\n</body>\n</html>\n"
+        + f'\n<section class="feed"><h2>{e(word("index.feed.heading"))}</h2><p>'
+        + f'{e(word("index.feed.before"))} <a href="feed.xml">{e(word("index.feed.link"))}</a> '
+        + f"{e(word('index.feed.after'))}</p></section>\n"
+        + f'<script type="application/json" id="page-data">{_embedded({"words": _words("")})}'
+        + "</script>\n"
+        + '<script src="static/index.js"></script>\n'
+        + "</main>\n</body>\n</html>\n"
     )
 
 
 def player_page(session: Session) -> str:
-    """The player of one session: play/pause, the current instruction, the steps, times left."""
+    """The player of one session: the stroke counter and the current instruction above, the
+    steps below, and the controls in a fixed thumb zone that never moves."""
     e = html.escape
     data = {
+        "name": session.name,
+        "digest": session.digest,
         "title": session.title,
         "duration": session.duration_ms / 1000,
         "cover": f"../cover/{quote(session.name)}.png" if session.has_cover else None,
@@ -84,11 +124,22 @@ def player_page(session: Session) -> str:
             {"start": c.start_ms / 1000, "end": c.end_ms / 1000, "text": c.text}
             for c in session.captions
         ],
+        "work": [
+            {
+                "start": w.start_ms / 1000,
+                "end": w.end_ms / 1000,
+                "kind": w.kind,
+                "reps": w.reps,
+                "per": None if w.ms_per_rep is None else w.ms_per_rep / 1000,
+            }
+            for w in session.work
+        ],
+        "words": _words("player."),
     }
-    # "</script>" inside the JSON would end the element: "<" is written as an escape.
-    embedded = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+    total = len(session.chapters)
     steps = "".join(
-        f'<li><button type="button" class="step" data-index="{i}" data-start="{c.start_ms / 1000}">'
+        f'<li><button type="button" class="step" data-index="{i}" data-start="{c.start_ms / 1000}"'
+        f' aria-label="{e(word("player.step_of", number=i + 1, total=total, title=c.title))}">'
         f'<span class="num">{i + 1}</span><span class="name">{e(c.title)}</span>'
         f'<span class="at">{clock(c.start_ms)}</span></button></li>'
         for i, c in enumerate(session.chapters)
@@ -99,28 +150,176 @@ def player_page(session: Session) -> str:
         f'<li><a href="../{file_url(path)}" download>{e(path)}</a></li>'
         for path in session.downloads
     )
-    more = f'<details class="more"><summary>More files</summary><ul>{extra}</ul></details>'
+    more = (
+        f'<details class="more"><summary>{e(word("player.more_files"))}</summary>'
+        f"<ul>{extra}</ul></details>"
+    )
+    size = f"{session.size_bytes / 1_000_000:.1f}"
+    seconds = session.duration_ms / 1000
+    length = clock(session.duration_ms)
+
+    def button(ident: str, label: str, glyph: str, extra_class: str = "") -> str:
+        cls = f' class="{extra_class}"' if extra_class else ""
+        return (
+            f'<button type="button" id="{ident}"{cls} aria-label="{e(word(label))}">'
+            f"{glyph}</button>"
+        )
+
     return (
-        _HEAD.format(title=f"{e(session.title)} · coach", root="../")
+        _HEAD.format(title=e(word("player.title", title=session.title)), root="../")
         + '<body class="player">\n'
-        + '<header><a class="back" href="../">&#8249; Sessions</a>'
-        + f"<h1>{e(session.title)}</h1></header>\n<main>\n"
-        + '<p id="step-title" class="step-title">Introduction</p>\n'
-        + '<p id="instruction" class="instruction" aria-live="polite">Press play to begin.</p>\n'
-        + '<div class="progress"><div id="bar" class="bar"></div></div>\n'
-        + '<p class="left"><span>Step: <b id="step-left">&ndash;</b> left</span>'
-        + f'<span>Session: <b id="session-left">{clock(session.duration_ms)}</b> left</span></p>\n'
-        + '<div class="controls">'
-        + '<button type="button" id="prev" aria-label="Previous step">&#9664;&#9664;</button>'
-        + '<button type="button" id="play" class="play" aria-label="Play">&#9654;</button>'
-        + '<button type="button" id="next" aria-label="Next step">&#9654;&#9654;</button>'
-        + "</div>\n"
-        + f'<ol id="steps" class="steps">{steps}</ol>\n'
-        + f'<a class="download" href="{track}" download>Download {kind} '
-        + f"({session.size_bytes / 1_000_000:.1f} MB)</a>\n"
+        + '<header class="top">'
+        + f'<a class="back" href="../">&#8249; {e(word("player.back"))}</a>'
+        + f'<button type="button" id="dim" class="dim-toggle">{e(word("player.dim"))}</button>'
+        + "</header>\n<main>\n"
+        + f"<h1>{e(session.title)}</h1>\n"
+        + '<p class="resume-row"><button type="button" id="resume" hidden></button></p>\n'
+        + f'<p id="step-title" class="step-title">{e(word("player.introduction"))}</p>\n'
+        + '<p class="step-left" id="step-left-line"><b id="step-left">&ndash;</b></p>\n'
+        + '<div id="work" class="work idle"><p id="counter" class="counter" aria-live="off">'
+        + '</p><div class="beat"><div id="beat" class="beat-fill"></div></div></div>\n'
+        + '<p id="instruction" class="instruction" aria-live="polite">'
+        + f"{e(word('player.press_play'))}</p>\n"
+        + f'<section class="step-list"><h2>{e(word("player.steps"))}</h2>'
+        + f'<p class="hint">{e(word("player.steps_hint"))}</p>'
+        + f'<ol id="steps" class="steps">{steps}</ol></section>\n'
+        + f'<a class="download" href="{track}" download>'
+        + f"{e(word('player.download', kind=kind, size=size))}</a>\n"
         + (more if extra else "")
-        + f'\n<audio id="audio" preload="metadata" src="{track}"></audio>\n'
-        + f'<script type="application/json" id="session-data">{embedded}</script>\n'
+        + "\n</main>\n"
+        + '<div id="thumb" class="thumb">'
+        + '<div class="times"><span id="position">0:00</span>'
+        + f'<span id="session-left">{e(word("player.session_left", time=length))}'
+        + "</span></div>"
+        + f'<input type="range" id="seek" min="0" max="{seconds:.3f}" step="any" value="0" '
+        + f'aria-label="{e(word("player.seek"))}">'
+        + '<div class="controls">'
+        + button("back15", "player.back15", "&minus;15")
+        + button("prev", "player.previous", "&#9664;&#9664;")
+        + button("play", "player.play", "&#9654;", "play")
+        + button("next", "player.next", "&#9654;&#9654;")
+        + button("fwd15", "player.forward15", "+15")
+        + "</div></div>\n"
+        + f'<audio id="audio" preload="metadata" src="{track}"></audio>\n'
+        + f'<script type="application/json" id="session-data">{_embedded(data)}</script>\n'
         + '<script src="../static/player.js"></script>\n'
-        + "</main>\n</body>\n</html>\n"
+        + "</body>\n</html>\n"
+    )
+
+
+def _options(pairs: list[tuple[str, str]], chosen: str) -> str:
+    e = html.escape
+    return "".join(
+        f'<option value="{e(value)}"{" selected" if value == chosen else ""}>{e(label)}</option>'
+        for value, label in pairs
+    )
+
+
+def new_page(
+    routines: tuple[RoutineChoice, ...],
+    music: tuple[str, ...],
+    form: dict[str, str] | None = None,
+    message: str = "",
+    voices: tuple[tuple[str, str], ...] = (),
+) -> str:
+    """The "New session" form: routine, length, pace, verbosity, pulse, chimes, music.
+    ``form`` holds the answers to show again with ``message`` (what was wrong)."""
+    e = html.escape
+    given = form or {}
+    default_routine = "lower-back" if any(r.slug == "lower-back" for r in routines) else ""
+
+    def field(name: str, control: str, hint: str = "") -> str:
+        note = f'<span class="hint">{e(hint)}</span>' if hint else ""
+        return f'<label class="field"><span>{e(word(f"new.{name}"))}</span>{control}{note}</label>'
+
+    routine_options = _options(
+        [
+            (r.slug, word("new.routine_option", title=r.title, length=clock(r.natural_ms)))
+            for r in routines
+        ],
+        given.get("routine", default_routine),
+    )
+    tempo = _options(
+        [(t, word("new.tempo_option", factor=t)) for t in TEMPOS], given.get("tempo", "1.0")
+    )
+    verbosity = _options(
+        [(v, word(f"new.verbosity.{v}")) for v in VERBOSITIES], given.get("verbosity", "normal")
+    )
+    pulse = _options([(p, word(f"new.pulse.{p}")) for p in PULSES], given.get("pulse", "tick"))
+    chimes = _options(
+        [(c, word(f"new.chimes.{c}")) for c in ("on", "off")], given.get("chimes", "on")
+    )
+    music_options = _options(
+        [("none", word("new.music.none")), ("ambient", word("new.music.ambient"))]
+        + [(name, name) for name in music],
+        given.get("music", "none"),
+    )
+    minutes = e(given.get("minutes", ""))
+    voice = (
+        field(
+            "voice",
+            '<select name="voice" id="voice">'
+            + _options([("", word("new.voice.default")), *voices], given.get("voice", ""))
+            + "</select>",
+        )
+        if voices
+        else ""
+    )
+    error = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
+    return (
+        _HEAD.format(title=e(word("new.title")), root="")
+        + '<body class="new">\n<header class="top">'
+        + f'<a class="back" href="./">&#8249; {e(word("new.back"))}</a></header>\n<main>\n'
+        + f"<h1>{e(word('new.heading'))}</h1>\n{error}"
+        + '<form method="post" action="new" class="new-form">'
+        + field("routine", f'<select name="routine" id="routine">{routine_options}</select>')
+        + field(
+            "minutes",
+            f'<input name="minutes" id="minutes" inputmode="numeric" pattern="[0-9]*" '
+            f'value="{minutes}">',
+            word("new.minutes_hint"),
+        )
+        + field(
+            "tempo", f'<select name="tempo" id="tempo">{tempo}</select>', word("new.tempo_hint")
+        )
+        + field("verbosity", f'<select name="verbosity" id="verbosity">{verbosity}</select>')
+        + field("pulse", f'<select name="pulse" id="pulse">{pulse}</select>')
+        + field("chimes", f'<select name="chimes" id="chimes">{chimes}</select>')
+        + field("music", f'<select name="music" id="music">{music_options}</select>')
+        + voice
+        + f'<button type="submit" id="make" class="make">{e(word("new.submit"))}</button>'
+        + "</form>\n</main>\n</body>\n</html>\n"
+    )
+
+
+def job_page(job: Job, ahead: int, elapsed_s: float) -> str:
+    """What became of an export asked for from the phone; reloads itself while it is made."""
+    e = html.escape
+    waiting = job.state in ("queued", "running")
+    refresh = '<meta http-equiv="refresh" content="1">\n' if waiting else ""
+    if job.state == "queued":
+        status = word("job.queued", ahead=ahead)
+    elif job.state == "running":
+        status = word("job.running", elapsed=clock(round(elapsed_s * 1000)))
+    elif job.state == "failed":
+        status = word("job.failed", message=job.message)
+    else:
+        status = word(f"job.{job.state}")
+    actions = (
+        f'<form method="post" action="{job.number}/cancel">'
+        f'<button type="submit" id="cancel">{e(word("job.cancel"))}</button></form>'
+        if waiting
+        else f'<p><a class="download" href="../new">{e(word("job.again"))}</a></p>'
+    )
+    head = _HEAD.format(title=e(word("job.title")), root="../").replace(
+        "<title>", refresh + "<title>"
+    )
+    return (
+        head
+        + '<body class="job">\n<header class="top">'
+        + f'<a class="back" href="../">&#8249; {e(word("new.back"))}</a></header>\n<main>\n'
+        + f"<h1>{e(word('new.heading'))}</h1>\n"
+        + f'<p id="status" class="status" data-state="{job.state}">{e(status)}</p>\n'
+        + actions
+        + "\n</main>\n</body>\n</html>\n"
     )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import uvicorn
 
     from coach.serve.guard import TokenGuard
+    from coach.serve.maker import Maker
 
 ALL_INTERFACES = "0.0.0.0"
 """``--host``'s default: every IPv4 interface, so a phone on the same network can connect."""
@@ -204,12 +205,14 @@ def make_server(
     origin: str,
     guard: TokenGuard | None = None,
     request_timeout_s: float | None = None,
+    maker: Maker | None = None,
 ) -> uvicorn.Server:
     """A uvicorn server of the application serving ``folder`` under ``/<token>/``.
 
     ``origin`` (``http://host:port``, as :attr:`ServeAddress.origin`) is where the feed's URLs
     point. Connections are capped and must send a request within ``request_timeout_s``
-    (:mod:`coach.serve.protocol`).
+    (:mod:`coach.serve.protocol`). With ``maker`` the index offers "New session", whose
+    exports it runs (:mod:`coach.serve.maker`).
     """
     import uvicorn
 
@@ -225,7 +228,7 @@ def make_server(
     timeout_s = REQUEST_TIMEOUT_S if request_timeout_s is None else request_timeout_s
     cap = connection_cap()
     config = uvicorn.Config(
-        create_app(Library(folder), token, origin, guard),
+        create_app(Library(folder), token, origin, guard, maker),
         http=guarded_protocol(timeout_s, cap),
         backlog=accept_backlog(cap),
         log_level="warning",

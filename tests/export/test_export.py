@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import resource
@@ -35,7 +36,7 @@ from coach.speech.base import SpeechSettings, ms_to_samples
 from coach.speech.cache import ClipCache
 from coach.speech.engines import get_engine
 from coach.timeline.compiler import GAP_MS
-from coach.timeline.model import NON_SPEECH_KINDS, CueKind, TimelineOptions
+from coach.timeline.model import NON_SPEECH_KINDS, CueKind, TimelineOptions, timeline_to_json
 from tests.conftest import minimal_routine, step
 from tests.listening import (
     MP3_FRAME_MS,
@@ -187,8 +188,6 @@ def test_show_json_prints_the_exported_timeline(short_routine: Path, tmp_path: P
         capture_output=True, text=True, check=True, env=env,
     )  # fmt: skip
     rendered, _, _ = _export(short_routine, tmp_path / "out", tmp_path / "xdg" / "coach" / "clips")
-    from coach.timeline.model import timeline_to_json
-
     expected = timeline_to_json(rendered.timeline, rendered.engine, rendered.voice)
     assert json.loads(shown.stdout) == expected
 
@@ -212,7 +211,10 @@ def test_split_tracks_and_playlist(short_routine: Path, tmp_path: Path) -> None:
     assert result.track.exists()
     assert [p.name for p in result.step_tracks] == names
     assert [p.name for p in result.files[:3]] == ["short.mp3", "short.lrc", "short.m3u8"]
-    assert all(p.exists() for p in result.files) and len(result.files) == 5 + 2 * len(names)
+    assert all(p.exists() for p in result.files) and len(result.files) == 6 + 2 * len(names)
+    written = json.loads((folder.parent / "short.timeline.json").read_text("utf-8"))
+    expected = timeline_to_json(rendered.timeline, rendered.engine, rendered.voice)
+    assert written == {**expected, "music": None}
 
 
 def test_split_summary_counts_the_step_tracks(short_routine: Path, tmp_path: Path) -> None:

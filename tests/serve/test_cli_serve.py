@@ -44,7 +44,11 @@ def test_serve_prints_the_url_and_stops_cleanly(exported: Exported, stop: signal
         assert len(qr) >= 10 and all(set(line.strip()) <= set("█▀▄ ") for line in qr), qr
         assert printed[-2] == f"podcast feed: {url}feed.xml\n"
         with urllib.request.urlopen(url, timeout=10) as response:
-            assert response.status == 200 and b"Evening" in response.read()
+            index = response.read()
+            assert response.status == 200 and b"Evening" in index
+            assert b'href="new"' in index  # coach serve alone offers New session
+        with urllib.request.urlopen(url + "new", timeout=10) as response:
+            assert b'name="routine"' in response.read()
         process.send_signal(stop)
         out, err = process.communicate(timeout=20)
     finally:
@@ -81,6 +85,8 @@ def test_bad_input_is_one_error_line(tmp_path: Path, exported: Exported) -> None
             ([str(exported.folder), "--token", "short"], "error: --token must be"),
             ([str(exported.folder), "--host", "127.0.0.1", "--port", port], "error: cannot listen"),
             ([str(exported.folder), "--port", "70000"], "error: --port must be"),
+            ([str(exported.folder), "--music-dir", str(tmp_path / "none")], "error: --music-dir"),
+            ([str(exported.folder), "--engine", "espeak"], "error: --engine espeak: choose one"),
         ]
         for args, start in cases:
             run = subprocess.run(

@@ -1,25 +1,62 @@
-// coach serve: the phone player. Shows the sentence being spoken (from the session's cue
-// times), the step list with tap-to-jump, previous/next step, time left in the step and the
-// session, and hands the current step to the lock screen (Media Session API). Served by coach
-// itself: no other script is loaded.
+// coach serve: the phone player. Everything follows the audio's currentTime, so it stays
+// exact after a seek or a pause: the sentence being spoken (the session's cue times), the
+// stroke counter and the bar that fills once per stroke (the working periods of the
+// session's timeline), the step, the times left. The controls sit in a fixed thumb zone;
+// a step is played from only after a second tap ("Play from here"). The position is kept
+// on the phone (localStorage) and offered back ("Resume at 7:12"); the lock screen gets the
+// step, the position and seek handlers (Media Session API). Every word comes from the
+// page's table (data.words). Served by coach itself: no other script is loaded.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("session-data").textContent);
+  var words = data.words;
   var audio = document.getElementById("audio");
   var playButton = document.getElementById("play");
   var instruction = document.getElementById("instruction");
   var stepTitle = document.getElementById("step-title");
   var stepLeft = document.getElementById("step-left");
   var sessionLeft = document.getElementById("session-left");
-  var bar = document.getElementById("bar");
+  var positionText = document.getElementById("position");
+  var seekBar = document.getElementById("seek");
+  var counter = document.getElementById("counter");
+  var workBox = document.getElementById("work");
+  var beat = document.getElementById("beat");
+  var resumeButton = document.getElementById("resume");
+  var dimButton = document.getElementById("dim");
   var stepButtons = Array.prototype.slice.call(document.querySelectorAll("#steps .step"));
   var chapters = data.chapters;
   var cues = data.cues;
+  var work = data.work || [];
   var EPSILON = 0.005; // seconds: a seek to a cue's start shows that cue
   var RESTART_WITHIN = 3; // "previous" within this many seconds of a step's start goes back a step
+  var SKIP = 15; // seconds moved by -15 / +15 and the lock screen's seek buttons
+  var SAVE_EVERY = 2; // seconds between two saves of the position
+  var RESUME_FROM = 5; // a saved position this far from either end is offered back
+  var positionKey = "coach:position:" + data.name;
+  var playedKey = "coach:played:" + data.name;
+  var dimKey = "coach:dim";
   var shownCue = -2;
   var shownStep = -2;
+  var shownCounter = null;
+  var lastSaved = -1;
+  var lastPositionState = -10;
+  var dragging = false;
+  var armed = null;
   var wakeLock = null;
+
+  function say(key, values) {
+    return (words[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  }
+
+  function store(key, value) {
+    try { if (value === null) { localStorage.removeItem(key); } else { localStorage.setItem(key, value); } } catch (ignored) { /* private mode: nothing kept */ }
+  }
+
+  function stored(key) {
+    try { return localStorage.getItem(key); } catch (ignored) { return null; }
+  }
 
   // The last entry whose start is at or before t (-1 if none): entries are sorted by start.
   function lastStarted(list, t) {
@@ -42,8 +79,27 @@
     return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
   }
 
+  function floorClock(seconds) { return clock(Math.floor(seconds + 0.001)); }
+
   function stepName(index) {
-    return index < 0 ? "Introduction" : "Step " + (index + 1) + " of " + chapters.length + ": " + chapters[index].title;
+    return index < 0 ? say("player.introduction") : say("player.step_of", { number: index + 1, total: chapters.length, title: chapters[index].title });
+  }
+
+  // What the counter says at t, and how far the bar is filled (0-1): once per stroke or hold,
+  // once over a timed period. Null outside working periods.
+  function workAt(t) {
+    var index = lastStarted(work, t);
+    if (index < 0 || t >= work[index].end) { return null; }
+    var period = work[index];
+    var into = Math.max(0, t - period.start);
+    if (period.per && period.reps) {
+      var rep = Math.min(period.reps - 1, Math.floor(into / period.per + 1e-6));
+      var fill = Math.min(1, (into - rep * period.per) / period.per);
+      var key = period.kind === "holds" ? "player.hold_of" : "player.stroke_of";
+      return { text: say(key, { number: rep + 1, total: period.reps }), fill: fill, index: index, rep: rep };
+    }
+    var length = period.end - period.start;
+    return { text: say("player.timed_left", { time: clock(length - into) }), fill: length > 0 ? into / length : 1, index: index, rep: 0 };
   }
 
   function render() {
@@ -52,7 +108,7 @@
     var cue = lastStarted(cues, t);
     if (cue !== shownCue) {
       shownCue = cue;
-      instruction.textContent = cue < 0 ? "Press play to begin." : cues[cue].text;
+      instruction.textContent = cue < 0 ? say("player.press_play") : cues[cue].text;
       instruction.dataset.cue = String(cue);
     }
     var step = lastStarted(chapters, t);
@@ -63,17 +119,43 @@
         button.classList.toggle("current", i === step);
         if (i === step) { button.setAttribute("aria-current", "step"); } else { button.removeAttribute("aria-current"); }
       });
-      updateMediaSession();
+      updateMetadata();
     }
+    var now = workAt(t);
+    var text = now ? now.text : "";
+    if (text !== shownCounter) {
+      shownCounter = text;
+      counter.textContent = text;
+      workBox.classList.toggle("idle", !now);
+      workBox.dataset.rep = now ? String(now.rep) : "";
+    }
+    beat.style.width = (now ? Math.round(now.fill * 1000) / 10 : 0) + "%";
     var stepEnd = step + 1 < chapters.length ? chapters[step + 1].start : total;
-    stepLeft.textContent = clock(stepEnd - t);
-    sessionLeft.textContent = clock(total - t);
-    bar.style.width = (total > 0 ? Math.min(100, (100 * t) / total) : 0) + "%";
+    stepLeft.textContent = say("player.step_left", { time: clock(stepEnd - t) });
+    sessionLeft.textContent = say("player.session_left", { time: clock(total - t) });
+    positionText.textContent = floorClock(t);
+    if (!dragging) {
+      seekBar.max = String(total);
+      seekBar.value = String(t);
+    }
+    if (Math.abs(t - lastSaved) >= SAVE_EVERY) { savePosition(); }
+    if (!audio.paused && Math.abs(t - lastPositionState) >= 1) { updatePositionState(); }
+  }
+
+  function savePosition() {
+    var t = audio.currentTime;
+    lastSaved = t;
+    if (t < RESUME_FROM || t > duration() - RESUME_FROM) {
+      if (t > duration() - RESUME_FROM) { store(positionKey, null); }
+      return;
+    }
+    store(positionKey, JSON.stringify({ t: t, digest: data.digest }));
   }
 
   function seek(seconds) {
     audio.currentTime = Math.max(0, Math.min(seconds, duration()));
     render();
+    updatePositionState();
   }
 
   function play() {
@@ -87,9 +169,7 @@
     seek(chapters[index].start);
   }
 
-  function nextStep() {
-    goToStep(lastStarted(chapters, audio.currentTime) + 1);
-  }
+  function nextStep() { goToStep(lastStarted(chapters, audio.currentTime) + 1); }
 
   function previousStep() {
     var current = lastStarted(chapters, audio.currentTime);
@@ -103,33 +183,80 @@
   function renderButton() {
     var paused = audio.paused;
     playButton.innerHTML = paused ? "&#9654;" : "&#10074;&#10074;";
-    playButton.setAttribute("aria-label", paused ? "Play" : "Pause");
+    playButton.setAttribute("aria-label", say(paused ? "player.play" : "player.pause"));
     if ("mediaSession" in navigator) { navigator.mediaSession.playbackState = paused ? "paused" : "playing"; }
   }
 
-  function updateMediaSession() {
+  function updateMetadata() {
     if (!("mediaSession" in navigator) || typeof MediaMetadata === "undefined") { return; }
     var artwork = data.cover ? [{ src: new URL(data.cover, location.href).href, sizes: "1400x1400", type: "image/png" }] : [];
     navigator.mediaSession.metadata = new MediaMetadata({
-      title: shownStep < 0 ? "Introduction" : (shownStep + 1) + ". " + chapters[shownStep].title,
+      title: shownStep < 0 ? say("player.introduction") : (shownStep + 1) + ". " + chapters[shownStep].title,
       artist: "coach",
       album: data.title,
       artwork: artwork
     });
-    if (navigator.mediaSession.setPositionState && isFinite(audio.duration)) {
-      try {
-        navigator.mediaSession.setPositionState({ duration: audio.duration, playbackRate: audio.playbackRate, position: Math.min(audio.currentTime, audio.duration) });
-      } catch (ignored) { /* a position outside the duration while metadata loads */ }
-    }
+    updatePositionState();
   }
 
-  // The screen stays on during a session where the browser allows it (secure contexts only).
+  function updatePositionState() {
+    if (!("mediaSession" in navigator) || !navigator.mediaSession.setPositionState || !isFinite(audio.duration)) { return; }
+    lastPositionState = audio.currentTime;
+    try {
+      navigator.mediaSession.setPositionState({ duration: audio.duration, playbackRate: audio.playbackRate || 1, position: Math.min(audio.currentTime, audio.duration) });
+    } catch (ignored) { /* a position outside the duration while metadata loads */ }
+  }
+
+  // The screen stays on during a session where the browser allows it (secure contexts only:
+  // http://127.0.0.1 and https, not http://192.168.x.y).
   function keepAwake() {
-    if (!("wakeLock" in navigator) || wakeLock) { return; }
+    if (!window.isSecureContext || !("wakeLock" in navigator) || wakeLock) { return; }
     navigator.wakeLock.request("screen").then(function (lock) {
       wakeLock = lock;
-      lock.addEventListener("release", function () { wakeLock = null; });
-    }).catch(function () { /* not a secure context, or refused: the page works without it */ });
+      document.body.dataset.wakeLock = "on";
+      lock.addEventListener("release", function () { wakeLock = null; document.body.dataset.wakeLock = "off"; });
+    }).catch(function () { /* refused (battery saver): the page works without it */ });
+  }
+
+  function setDim(on) {
+    document.body.classList.toggle("dim", on);
+    dimButton.textContent = say(on ? "player.bright" : "player.dim");
+    dimButton.setAttribute("aria-pressed", on ? "true" : "false");
+    store(dimKey, on ? "1" : null);
+  }
+
+  // A step is played from only after a second, deliberate tap on its "Play from here".
+  function disarm() {
+    if (armed) { armed.remove(); armed = null; }
+  }
+
+  function arm(button) {
+    var index = Number(button.dataset.index);
+    disarm();
+    var jump = document.createElement("button");
+    jump.type = "button";
+    jump.className = "jump";
+    jump.id = "jump";
+    jump.textContent = say("player.jump");
+    jump.addEventListener("click", function (event) {
+      event.stopPropagation();
+      disarm();
+      goToStep(index);
+      if (audio.paused) { play(); }
+    });
+    button.parentNode.appendChild(jump);
+    armed = jump;
+    if (jump.scrollIntoView) { jump.scrollIntoView({ block: "center" }); }
+  }
+
+  function offerResume() {
+    var saved = null;
+    try { saved = JSON.parse(stored(positionKey) || "null"); } catch (ignored) { saved = null; }
+    if (!saved || typeof saved.t !== "number" || saved.digest !== data.digest) { return; }
+    if (saved.t < RESUME_FROM || saved.t > data.duration - RESUME_FROM) { return; }
+    resumeButton.textContent = say("player.resume", { time: floorClock(saved.t) });
+    resumeButton.dataset.at = String(saved.t);
+    resumeButton.hidden = false;
   }
 
   playButton.addEventListener("click", function () {
@@ -137,14 +264,33 @@
   });
   document.getElementById("next").addEventListener("click", nextStep);
   document.getElementById("prev").addEventListener("click", previousStep);
+  document.getElementById("back15").addEventListener("click", function () { seek(audio.currentTime - SKIP); });
+  document.getElementById("fwd15").addEventListener("click", function () { seek(audio.currentTime + SKIP); });
+  resumeButton.addEventListener("click", function () {
+    resumeButton.hidden = true;
+    seek(Number(resumeButton.dataset.at));
+    play();
+  });
+  dimButton.addEventListener("click", function () { setDim(!document.body.classList.contains("dim")); });
+  seekBar.addEventListener("input", function () {
+    dragging = true;
+    positionText.textContent = floorClock(Number(seekBar.value));
+  });
+  seekBar.addEventListener("change", function () {
+    dragging = false;
+    seek(Number(seekBar.value));
+  });
   stepButtons.forEach(function (button) {
-    button.addEventListener("click", function () {
-      goToStep(Number(button.dataset.index));
-      if (audio.paused) { play(); }
+    button.addEventListener("click", function (event) {
+      event.stopPropagation();
+      arm(button);
     });
   });
+  document.addEventListener("click", function (event) {
+    if (armed && event.target !== armed) { disarm(); }
+  });
   document.addEventListener("keydown", function (event) {
-    if (event.target && event.target.tagName === "BUTTON" && (event.key === " " || event.key === "Enter")) { return; }
+    if (event.target && /^(BUTTON|INPUT)$/.test(event.target.tagName) && (event.key === " " || event.key === "Enter" || event.key.indexOf("Arrow") === 0)) { return; }
     if (event.key === " ") { event.preventDefault(); playButton.click(); }
     else if (event.key === "ArrowRight") { nextStep(); }
     else if (event.key === "ArrowLeft") { previousStep(); }
@@ -152,10 +298,19 @@
   ["timeupdate", "seeking", "seeked", "loadedmetadata", "durationchange"].forEach(function (name) {
     audio.addEventListener(name, render);
   });
-  audio.addEventListener("play", function () { renderButton(); keepAwake(); });
-  audio.addEventListener("pause", renderButton);
-  audio.addEventListener("ended", renderButton);
+  audio.addEventListener("play", function () {
+    renderButton();
+    keepAwake();
+    resumeButton.hidden = true;
+    store(playedKey, String(Date.now()));
+    updatePositionState();
+  });
+  audio.addEventListener("pause", function () { renderButton(); savePosition(); updatePositionState(); });
+  audio.addEventListener("ended", function () { renderButton(); store(positionKey, null); });
+  audio.addEventListener("ratechange", updatePositionState);
+  window.addEventListener("pagehide", savePosition);
   document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { savePosition(); }
     if (document.visibilityState === "visible" && !audio.paused) { keepAwake(); }
   });
   if ("mediaSession" in navigator) {
@@ -164,18 +319,22 @@
       pause: function () { audio.pause(); },
       nexttrack: nextStep,
       previoustrack: previousStep,
+      seekbackward: function (details) { seek(audio.currentTime - ((details && details.seekOffset) || SKIP)); },
+      seekforward: function (details) { seek(audio.currentTime + ((details && details.seekOffset) || SKIP)); },
       seekto: function (details) { seek(details.seekTime); }
     };
     Object.keys(handlers).forEach(function (action) {
       try { navigator.mediaSession.setActionHandler(action, handlers[action]); } catch (ignored) { /* not supported here */ }
     });
   }
-  // Smooth text while playing: timeupdate fires only a few times a second.
+  // Smooth counter and bar while playing: timeupdate fires only a few times a second.
   (function tick() {
     if (!audio.paused) { render(); }
     window.requestAnimationFrame(tick);
   })();
-  window.coachPlayer = { goToStep: goToStep, nextStep: nextStep, previousStep: previousStep };
+  window.coachPlayer = { goToStep: goToStep, nextStep: nextStep, previousStep: previousStep, seek: seek, workAt: workAt };
+  setDim(stored(dimKey) === "1");
+  offerResume();
   render();
   renderButton();
 })();

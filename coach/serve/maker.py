@@ -1,0 +1,339 @@
+"""Sessions made from the phone: the "New session" form's choices, and the exports it queues.
+
+An export made from the phone runs ``coach export`` in a separate process (the same code path
+as on the command line), writing into the served folder, where every file is put in place
+atomically and only once complete. One export runs at a time; up to :data:`MAX_WAITING`
+more wait their turn, and past that a request is refused (the app answers 429). A queued or
+running export can be cancelled: the process is interrupted as Ctrl-C would, which leaves the
+folder as it was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coach.serve.words import word
+
+_LOG = logging.getLogger(__name__)
+
+MAX_WAITING = 3
+"""Exports that may wait behind the running one; one more is refused."""
+TEMPOS = ("0.8", "0.9", "1.0", "1.1", "1.25", "1.5")
+"""The paces offered (``--tempo``)."""
+VERBOSITIES = ("brief", "normal", "full")
+"""``--verbosity``."""
+PULSES = ("tick", "swell", "off")
+"""``--pulse``."""
+MUSIC_SUFFIXES = (".mp3", ".ogg", ".flac", ".wav", ".m4a", ".opus")
+"""Files of ``--music-dir`` offered as music."""
+MIN_MINUTES, MAX_MINUTES = 1, 240
+"""``--minutes``."""
+
+
+@dataclass(frozen=True)
+class RoutineChoice:
+    """A routine the form offers."""
+
+    slug: str
+    """What ``coach export`` is given."""
+    title: str
+    """The routine's name."""
+    natural_ms: int
+    """Its estimated length at the default options."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A valid choice of the form: what to export."""
+
+    routine: str
+    """The routine's slug."""
+    minutes: int | None
+    """``--minutes``, or None for the routine's natural length."""
+    tempo: str
+    """``--tempo``."""
+    verbosity: str
+    """``--verbosity``."""
+    pulse: str
+    """``--pulse``."""
+    chimes: bool
+    """``--chimes``."""
+    music: str
+    """``none``, ``ambient``, or a file name in the music folder."""
+    voice: str | None = None
+    """``--voice``, or None for the engine's default."""
+
+
+class ChoiceError(ValueError):
+    """A choice the form does not offer; the message is for the page."""
+
+
+@dataclass
+class Job:
+    """One export asked for from the phone."""
+
+    number: int
+    """Its number, in the job's URL."""
+    request: Request
+    """What to export."""
+    state: str = "queued"
+    """``queued``, ``running``, ``done``, ``failed`` or ``cancelled``."""
+    message: str = ""
+    """Why it failed (the export's ``error:`` line)."""
+    started_s: float = 0.0
+    """When it started running (monotonic)."""
+    finished_s: float = 0.0
+    """When it ended (monotonic)."""
+    process: subprocess.Popen[bytes] | None = None
+    """The running export."""
+    cancel_asked: bool = False
+    """Cancel was asked."""
+
+
+def find_routines() -> tuple[RoutineChoice, ...]:
+    """The built-in and user routines that load, with their natural length."""
+    from coach.errors import CoachError
+    from coach.routine.loader import available_routines, load_routine
+    from coach.timeline.compiler import compile_routine
+    from coach.timeline.durations import EstimatedDurations
+    from coach.timeline.model import TimelineOptions
+
+    found = []
+    for ref in available_routines():
+        if ref.clash is not None:
+            continue
+        try:
+            routine = load_routine(ref.path)
+            timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())
+        except CoachError:
+            continue
+        found.append(RoutineChoice(ref.slug, routine.name, timeline.total_ms))
+    return tuple(found)
+
+
+def music_files(folder: Path | None) -> tuple[str, ...]:
+    """The music files at the top of ``folder`` (none without one)."""
+    if folder is None:
+        return ()
+    try:
+        names = sorted(
+            p.name
+            for p in folder.iterdir()
+            if p.suffix.lower() in MUSIC_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        )
+    except OSError:
+        return ()
+    return tuple(names)
+
+
+def find_voices(engine: str | None) -> tuple[tuple[str, str], ...]:
+    """The voices of ``engine`` (None: coach's default) as (id, label); none if unavailable."""
+    from coach.errors import CoachError
+    from coach.speech.engines import DEFAULT_ENGINE, get_engine
+
+    try:
+        found = get_engine(engine or DEFAULT_ENGINE).voices()
+    except CoachError:
+        return ()
+    return tuple((v.id, f"{v.name} ({v.language})" if v.language else v.name) for v in found)
+
+
+def parse_form(
+    form: dict[str, str],
+    routines: tuple[RoutineChoice, ...],
+    music: tuple[str, ...],
+    voices: tuple[str, ...] = (),
+) -> Request:
+    """The form's answers as a :class:`Request`, or a :class:`ChoiceError` saying what is wrong."""
+    slug = form.get("routine", "")
+    if slug not in {r.slug for r in routines}:
+        raise ChoiceError(word("new.error.routine"))
+    minutes_text = form.get("minutes", "").strip()
+    minutes: int | None = None
+    if minutes_text:
+        if not minutes_text.isdigit() or not MIN_MINUTES <= int(minutes_text) <= MAX_MINUTES:
+            raise ChoiceError(word("new.error.minutes", low=MIN_MINUTES, high=MAX_MINUTES))
+        minutes = int(minutes_text)
+    values = {}
+    for name, allowed in (("tempo", TEMPOS), ("verbosity", VERBOSITIES), ("pulse", PULSES)):
+        value = form.get(name, "")
+        if value not in allowed:
+            raise ChoiceError(word("new.error.choice", field=word(f"new.{name}")))
+        values[name] = value
+    chimes = form.get("chimes", "off")
+    if chimes not in ("on", "off"):
+        raise ChoiceError(word("new.error.choice", field=word("new.chimes")))
+    chosen_music = form.get("music", "none")
+    if chosen_music not in ("none", "ambient", *music):
+        raise ChoiceError(word("new.error.choice", field=word("new.music")))
+    voice = form.get("voice", "")
+    if voice and voice not in voices:
+        raise ChoiceError(word("new.error.choice", field=word("new.voice")))
+    return Request(
+        slug,
+        minutes,
+        values["tempo"],
+        values["verbosity"],
+        values["pulse"],
+        chimes == "on",
+        chosen_music,
+        voice or None,
+    )
+
+
+def export_command(
+    request: Request, out: Path, engine: str | None, music_dir: Path | None
+) -> list[str]:
+    """The ``coach export`` command line that makes ``request`` into ``out``."""
+    command = [sys.executable, "-m", "coach", "export", request.routine, "--out", str(out)]
+    if request.minutes is not None:
+        command += ["--minutes", str(request.minutes)]
+    command += ["--tempo", request.tempo, "--verbosity", request.verbosity]
+    command += ["--pulse", request.pulse, "--chimes" if request.chimes else "--no-chimes"]
+    if request.music == "ambient":
+        command += ["--music", "ambient"]
+    elif request.music != "none" and music_dir is not None:
+        command += ["--music", str(music_dir / request.music)]
+    if engine is not None:
+        command += ["--engine", engine]
+    if request.voice is not None:
+        command += ["--voice", request.voice]
+    return command
+
+
+@dataclass
+class Maker:
+    """The exports asked for from the phone: one runs, :data:`MAX_WAITING` wait."""
+
+    out: Path
+    """The served folder, where the tracks land."""
+    engine: str | None = None
+    """``--engine`` for every export (None: coach's default)."""
+    music_dir: Path | None = None
+    """The folder of music files offered."""
+    max_waiting: int = MAX_WAITING
+    """How many may wait behind the running one."""
+    _jobs: dict[int, Job] = field(default_factory=dict)
+    _waiting: deque[Job] = field(default_factory=deque)
+    _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _wake: threading.Condition = field(init=False)
+    _worker: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self._wake = threading.Condition(self._lock)
+        self._voices: tuple[tuple[str, str], ...] | None = None
+
+    def voices(self) -> tuple[tuple[str, str], ...]:
+        """The voices the form offers (found once): the engine's, when it has more than one."""
+        if self._voices is None:
+            found = find_voices(self.engine)
+            self._voices = found if len(found) > 1 else ()
+        return self._voices
+
+    def submit(self, request: Request) -> Job | None:
+        """Queue ``request``; None when the queue is full."""
+        with self._lock:
+            running = any(j.state == "running" for j in self._jobs.values())
+            if len(self._waiting) >= self.max_waiting + (0 if running else 1):
+                return None
+            job = Job(next(self._numbers), request)
+            self._jobs[job.number] = job
+            self._waiting.append(job)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, daemon=True, name="maker")
+                self._worker.start()
+            self._wake.notify()
+            return job
+
+    def job(self, number: int) -> Job | None:
+        """The job called ``number``."""
+        with self._lock:
+            return self._jobs.get(number)
+
+    def place(self, job: Job) -> int:
+        """How many exports are ahead of ``job`` (0 when it runs)."""
+        with self._lock:
+            if job not in self._waiting:
+                return 0
+            running = any(j.state == "running" for j in self._jobs.values())
+            return self._waiting.index(job) + (1 if running else 0)
+
+    def cancel(self, number: int) -> bool:
+        """Cancel a queued or running job; False if there is none such."""
+        with self._lock:
+            job = self._jobs.get(number)
+            if job is None or job.state not in ("queued", "running"):
+                return False
+            job.cancel_asked = True
+            if job.state == "queued":
+                self._waiting.remove(job)
+                job.state = "cancelled"
+                return True
+            process = job.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGINT)  # as Ctrl-C: the export leaves nothing behind
+        return True
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting:
+                    self._wake.wait()
+                job = self._waiting.popleft()
+                job.state = "running"
+                job.started_s = time.monotonic()
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        command = export_command(job.request, self.out, self.engine, self.music_dir)
+        env = dict(os.environ)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=env,
+            )  # fmt: skip
+        except OSError as exc:
+            self._finish(job, "failed", str(exc))
+            return
+        with self._lock:
+            job.process = process
+            cancel = job.cancel_asked
+        if cancel:
+            process.send_signal(signal.SIGINT)
+        _out, err = process.communicate()
+        errors = [line for line in err.decode("utf-8", "replace").splitlines() if "error:" in line]
+        if job.cancel_asked:
+            self._finish(job, "cancelled", "")
+        elif process.returncode == 0:
+            self._finish(job, "done", "")
+        else:
+            _LOG.warning("export %s failed: %s", command, err[-2000:])
+            self._finish(job, "failed", errors[-1] if errors else f"exit {process.returncode}")
+
+    def _finish(self, job: Job, state: str, message: str) -> None:
+        with self._lock:
+            job.state = state
+            job.message = message
+            job.finished_s = time.monotonic()
+            job.process = None
+
+    def close(self) -> None:
+        """Interrupt the running export, if any (the server is stopping)."""
+        with self._lock:
+            self._waiting.clear()
+            running = [j.process for j in self._jobs.values() if j.process is not None]
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
