@@ -22,6 +22,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("coach", "coach.errors", "coach.signals", "coach.atomic", "coach.ffmpeg", "coach.stdio"),
     ("coach.routine",),
     ("coach.timeline",),
+    ("coach.figures",),
     ("coach.speech",),
     ("coach.render",),
     ("coach.sound",),
