@@ -145,8 +145,13 @@ def nearest_folder(path: Path) -> Path:
 
 def write_text_atomic(target: Path, text: str) -> None:
     """Replace ``target`` with ``text`` (UTF-8) atomically."""
+    write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data`` atomically."""
     with atomic_file(target) as handle:
-        handle.write(text.encode("utf-8"))
+        handle.write(data)
 
 
 def commit_together(handles: Sequence[AtomicFile]) -> None:

@@ -30,6 +30,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ),
     ("coach.routine",),
     ("coach.timeline",),
+    ("coach.figures",),
     ("coach.speech",),
     ("coach.render",),
     ("coach.sound",),

@@ -18,6 +18,7 @@ from coach.cli import (  # noqa: F401  (importing a command's module registers i
     cache,
     doctor,
     export,
+    figure,
     listing,
     play,
     schema,

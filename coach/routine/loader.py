@@ -26,6 +26,7 @@ from coach.errors import RoutineError
 from coach.languages import ENGLISH, LANGUAGES, base_tag
 from coach.routine import schema
 from coach.routine.model import (
+    Figure,
     Holds,
     Preparation,
     Pressure,
@@ -36,6 +37,7 @@ from coach.routine.model import (
     SideWork,
     Step,
     Strokes,
+    StrokeShape,
     Timed,
     Work,
 )
@@ -304,7 +306,10 @@ _TAG_RULE = (
     f"(at most {schema.MAX_TAG_CHARS} characters), like 'seated'"
 )
 
-NUMERIC_FIELDS = ("format", "reps", "seconds_per_rep", "count", "rest_seconds", "seconds")
+NUMERIC_FIELDS = (
+    "format", "reps", "seconds_per_rep", "count", "rest_seconds", "seconds",
+    "path", "at", "size", "loops",
+)  # fmt: skip
 """Every field whose value is a number; a number written as text ("10") is refused."""
 
 _FIELDS_OF: dict[str, type[BaseModel]] = {
@@ -316,6 +321,7 @@ _FIELDS_OF: dict[str, type[BaseModel]] = {
     "holds": schema.HoldsSpec,
     "timed": schema.TimedSpec,
     "sides": schema.SidesSpec,
+    "figure": schema.FigureSpec,
 }
 
 
@@ -405,6 +411,14 @@ def _generic_rule(kind: str, error: Any) -> str:
         return f"has too many {items} (at most {ctx.get('max_length')}, got {count})"
     if kind in ("string_type", "string_pattern_mismatch"):
         return "must be text"
+    if kind in ("less_than_equal", "greater_than_equal", "greater_than") and "figure" in str(
+        error.get("loc")
+    ):
+        return "must be a number from 0 to 100 (a place in the view's grid)"
+    if kind == "literal_error":
+        return f"must be one of: {ctx.get('expected', '').replace(chr(39), '')}"
+    if kind == "union_tag_invalid":
+        return f"kind must be one of: {ctx.get('expected_tags', '').replace(chr(39), '')}"
     # No field of format 1 gives list_type, dict_type or model_attributes_type without a rule of
     # its own (lists are tuples, the one dict has a rule): kept for fields to come, unmutated.
     if kind in ("tuple_type", "list_type"):  # pragma: no mutate
@@ -534,6 +548,7 @@ class _Resolver:
             stance=spec.stance,
             pressure_note=spec.pressure_note,
             cautions=spec.cautions,
+            figure=None if spec.figure is None else _figure(spec.figure),
         )
         if spec.id is not None:
             if spec.id in self.ids:
@@ -592,6 +607,18 @@ def _side_work(item: Any) -> SideWork:
         return Holds(reps=h.reps, count=h.count, rest_ms=_ms(h.rest_seconds), say=h.say)
     t = item.timed
     return Timed(duration_ms=_ms(t.seconds), say=t.say)
+
+
+def _figure(spec: schema.FigureSpec) -> Figure:
+    return Figure(view=spec.view, strokes=tuple(_stroke_shape(s) for s in spec.draw))
+
+
+def _stroke_shape(spec: Any) -> StrokeShape:
+    """A validated stroke spec as the model's one shape (each kind keeps its own fields)."""
+    fields = spec.model_dump()
+    kind, mirror = fields.pop("kind"), fields.pop("mirror")
+    path = fields.pop("path", None) or (fields.pop("at"),)
+    return StrokeShape(kind=kind, path=tuple(tuple(p) for p in path), mirror=mirror, **fields)
 
 
 def _ms(seconds: float) -> int:

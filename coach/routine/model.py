@@ -86,6 +86,38 @@ Work = Strokes | Holds | Timed | Sides | Repeat
 
 
 @dataclass(frozen=True)
+class StrokeShape:
+    """One stroke drawn on a figure, in the view's own coordinates (0-100, y down)."""
+
+    kind: str
+    """glide, circles, spiral, knead, squeeze, hold, pull or fingertips."""
+    path: tuple[tuple[float, float], ...]
+    """Where it travels; one point for the strokes that stay in place."""
+    size: float = 0.0
+    """Radius of circles, a spiral's loops, a kneading or squeezed area; 0 where none."""
+    turn: str = "clockwise"
+    """Which way circles and spirals turn, as seen in the view."""
+    by: str = "thumb"
+    """What makes circles: palm, thumb or fingertips."""
+    loops: int = 0
+    """How many loops a spiral makes along its path."""
+    count: int | None = None
+    """A hold's count, shown beside it."""
+    mirror: bool = False
+    """Drawn twice, mirrored across the view's middle (both hands, one each side)."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture of a step: a body view and the strokes on it."""
+
+    view: str
+    """The body view (one of ``schema.VIEW_NAMES``)."""
+    strokes: tuple[StrokeShape, ...] = ()
+    """What the hands do, in order; none: the view alone."""
+
+
+@dataclass(frozen=True)
 class Step:
     """One step: stance, instruction, pressure, cautions and its work."""
 
@@ -105,6 +137,8 @@ class Step:
     """Spoken instead of the default pressure sentence."""
     cautions: tuple[str, ...] = ()
     """Per-step cautions (spoken)."""
+    figure: Figure | None = None
+    """Where the hands go, drawn; None: the routine's area's view without strokes."""
 
 
 @dataclass(frozen=True)

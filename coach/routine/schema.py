@@ -183,6 +183,110 @@ WorkItem = Annotated[
 ]
 
 
+VIEW_NAMES = ("back", "shoulders", "sole", "foot-top", "palm", "hand-back", "scalp", "face")
+"""The body views a figure can draw on (see :mod:`coach.figures.views` and the README's grid)."""
+ViewName = Literal["back", "shoulders", "sole", "foot-top", "palm", "hand-back", "scalp", "face"]
+Coordinate = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)]
+Point = tuple[Coordinate, Coordinate]
+"""A place in a view: x from the left, y from the top, each 0-100."""
+Route = Annotated[tuple[Point, ...], Field(min_length=2, max_length=12)]
+"""Where a stroke travels, in order: at least a start and an end."""
+Size = Annotated[float, Field(gt=0, le=40, allow_inf_nan=False, strict=True)]
+
+
+class _StrokeShape(_Strict):
+    mirror: bool = Field(
+        default=False,
+        description="Draw it twice, mirrored across the view's middle: both hands, one each side.",
+    )
+
+
+class GlideSpec(_StrokeShape):
+    """A long gliding stroke along a route, with its direction."""
+
+    kind: Literal["glide"]
+    path: Route
+
+
+class CirclesSpec(_StrokeShape):
+    """Small circles in one place."""
+
+    kind: Literal["circles"]
+    at: Point
+    size: Size = 4.0
+    turn: Literal["clockwise", "counterclockwise"] = "clockwise"
+    by: Literal["palm", "thumb", "fingertips"] = "thumb"
+
+
+class SpiralSpec(_StrokeShape):
+    """Circles that creep along a route."""
+
+    kind: Literal["spiral"]
+    path: Route
+    size: Size = 3.0
+    loops: int = Field(default=5, ge=2, le=20, strict=True)
+
+
+class KneadSpec(_StrokeShape):
+    """Kneading: squeeze and roll the flesh in one area."""
+
+    kind: Literal["knead"]
+    at: Point
+    size: Size = 8.0
+
+
+class SqueezeSpec(_StrokeShape):
+    """A squeeze: the hands press toward each other."""
+
+    kind: Literal["squeeze"]
+    at: Point
+    size: Size = 8.0
+
+
+class HoldSpec(_StrokeShape):
+    """A still hold, with its count."""
+
+    kind: Literal["hold"]
+    at: Point
+    count: int | None = Field(default=None, ge=1, le=600, strict=True)
+
+
+class PullSpec(_StrokeShape):
+    """Pulling up: a curved stroke from the side toward the middle."""
+
+    kind: Literal["pull"]
+    path: Route
+
+
+class FingertipsSpec(_StrokeShape):
+    """Fingertips running lightly along a route."""
+
+    kind: Literal["fingertips"]
+    path: Route
+
+
+StrokeShapeSpec = Annotated[
+    GlideSpec
+    | CirclesSpec
+    | SpiralSpec
+    | KneadSpec
+    | SqueezeSpec
+    | HoldSpec
+    | PullSpec
+    | FingertipsSpec,
+    Field(discriminator="kind"),
+]
+
+
+class FigureSpec(_Strict):
+    """A picture of the step: a body view and the strokes drawn on it."""
+
+    view: ViewName
+    draw: tuple[StrokeShapeSpec, ...] = Field(
+        default=(), max_length=6, description="The strokes drawn on the view, in order."
+    )
+
+
 class StepSpec(_Strict):
     """One step of a massage: where to stand, what to do, how firmly, and the work."""
 
@@ -196,6 +300,10 @@ class StepSpec(_Strict):
     )
     cautions: tuple[Spoken, ...] = Field(default=(), max_length=10)
     work: tuple[WorkItem, ...] = Field(min_length=1, max_length=20)
+    figure: FigureSpec | None = Field(
+        default=None,
+        description="Where the hands go: a body view and stroke shapes (see the README's grid).",
+    )
 
 
 class SectionSpec(_Strict):

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from coach.errors import RoutineError
+from coach.routine.loader import load_routine
 from tests.conftest import minimal_routine, step
 
 Make = Callable[[Path], Path]
@@ -307,8 +309,62 @@ NUMBERS_AS_TEXT = {
 }  # fmt: skip
 
 
+_FIGURE_YAML = """\
+format: 1
+slug: tiny
+name: Tiny
+description: A routine for tests.
+sections:
+  - title: Back
+    steps:
+      - title: Glide
+        instruction: Slide your hands up the back.
+        pressure: light
+        work:
+          - timed: {{seconds: 60}}
+        figure:
+          view: back
+          draw:
+            - {stroke}
+"""
+
+# (model, field) -> (stroke, the field's place)
+FIGURE_NUMBERS_AS_TEXT = {
+    ("GlideSpec", "path"): ('{kind: glide, path: [["40", 80], [40, 30]]}', "path[0][0]"),
+    ("PullSpec", "path"): ('{kind: pull, path: [[40, 80], [40, "30"]]}', "path[1][1]"),
+    ("FingertipsSpec", "path"): ('{kind: fingertips, path: [[40, "8"], [40, 30]]}', "path[0][1]"),
+    ("SpiralSpec", "path"): ('{kind: spiral, path: [["4", 80], [40, 30]]}', "path[0][0]"),
+    ("SpiralSpec", "size"): ('{kind: spiral, path: [[4, 80], [40, 30]], size: "3"}', "size"),
+    ("SpiralSpec", "loops"): ('{kind: spiral, path: [[4, 80], [40, 30]], loops: "3"}', "loops"),
+    ("CirclesSpec", "at"): ('{kind: circles, at: ["4", 80]}', "at[0]"),
+    ("CirclesSpec", "size"): ('{kind: circles, at: [4, 80], size: "5"}', "size"),
+    ("KneadSpec", "at"): ('{kind: knead, at: [4, "80"]}', "at[1]"),
+    ("KneadSpec", "size"): ('{kind: knead, at: [4, 80], size: "5"}', "size"),
+    ("SqueezeSpec", "at"): ('{kind: squeeze, at: ["4", 80]}', "at[0]"),
+    ("SqueezeSpec", "size"): ('{kind: squeeze, at: [4, 80], size: "5"}', "size"),
+    ("HoldSpec", "at"): ('{kind: hold, at: ["4", 80]}', "at[0]"),
+    ("HoldSpec", "count"): ('{kind: hold, at: [4, 80], count: "10"}', "count"),
+}
+
+
 def test_every_numeric_field_is_covered() -> None:
-    assert set(NUMBERS_AS_TEXT) == _numeric_fields()
+    assert set(NUMBERS_AS_TEXT) | set(FIGURE_NUMBERS_AS_TEXT) == _numeric_fields()
+
+
+@pytest.mark.parametrize("key", sorted(FIGURE_NUMBERS_AS_TEXT), ids="-".join)
+def test_a_number_of_a_figure_written_as_text_is_refused(
+    key: tuple[str, str], tmp_path: Path
+) -> None:
+    stroke, where = FIGURE_NUMBERS_AS_TEXT[key]
+    path = tmp_path / "bad.yaml"
+    path.write_text(_FIGURE_YAML.format(stroke=stroke), "utf-8")
+    with pytest.raises(RoutineError) as caught:
+        load_routine(path)
+    text = stroke.split('"')[1]
+    assert caught.value.message == (
+        f"{path}:16: sections[0].steps[0].figure.draw[0].{where}: must be a number, not text"
+        f' ("{text}")'
+    )
 
 
 @pytest.mark.parametrize(

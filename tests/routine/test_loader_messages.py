@@ -90,7 +90,8 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
     "unknown field of a step": (
         _work(_timed(), tempo=3),
         "16: sections[0].steps[0].tempo: unknown field 'tempo'",
-        "allowed here: id, title, stance, instruction, pressure, pressure_note, cautions, work",
+        "allowed here: id, title, stance, instruction, pressure, pressure_note, cautions, work, "
+        "figure",
     ),
     "unknown field of strokes": (
         _work({"strokes": {"reps": 2, "seconds_per_rep": 5, "speed": 3}}),

@@ -1,0 +1,242 @@
+"""Stroke shapes drawn on a view, as one SVG document per figure.
+
+One palette (:data:`THEMES`: dark for the phone, light for paper) and one set of line weights,
+so every figure looks drawn by one hand. Each stroke is drawn where it goes, with its direction
+(an arrowhead), and its route is kept as a path of its own (``class="route"``, ``data-kind``):
+the phone page moves the hand markers (``class="hand"``) along it, once per repetition.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+from coach.figures.views import AREA_VIEWS, VIEWS
+from coach.routine.model import Figure, StrokeShape
+
+SIZE = 100.0
+"""Every view is a SIZE x SIZE grid."""
+BODY_WIDTH = 0.9
+GUIDE_WIDTH = 0.55
+STROKE_WIDTH = 1.5
+HAND_RADIUS = 3.2
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The colours of a figure."""
+
+    background: str
+    body: str
+    guide: str
+    stroke: str
+    hand: str
+    hand_text: str
+
+
+THEMES = {
+    # the phone page's own colours (coach/serve/static/style.css)
+    "dark": Theme("#12161e", "#b9b2a4", "#5b6372", "#deb278", "#e8e2d6", "#12161e"),
+    "light": Theme("#ffffff", "#3a3f48", "#a3a9b3", "#b36b12", "#3a3f48", "#ffffff"),
+}
+
+
+Point = tuple[float, float]
+
+
+def mirrored(point: Point) -> Point:
+    return (SIZE - point[0], point[1])
+
+
+def route_of(shape: StrokeShape) -> list[Point]:
+    """Where a hand travels for one repetition of ``shape``: points along its route."""
+    if shape.kind in ("glide", "pull", "fingertips"):
+        return _smooth(list(shape.path)) if shape.kind == "pull" else list(shape.path)
+    if shape.kind == "circles":
+        return _circle(shape.path[0], shape.size, shape.turn == "clockwise")
+    if shape.kind == "spiral":
+        return _spiral(shape.path[0], shape.path[-1], shape.size, shape.loops, shape.turn)
+    if shape.kind == "knead":
+        return _figure_eight(shape.path[0], shape.size)
+    if shape.kind == "squeeze":
+        x, y = shape.path[0]
+        return [(x - shape.size, y), (x - shape.size * 0.35, y)]
+    return [shape.path[0], shape.path[0]]  # a hold stays
+
+
+def _circle(centre: Point, radius: float, clockwise: bool, steps: int = 24) -> list[Point]:
+    sign = 1 if clockwise else -1  # y grows downward: increasing angle turns clockwise
+    return [
+        (centre[0] + radius * math.cos(-math.pi / 2 + sign * 2 * math.pi * i / steps),
+         centre[1] + radius * math.sin(-math.pi / 2 + sign * 2 * math.pi * i / steps))
+        for i in range(steps + 1)
+    ]  # fmt: skip
+
+
+def _spiral(start: Point, end: Point, radius: float, loops: int, turn: str) -> list[Point]:
+    sign = 1 if turn == "clockwise" else -1
+    steps = loops * 16
+    points = []
+    for i in range(steps + 1):
+        t = i / steps
+        angle = sign * 2 * math.pi * loops * t
+        cx = start[0] + (end[0] - start[0]) * t
+        cy = start[1] + (end[1] - start[1]) * t
+        points.append((cx + radius * math.sin(angle), cy - radius * math.cos(angle) + radius))
+    return points
+
+
+def _figure_eight(centre: Point, size: float, steps: int = 32) -> list[Point]:
+    x, y = centre
+    return [
+        (x + size * 0.55 * math.sin(2 * math.pi * i / steps),
+         y + size * 0.35 * math.sin(4 * math.pi * i / steps))
+        for i in range(steps + 1)
+    ]  # fmt: skip
+
+
+def _smooth(points: list[Point]) -> list[Point]:
+    """A route through ``points`` that bends (a pull sweeps, it does not turn corners)."""
+    if len(points) != 2:
+        return points
+    (x0, y0), (x1, y1) = points
+    cx, cy = (x0 + x1) / 2, min(y0, y1) - abs(x1 - x0) * 0.35
+    return [
+        ((1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t * t * x1,
+         (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t * t * y1)
+        for t in (i / 16 for i in range(17))
+    ]  # fmt: skip
+
+
+def _d(points: list[Point]) -> str:
+    head, *rest = points
+    return f"M {head[0]:.2f} {head[1]:.2f} " + " ".join(f"L {x:.2f} {y:.2f}" for x, y in rest)
+
+
+def _arrowhead(points: list[Point], colour: str) -> str:
+    """An arrowhead at the end of ``points``, pointing the way the route goes."""
+    (x0, y0), (x1, y1) = points[-2], points[-1]
+    angle = math.atan2(y1 - y0, x1 - x0)
+    length, spread = 3.6, 0.5
+    left = (x1 - length * math.cos(angle - spread), y1 - length * math.sin(angle - spread))
+    right = (x1 - length * math.cos(angle + spread), y1 - length * math.sin(angle + spread))
+    return (
+        f'<path d="M {left[0]:.2f} {left[1]:.2f} L {x1:.2f} {y1:.2f} L {right[0]:.2f} '
+        f'{right[1]:.2f}" fill="none" stroke="{colour}" stroke-width="{STROKE_WIDTH}" '
+        'stroke-linecap="round" stroke-linejoin="round"/>'
+    )
+
+
+def _shape_svg(shape: StrokeShape, points: list[Point], theme: Theme) -> list[str]:
+    """The visible drawing of one stroke (not its route, which is drawn separately)."""
+    line = (
+        f'fill="none" stroke="{theme.stroke}" stroke-width="{STROKE_WIDTH}" '
+        'stroke-linecap="round" stroke-linejoin="round"'
+    )
+    if shape.kind == "hold":
+        x, y = points[0]
+        ring = f'<circle cx="{x:.2f}" cy="{y:.2f}" r="4.6" {line} stroke-dasharray="1.2 1.4"/>'
+        parts = [f'<circle cx="{x:.2f}" cy="{y:.2f}" r="2.2" fill="{theme.stroke}"/>', ring]
+        if shape.count is not None:
+            parts.append(
+                f'<text x="{x + 6:.2f}" y="{y + 2.2:.2f}" font-size="6.5" font-weight="600" '
+                f'font-family="sans-serif" fill="{theme.stroke}">{shape.count}</text>'
+            )
+        return parts
+    if shape.kind == "squeeze":
+        x, y = points[0][0] + shape.size, points[0][1]
+        inner = [(x - shape.size, y), (x - shape.size * 0.35, y)]
+        outer = [(x + shape.size, y), (x + shape.size * 0.35, y)]
+        return [f'<path d="{_d(inner)}" {line}/>', _arrowhead(inner, theme.stroke),
+                f'<path d="{_d(outer)}" {line}/>', _arrowhead(outer, theme.stroke)]  # fmt: skip
+    if shape.kind == "fingertips":
+        dx, dy = points[-1][0] - points[0][0], points[-1][1] - points[0][1]
+        norm = math.hypot(dx, dy) or 1.0
+        off = (-dy / norm * 2.2, dx / norm * 2.2)
+        parts = []
+        for k in (-1, 0, 1):
+            shifted = [(x + k * off[0], y + k * off[1]) for x, y in points]
+            parts.append(f'<path d="{_d(shifted)}" {line} stroke-dasharray="0.1 2.2"/>')
+        parts.append(_arrowhead(points, theme.stroke))
+        return parts
+    if shape.kind == "circles":
+        dash = {"palm": "", "thumb": "", "fingertips": ' stroke-dasharray="0.1 2"'}[shape.by]
+        width = STROKE_WIDTH * (1.9 if shape.by == "palm" else 1.0)
+        return [
+            f'<path d="{_d(points[:-3])}" fill="none" stroke="{theme.stroke}" '
+            f'stroke-width="{width:.2f}" stroke-linecap="round"{dash}/>',
+            _arrowhead(points[:-3], theme.stroke),
+        ]
+    return [f'<path d="{_d(points)}" {line}/>', _arrowhead(points, theme.stroke)]
+
+
+def _hand(point: Point, label: str, theme: Theme, index: int) -> str:
+    x, y = point
+    text = (
+        f'<text x="{x:.2f}" y="{y + 1.6:.2f}" text-anchor="middle" font-size="4.4" '
+        f'font-weight="700" font-family="sans-serif" fill="{theme.hand_text}">{label}</text>'
+        if label
+        else ""
+    )
+    return (
+        f'<g class="hand" data-route="route-{index}" transform="translate(0 0)">'
+        f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{HAND_RADIUS}" fill="{theme.hand}" '
+        f'stroke="{theme.background}" stroke-width="0.6"/>{text}</g>'
+    )
+
+
+def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dark",
+               title: str | None = None) -> str:  # fmt: skip
+    """The figure as an SVG document (``None``: the view of ``area`` alone, no strokes)."""
+    colours = THEMES[theme]
+    view_name = figure.view if figure is not None else AREA_VIEWS.get(area or "back", "back")
+    view = VIEWS[view_name]
+    body = [
+        f'<g fill="none" stroke="{colours.body}" stroke-width="{BODY_WIDTH}" '
+        f'stroke-linecap="round" stroke-linejoin="round" class="body">'
+        + "".join(e.svg for e in view.draw() if e.role == "body")
+        + "</g>",
+        f'<g fill="none" stroke="{colours.guide}" stroke-width="{GUIDE_WIDTH}" '
+        f'stroke-dasharray="1.6 1.4" stroke-linecap="round" class="guide">'
+        + "".join(e.svg for e in view.draw() if e.role == "guide")
+        + "</g>",
+    ]
+    strokes: list[str] = []
+    routes: list[str] = []
+    hands: list[str] = []
+    index = 0
+    for shape in figure.strokes if figure is not None else ():
+        copies = [(route_of(shape), "")]
+        if shape.mirror:
+            first = route_of(shape)
+            copies = [(first, "L"), ([mirrored(p) for p in first], "R")]
+            if first[0][0] > SIZE / 2:  # the left hand is the one on the left of the view
+                copies = [(first, "R"), (copies[1][0], "L")]
+        for points, label in copies:
+            strokes.extend(_shape_svg(shape, points, colours))
+            routes.append(
+                f'<path class="route" id="route-{index}" data-kind="{shape.kind}" '
+                f'd="{_d(points)}" fill="none" stroke="none"/>'
+            )
+            hands.append(_hand(points[0], label, colours, index))
+            index += 1
+    label = escape(title or view.title)
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="600" '
+        f'height="600" role="img" aria-label="{label}" data-view="{view_name}">'
+        f"<title>{label}</title>"
+        f'<rect width="100" height="100" fill="{colours.background}"/>'
+        + "".join(body)
+        + f'<g class="strokes">{"".join(strokes)}</g>'
+        + f'<g class="routes">{"".join(routes)}</g>'
+        + f'<g class="hands">{"".join(hands)}</g>'
+        + "</svg>"
+    )
+
+
+def render_png(svg: str, width: int = 600) -> bytes:
+    """The SVG as a PNG ``width`` pixels square (resvg: a self-contained renderer)."""
+    import resvg_py
+
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, width=width, height=width))

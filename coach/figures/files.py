@@ -1,0 +1,36 @@
+"""A routine's step figures as files: what ``coach figure`` writes for an author to look at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.atomic import write_bytes_atomic, write_text_atomic
+from coach.figures.draw import render_png, render_svg
+from coach.routine.model import Routine
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    """One step's figure, written."""
+
+    number: int
+    """The step's number (from 1, across the routine)."""
+    svg: Path
+    """The SVG."""
+    png: Path
+    """The PNG, 600 x 600."""
+
+
+def write_figures(routine: Routine, folder: Path, theme: str = "dark") -> tuple[FigureFile, ...]:
+    """Every step's figure as ``step-NN.svg`` and ``step-NN.png`` in ``folder`` (made if needed);
+    a step without a figure gets its routine's area's view alone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, step in enumerate(routine.steps, start=1):
+        svg = render_svg(step.figure, routine.area, theme, title=step.title)
+        stem = folder / f"step-{number:02}"
+        write_text_atomic(stem.with_suffix(".svg"), svg)
+        write_bytes_atomic(stem.with_suffix(".png"), render_png(svg))
+        written.append(FigureFile(number, stem.with_suffix(".svg"), stem.with_suffix(".png")))
+    return tuple(written)
