@@ -76,7 +76,8 @@ def test_an_unknown_key_like_no_field_lists_the_fields(tmp_path: Path) -> None:
         load_routine(path)
     assert caught.value.message == f"{path}:11: sections[0].steps[0].colour: unknown field 'colour'"
     assert caught.value.hint == (
-        "allowed here: id, title, stance, instruction, pressure, pressure_note, cautions, work, figure"
+        "allowed here: id, title, stance, instruction, pressure, pressure_note, cautions, work, "
+        "figure"
     )
 
 
