@@ -71,7 +71,7 @@ def _session(duration_ms: int) -> Session:
 def test_the_serve_pages_and_the_feed_round(ms: int, shown: str, seconds: str) -> None:
     session = _session(ms)
     assert f'<span class="length">{shown}</span>' in index_page((session,))
-    assert f'<b id="session-left">{shown}</b>' in player_page(session)
+    assert f'<span id="session-left">{shown} left</span>' in player_page(session)
     channel = ET.fromstring(feed_xml((session,), "http://127.0.0.1:1/t/"))
     durations = [e.text for e in channel.iter(f"{{{ITUNES}}}duration")]
     assert durations == [seconds]  # round(2.5) would say 2

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.sound.mixer import LEAD_IN_MS, MUSIC_TAIL_MS
 from tests.conftest import minimal_routine
 
 ROOT = Path(__file__).parents[2]
@@ -84,7 +85,15 @@ class Setup:
         shown_options = [o for o in self.options if o not in ("--music", "ambient")]
         shown = _run([*coach, "show", str(self.routine), "--json", *shown_options], self.env)
         self.shown = json.loads(shown)
-        self.total_s = float(self.shown["total_seconds"])
+        # with music the session opens with a lead-in and ends with a tail, which `show` (no
+        # --music) leaves out: every time moves by the lead-in
+        music = "--music" in self.options
+        self.lead_s = LEAD_IN_MS / 1000 if music else 0.0
+        tail_s = MUSIC_TAIL_MS / 1000 if music else 0.0
+        for cue in self.shown["cues"]:
+            cue["start"] = float(cue["start"]) + self.lead_s
+            cue["end"] = float(cue["end"]) + self.lead_s
+        self.total_s = float(self.shown["total_seconds"]) + self.lead_s + tail_s
 
     def begins(self) -> list[float]:
         """When each working period starts (the end of its "Begin.")."""
