@@ -121,6 +121,7 @@ def export(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             jobs=jobs,
             mixer=mixer,
+            name=_file_name(loaded.slug, loaded.language, language),
         )
     extra = ", ".join(p.name for p in result.files[1:5])  # lyrics, playlist, transcript, chapters
     steps = result.step_tracks
@@ -132,6 +133,17 @@ def export(
         + (f"; with music: {music_phrase(bed)}" if bed is not None else "")
         + f"; {renderer.synthesized} clips synthesized"
     )
+
+
+def _file_name(slug: str, spoken: str, asked: str | None) -> str:
+    """The export's file name without suffix: the slug, and for a translation chosen with
+    ``--language`` (other than English) the slug and the language, ``lower-back-fr``, so that
+    the translations of one routine sit side by side instead of replacing each other."""
+    from coach.languages import ENGLISH, base_tag
+
+    if asked is None or base_tag(spoken) == ENGLISH:
+        return slug
+    return f"{slug}-{spoken.lower()}"
 
 
 def _in_language(tag: str) -> str:

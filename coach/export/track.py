@@ -148,6 +148,7 @@ def export_track(
     year: int | None = None,
     jobs: int | None = None,
     mixer: Mixer | None = None,
+    name: str | None = None,
 ) -> ExportResult:
     """Encode the session into ``out_dir`` and write its lyrics and playlist.
 
@@ -158,14 +159,17 @@ def export_track(
     there is no silence, so the parts overlap by a few frames and are encoded without the bit
     reservoir, which lets the join take the frames before it from one part and those after it
     from the next (see :func:`coach.export.mp3join.plan_overlapping_parts`).
+
+    ``name`` is the files' name without suffix (default: the routine's slug).
     """
+    stem = routine.slug if name is None else name
     jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline
     scratch = _scratch_folder(out_dir)
     remove_stale_temporaries(scratch)
     ext = settings.fmt
     whole = _Segment(
-        routine.slug,
+        stem,
         timeline.title,
         0,
         timeline.total_ms,
@@ -186,9 +190,9 @@ def export_track(
             if progress is not None:
                 progress(min(encoded_ms, total_work_ms), total_work_ms)
 
-    track_path = _inside(out_dir, f"{routine.slug}.{ext}")
+    track_path = _inside(out_dir, f"{stem}.{ext}")
     cover = cover_png(timeline.title) if ext in ("mp3", "m4b") else None
-    split_dir = _inside(out_dir, routine.slug)
+    split_dir = _inside(out_dir, stem)
     with ExitStack() as stack:
         pending: list[tuple[AtomicFile, Path]] = []
         texts: list[tuple[Path, str]] = []
@@ -228,27 +232,25 @@ def export_track(
                 encode(segment, target, number, len(segments))
                 playlist.append(
                     (
-                        f"{routine.slug}/{target.name}",
+                        f"{stem}/{target.name}",
                         segment.end_ms - segment.start_ms,
                         segment.title,
                     )
                 )
         else:
             playlist.append((track_path.name, whole.end_ms, whole.title))
-        texts.append(
-            (_inside(out_dir, f"{routine.slug}.m3u8"), m3u8_text(timeline.title, tuple(playlist)))
-        )
+        texts.append((_inside(out_dir, f"{stem}.m3u8"), m3u8_text(timeline.title, tuple(playlist))))
         podcast = [
             (
-                _inside(out_dir, f"{routine.slug}.vtt"),
+                _inside(out_dir, f"{stem}.vtt"),
                 vtt_text(timeline.title, _captions(rendered)),
             ),
             (
-                _inside(out_dir, f"{routine.slug}.chapters.json"),
+                _inside(out_dir, f"{stem}.chapters.json"),
                 chapters_json(timeline.title, whole.chapters),
             ),
             (  # the work periods and stroke times, for the phone's stroke counter
-                _inside(out_dir, f"{routine.slug}.timeline.json"),
+                _inside(out_dir, f"{stem}.timeline.json"),
                 json.dumps(
                     {
                         **timeline_to_json(timeline, rendered.engine, rendered.voice),

@@ -81,3 +81,24 @@ def test_an_m4b_says_its_language(german_export: tuple[Path, str], tmp_path: Pat
     assert re.search(r"Stream #0:0\S*\(deu\): Audio", probe.stderr), probe.stderr
     first = probe.stderr.split("Chapter #0:0")[1].split("Chapter #0:1")[0]
     assert re.search(r"title\s*: Einleitung", first), first
+
+
+def test_a_translation_is_exported_beside_the_english_session(tmp_path: Path) -> None:
+    """`--language fr` names the files lower-back-fr, so exporting the French translation
+    after the English one keeps both, each with its own sidecars."""
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    out = tmp_path / "out"
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for extra in ([], ["--language", "fr"]):
+        args = ["export", "lower-back", "--engine", "fake", "--format", "wav", "--out", str(out)]
+        result = CliRunner().invoke(app, [*args, *extra], env=env)
+        assert result.exit_code == 0, result.output
+    assert (out / "lower-back.wav").is_file() and (out / "lower-back-fr.wav").is_file()
+    french = (out / "lower-back-fr.vtt").read_text("utf-8")
+    english = (out / "lower-back.vtt").read_text("utf-8")
+    assert "Commence." in french or "Commencez." in french, french[:400]
+    assert "Begin." in english and "Begin." not in french
+    assert '"lower-back-fr' not in (out / "lower-back-fr.timeline.json").read_text("utf-8")
