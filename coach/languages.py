@@ -87,6 +87,16 @@ def base_tag(tag: str) -> str:
     return tag.strip().replace("_", "-").split("-")[0].lower()
 
 
+def translation_name(slug: str, language: str | None) -> str:
+    """The file name (without suffix) of an export of a built-in chosen with ``--language``:
+    the slug, and for a language other than English the slug and the language
+    (``lower-back-fr``), so the translations of one routine sit side by side in a folder
+    instead of replacing each other. ``language`` None: the slug."""
+    if language is None or base_tag(language) == ENGLISH:
+        return slug
+    return f"{slug}-{language.lower()}"
+
+
 def language(code: str) -> Language:
     """The shipped language ``code`` (``fr``, ``pt-BR``: a region is accepted and ignored)."""
     try:

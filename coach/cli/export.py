@@ -93,6 +93,7 @@ def export(
     from coach.export.encode import EncodeSettings
     from coach.export.track import export_track
     from coach.ffmpeg import find_ffmpeg
+    from coach.languages import translation_name
     from coach.sound.mixer import Mixer, music_phrase, with_lead_in
 
     encoding = EncodeSettings(fmt=fmt, bitrate_kbps=bitrate)
@@ -121,7 +122,7 @@ def export(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             jobs=jobs,
             mixer=mixer,
-            name=_file_name(loaded.slug, loaded.language, language),
+            name=translation_name(loaded.slug, None if language is None else loaded.language),
         )
     extra = ", ".join(p.name for p in result.files[1:5])  # lyrics, playlist, transcript, chapters
     steps = result.step_tracks
@@ -133,17 +134,6 @@ def export(
         + (f"; with music: {music_phrase(bed)}" if bed is not None else "")
         + f"; {renderer.synthesized} clips synthesized"
     )
-
-
-def _file_name(slug: str, spoken: str, asked: str | None) -> str:
-    """The export's file name without suffix: the slug, and for a translation chosen with
-    ``--language`` (other than English) the slug and the language, ``lower-back-fr``, so that
-    the translations of one routine sit side by side instead of replacing each other."""
-    from coach.languages import ENGLISH, base_tag
-
-    if asked is None or base_tag(spoken) == ENGLISH:
-        return slug
-    return f"{slug}-{spoken.lower()}"
 
 
 def _in_language(tag: str) -> str:

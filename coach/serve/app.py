@@ -43,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from coach.languages import translation_name
 from coach.serve.feed import SHOW_TITLE, feed_xml
 from coach.serve.guard import TokenGuard
 from coach.serve.library import Library, media_type
@@ -265,7 +266,8 @@ def _under_token(
         if job is None:
             return _not_found()
         if job.state == "done":
-            return RedirectResponse(f"../play/{quote(job.request.routine)}", status_code=303)
+            name = translation_name(job.request.routine, job.request.language)
+            return RedirectResponse(f"../play/{quote(name)}", status_code=303)
         elapsed = (job.finished_s or time.monotonic()) - job.started_s if job.started_s else 0.0
         page = job_page(job, maker.place(job), elapsed)
         return Response(page, media_type=_HTML, headers=_NO_STORE)

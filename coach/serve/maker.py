@@ -50,6 +50,13 @@ class RoutineChoice:
     """The routine's name."""
     natural_ms: int
     """Its estimated length at the default options."""
+    language: str | None = None
+    """``--language`` for a translated built-in; None for an English one or a user routine."""
+
+    @property
+    def key(self) -> str:
+        """The form's value for it: the slug, ``fr/lower-back`` for a translation."""
+        return self.slug if self.language is None else f"{self.language}/{self.slug}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class Request:
     """``none``, ``ambient``, or a file name in the music folder."""
     voice: str | None = None
     """``--voice``, or None for the engine's default."""
+    language: str | None = None
+    """``--language`` (a translated built-in), or None."""
 
 
 class ChoiceError(ValueError):
@@ -103,6 +112,7 @@ class Job:
 def find_routines() -> tuple[RoutineChoice, ...]:
     """The built-in and user routines that load, with their natural length."""
     from coach.errors import CoachError
+    from coach.languages import ENGLISH
     from coach.routine.loader import available_routines, load_routine
     from coach.timeline.compiler import compile_routine
     from coach.timeline.durations import EstimatedDurations
@@ -117,7 +127,12 @@ def find_routines() -> tuple[RoutineChoice, ...]:
             timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())
         except CoachError:
             continue
-        found.append(RoutineChoice(ref.slug, routine.name, timeline.total_ms))
+        translated = ref.builtin and ref.language != ENGLISH
+        found.append(
+            RoutineChoice(
+                ref.slug, routine.name, timeline.total_ms, ref.language if translated else None
+            )
+        )
     return tuple(found)
 
 
@@ -155,8 +170,8 @@ def parse_form(
     voices: tuple[str, ...] = (),
 ) -> Request:
     """The form's answers as a :class:`Request`, or a :class:`ChoiceError` saying what is wrong."""
-    slug = form.get("routine", "")
-    if slug not in {r.slug for r in routines}:
+    chosen = next((r for r in routines if r.key == form.get("routine", "")), None)
+    if chosen is None:
         raise ChoiceError(word("new.error.routine"))
     minutes_text = form.get("minutes", "").strip()
     minutes: int | None = None
@@ -180,7 +195,7 @@ def parse_form(
     if voice and voice not in voices:
         raise ChoiceError(word("new.error.choice", field=word("new.voice")))
     return Request(
-        slug,
+        chosen.slug,
         minutes,
         values["tempo"],
         values["verbosity"],
@@ -188,6 +203,7 @@ def parse_form(
         chimes == "on",
         chosen_music,
         voice or None,
+        chosen.language,
     )
 
 
@@ -208,6 +224,8 @@ def export_command(
         command += ["--engine", engine]
     if request.voice is not None:
         command += ["--voice", request.voice]
+    if request.language is not None:
+        command += ["--language", request.language]
     return command
 
 

@@ -226,7 +226,7 @@ def new_page(
     ``form`` holds the answers to show again with ``message`` (what was wrong)."""
     e = html.escape
     given = form or {}
-    default_routine = "lower-back" if any(r.slug == "lower-back" for r in routines) else ""
+    default_routine = "lower-back" if any(r.key == "lower-back" for r in routines) else ""
 
     def field(name: str, control: str, hint: str = "") -> str:
         note = f'<span class="hint">{e(hint)}</span>' if hint else ""
@@ -234,7 +234,7 @@ def new_page(
 
     routine_options = _options(
         [
-            (r.slug, word("new.routine_option", title=r.title, length=clock(r.natural_ms)))
+            (r.key, word("new.routine_option", title=r.title, length=clock(r.natural_ms)))
             for r in routines
         ],
         given.get("routine", default_routine),

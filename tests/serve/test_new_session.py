@@ -301,3 +301,23 @@ def test_the_default_engine_makes_a_session_from_the_phone(
     assert abs(len(samples) / rate - 540) <= 1
     timeline = (folder / "lower-back.timeline.json").read_text("utf-8")
     assert '"engine": "fake"' not in timeline
+
+
+def test_a_translated_routine_is_made_in_its_language(live: Live) -> None:
+    """The form offers each translation of a built-in under its own title; choosing the French
+    lower-back makes lower-back-fr.mp3 spoken in French, beside any English one, and opens it."""
+    _, _, page = request(live, "GET", f"/{TOKEN}/new")
+    select = page.split('name="routine"')[1].split("</select>")[0]
+    assert '<option value="fr/lower-back">Massage du bas du dos' in select
+    assert '<option value="lower-back" selected>Lower-back massage' in select
+    status, headers, _ = post_form(live, {**FORM, "routine": "fr/lower-back", "minutes": ""})
+    assert status == 303
+    location = urllib.parse.urlparse(headers["location"]).path
+    status, headers, page = wait_done(live, location)
+    assert status == 303, page
+    assert headers["location"] == "../play/lower-back-fr"
+    vtt = (live.folder / "lower-back-fr.vtt").read_text("utf-8")
+    assert "Commence." in vtt and "Begin." not in vtt
+    assert not (live.folder / "lower-back.mp3").exists()
+    status, _, _ = request(live, "GET", f"/{TOKEN}/play/lower-back-fr")
+    assert status == 200
