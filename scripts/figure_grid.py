@@ -52,7 +52,7 @@ def grid_tile(view: str) -> Image.Image:
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/figures/views.png")
     tiles = [grid_tile(name) for name in VIEWS]
-    columns = 4
+    columns = 3
     rows = -(-len(tiles) // columns)
     sheet = Image.new("RGB", (columns * TILE, rows * (TILE + 26)), "white")
     for index, tile in enumerate(tiles):

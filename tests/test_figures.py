@@ -4,6 +4,7 @@ a figure in a routine file is validated like every other field."""
 from __future__ import annotations
 
 import io
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -29,7 +30,11 @@ SHAPES = {
     "hold": StrokeShape("hold", ((44, 40),), count=10),
     "pull": StrokeShape("pull", ((25, 60), (45, 50))),
     "fingertips": StrokeShape("fingertips", ((50, 20), (50, 80))),
+    "presses": StrokeShape("presses", ((20, 57), (45, 57))),
+    "travel": StrokeShape("travel", ((42, 72), (42, 90))),
 }
+HANDLESS = {"travel"}
+"""Shapes no hand strokes along in one repetition: drawn, with no route and no hand."""
 
 
 def test_the_views_are_the_ones_routine_files_may_name() -> None:
@@ -61,9 +66,12 @@ def test_every_stroke_shape_is_drawn_with_its_route_and_hands(kind: str) -> None
         root = ET.fromstring(render_svg(figure))
         routes = root.findall(f".//{SVG}path[@class='route']")
         hands = root.findall(f".//{SVG}g[@class='hand']")
+        assert len(root.findall(f".//{SVG}g[@class='strokes']/*")) >= copies
+        if kind in HANDLESS:
+            assert routes == hands == []
+            continue
         assert len(routes) == len(hands) == copies
         assert {r.get("data-kind") for r in routes} == {kind}
-        assert len(root.findall(f".//{SVG}g[@class='strokes']/*")) >= copies
         if mirror:
             labels = sorted("".join(h.itertext()) for h in hands)
             assert labels == ["L", "R"]
@@ -90,6 +98,70 @@ def test_circles_turn_the_way_they_say() -> None:
 def test_different_strokes_make_different_pictures() -> None:
     pictures = {render_png(render_svg(Figure("back", (shape,))), 120) for shape in SHAPES.values()}
     assert len(pictures) == len(SHAPES)
+
+
+def _numbers(d: str) -> list[tuple[float, float]]:
+    values = [float(v) for v in d.replace("M", " ").replace("L", " ").split()]
+    return list(zip(values[::2], values[1::2], strict=True))
+
+
+def test_a_mirrored_squeeze_presses_on_the_mirror_image_of_its_place() -> None:
+    shape = StrokeShape("squeeze", ((30, 50),), size=8, mirror=True)
+    root = ET.fromstring(render_svg(Figure("shoulders", (shape,))))
+    arrows = [_numbers(p.get("d", "")) for p in root.findall(f".//{SVG}g[@class='strokes']/*")]
+    lines = [a for a in arrows if len(a) == 2]  # the shafts (arrowheads have three points)
+    tails = sorted(round(a[0][0], 2) for a in lines)  # each arrow starts `size` out
+    assert tails == [22.0, 38.0, 62.0, 78.0]  # about 30 and its mirror image, 70
+
+
+def test_a_squeeze_presses_along_its_angle() -> None:
+    across = route_of(StrokeShape("squeeze", ((50, 50),), size=10))
+    upright = route_of(StrokeShape("squeeze", ((50, 50),), size=10, angle=90))
+    assert [round(y, 6) for _, y in across] == [50, 50] and across[0][0] < across[1][0]
+    assert [round(x, 6) for x, _ in upright] == [50, 50] and upright[0][1] < upright[1][1]
+
+
+def test_a_spiral_creeps_through_every_point_of_its_path() -> None:
+    bent = route_of(StrokeShape("spiral", ((40, 30), (60, 30), (50, 80)), size=2, loops=8))
+    straight = route_of(StrokeShape("spiral", ((40, 30), (50, 80)), size=2, loops=8))
+    assert max(x for x, _ in bent) > 59  # it reaches the corner at x 60
+    assert max(x for x, _ in straight) < 53
+
+
+def test_a_glide_rounds_its_corners_and_keeps_its_ends() -> None:
+    route = route_of(StrokeShape("glide", ((40, 80), (40, 40), (60, 40))))
+    assert route[0] == (40, 80) and route[-1] == (60, 40)
+    assert (40, 40) not in route  # the corner is cut: the hand sweeps round it
+    assert min(math.dist(p, (40, 40)) for p in route) < 6  # but it goes round it close by
+
+
+def test_a_glide_with_a_count_is_held_at_its_end() -> None:
+    shape = StrokeShape("glide", ((45, 50), (36, 75)), count=10)
+    root = ET.fromstring(render_svg(Figure("back", (shape,))))
+    assert [t.text for t in root.iter(f"{SVG}text") if t.text != ""] == ["10"]
+    rings = [c for c in root.iter(f"{SVG}circle") if c.get("r") == "4.6"]
+    assert [(c.get("cx"), c.get("cy")) for c in rings] == [("36.00", "75.00")]
+
+
+def test_a_kneading_hand_starts_off_the_crossing() -> None:
+    route = route_of(StrokeShape("knead", ((50, 50),), size=10))
+    assert math.dist(route[0], (50, 50)) > 5  # the marker does not hide the figure of eight
+    assert min(math.dist(p, (50, 50)) for p in route) < 0.5
+
+
+def test_the_hand_has_its_index_finger_next_to_the_thumb() -> None:
+    """The fingers' tips, left to right: the little finger (far from the thumb) is the
+    shortest, the middle finger the longest, the index beside the thumb."""
+    tips = []
+    for element in VIEWS["palm"].draw():
+        if " A " in element.svg:  # a finger: up one side, round the tip, down the other
+            x, top = element.svg.split('d="M ')[1].split(" L ")[1].split(" A ")[0].split()
+            tips.append((float(x), float(top)))
+    tips.sort()
+    heights = [top for _, top in tips]
+    assert len(tips) == 4
+    assert heights.index(max(heights)) == 0  # the little finger reaches least high
+    assert heights.index(min(heights)) == 2  # the middle finger reaches highest
 
 
 def test_a_hold_shows_its_count() -> None:
@@ -162,6 +234,21 @@ def test_a_figure_in_a_routine_file_loads(tmp_path: Path) -> None:
         (
             "          view: back\n          draw:\n            - {kind: glide, path: [[4, 5]]}\n",
             "path",
+        ),
+        (
+            "          view: back\n          draw:\n"
+            "            - {kind: knead, at: [4, 5], size: 50}\n",
+            "size: must be a number above 0 and at most 40",
+        ),
+        (
+            "          view: back\n          draw:\n"
+            "            - {kind: squeeze, at: [4, 5], angle: 270}\n",
+            "angle: must be a number of degrees from 0 to 180",
+        ),
+        (
+            "          view: back\n          draw:\n"
+            "            - {kind: hold, at: [4, 5], count: 90}\n",
+            "count: must be a whole number from 1 to 60",
         ),
     ],
 )

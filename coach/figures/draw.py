@@ -3,7 +3,9 @@
 One palette (:data:`THEMES`: dark for the phone, light for paper) and one set of line weights,
 so every figure looks drawn by one hand. Each stroke is drawn where it goes, with its direction
 (an arrowhead), and its route is kept as a path of its own (``class="route"``, ``data-kind``):
-the phone page moves the hand markers (``class="hand"``) along it, once per repetition.
+the phone page moves the hand markers (``class="hand"``) along it, once per repetition. A
+``travel`` (where the work moves between repetitions) is drawn only: it has no route and no
+hand.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from html import escape
+from itertools import pairwise
 
 from coach.figures.views import AREA_VIEWS, VIEWS
 from coach.routine.model import Figure, StrokeShape
@@ -20,6 +23,10 @@ SIZE = 100.0
 BODY_WIDTH = 0.9
 GUIDE_WIDTH = 0.55
 STROKE_WIDTH = 1.5
+TRAVEL_WIDTH = 0.8
+"""A ``travel`` is drawn thinner and dashed: the work moves, no hand strokes there."""
+PRESS_GAP = 3.6
+"""How far apart the dots of ``presses`` are drawn (each a press)."""
 HAND_RADIUS = 3.2
 
 
@@ -50,18 +57,22 @@ def mirrored(point: Point) -> Point:
 
 
 def route_of(shape: StrokeShape) -> list[Point]:
-    """Where a hand travels for one repetition of ``shape``: points along its route."""
-    if shape.kind in ("glide", "pull", "fingertips"):
-        return _smooth(list(shape.path)) if shape.kind == "pull" else list(shape.path)
+    """Where a hand travels for one repetition of ``shape``: points along its route (for a
+    ``travel``, where the work moves between repetitions)."""
+    if shape.kind == "pull":
+        return _smooth(list(shape.path))
+    if shape.kind in ("glide", "fingertips", "presses", "travel"):
+        return _rounded(list(shape.path))
     if shape.kind == "circles":
         return _circle(shape.path[0], shape.size, shape.turn == "clockwise")
     if shape.kind == "spiral":
-        return _spiral(shape.path[0], shape.path[-1], shape.size, shape.loops, shape.turn)
+        return _spiral(list(shape.path), shape.size, shape.loops, shape.turn)
     if shape.kind == "knead":
         return _figure_eight(shape.path[0], shape.size)
     if shape.kind == "squeeze":
-        x, y = shape.path[0]
-        return [(x - shape.size, y), (x - shape.size * 0.35, y)]
+        (x, y), size = shape.path[0], shape.size
+        dx, dy = math.cos(math.radians(shape.angle)), math.sin(math.radians(shape.angle))
+        return [(x - size * dx, y - size * dy), (x - size * 0.35 * dx, y - size * 0.35 * dy)]
     return [shape.path[0], shape.path[0]]  # a hold stays
 
 
@@ -74,24 +85,37 @@ def _circle(centre: Point, radius: float, clockwise: bool, steps: int = 24) -> l
     ]  # fmt: skip
 
 
-def _spiral(start: Point, end: Point, radius: float, loops: int, turn: str) -> list[Point]:
+def _spiral(path: list[Point], radius: float, loops: int, turn: str) -> list[Point]:
+    """Loops of ``radius`` creeping along ``path`` (every point of it, evenly by length)."""
     sign = 1 if turn == "clockwise" else -1
     steps = loops * 16
     points = []
     for i in range(steps + 1):
         t = i / steps
         angle = sign * 2 * math.pi * loops * t
-        cx = start[0] + (end[0] - start[0]) * t
-        cy = start[1] + (end[1] - start[1]) * t
+        cx, cy = _along(path, t)
         points.append((cx + radius * math.sin(angle), cy - radius * math.cos(angle) + radius))
     return points
 
 
+def _along(path: list[Point], t: float) -> Point:
+    """The point a fraction ``t`` of the way along ``path``, by length."""
+    lengths = [math.dist(a, b) for a, b in pairwise(path)]
+    left = t * sum(lengths)
+    for (a, b), length in zip(pairwise(path), lengths, strict=True):
+        if left <= length and length > 0:
+            return (a[0] + (b[0] - a[0]) * left / length, a[1] + (b[1] - a[1]) * left / length)
+        left -= length
+    return path[-1]
+
+
 def _figure_eight(centre: Point, size: float, steps: int = 32) -> list[Point]:
+    """A figure of eight across ``centre``, from the tip of its right loop (so the hand's
+    marker does not hide the crossing)."""
     x, y = centre
     return [
-        (x + size * 0.55 * math.sin(2 * math.pi * i / steps),
-         y + size * 0.35 * math.sin(4 * math.pi * i / steps))
+        (x + size * 0.55 * math.cos(2 * math.pi * i / steps),
+         y - size * 0.35 * math.sin(4 * math.pi * i / steps))
         for i in range(steps + 1)
     ]  # fmt: skip
 
@@ -109,23 +133,51 @@ def _smooth(points: list[Point]) -> list[Point]:
     ]  # fmt: skip
 
 
+def _rounded(points: list[Point], rounds: int = 3) -> list[Point]:
+    """``points`` with their corners rounded off (Chaikin's corner cutting), the ends kept: a
+    hand glides round a bend, it does not turn on the spot."""
+    for _ in range(rounds if len(points) > 2 else 0):
+        cut = [points[0]]
+        for (x0, y0), (x1, y1) in pairwise(points):
+            cut += [(0.75 * x0 + 0.25 * x1, 0.75 * y0 + 0.25 * y1),
+                    (0.25 * x0 + 0.75 * x1, 0.25 * y0 + 0.75 * y1)]  # fmt: skip
+        points = [*cut[:1], *cut[2:-1], points[-1]]
+    return points
+
+
 def _d(points: list[Point]) -> str:
     head, *rest = points
     return f"M {head[0]:.2f} {head[1]:.2f} " + " ".join(f"L {x:.2f} {y:.2f}" for x, y in rest)
 
 
-def _arrowhead(points: list[Point], colour: str) -> str:
+def _arrowhead(points: list[Point], colour: str, width: float = STROKE_WIDTH,
+               length: float = 3.6) -> str:  # fmt: skip
     """An arrowhead at the end of ``points``, pointing the way the route goes."""
     (x0, y0), (x1, y1) = points[-2], points[-1]
     angle = math.atan2(y1 - y0, x1 - x0)
-    length, spread = 3.6, 0.5
+    spread = 0.5
     left = (x1 - length * math.cos(angle - spread), y1 - length * math.sin(angle - spread))
     right = (x1 - length * math.cos(angle + spread), y1 - length * math.sin(angle + spread))
     return (
         f'<path d="M {left[0]:.2f} {left[1]:.2f} L {x1:.2f} {y1:.2f} L {right[0]:.2f} '
-        f'{right[1]:.2f}" fill="none" stroke="{colour}" stroke-width="{STROKE_WIDTH}" '
+        f'{right[1]:.2f}" fill="none" stroke="{colour}" stroke-width="{width}" '
         'stroke-linecap="round" stroke-linejoin="round"/>'
     )
+
+
+def _held(point: Point, count: int | None, theme: Theme, line: str) -> list[str]:
+    """A hand held still at ``point``: a dot in a dashed ring, and its count beside it."""
+    x, y = point
+    parts = [
+        f'<circle cx="{x:.2f}" cy="{y:.2f}" r="2.2" fill="{theme.stroke}"/>',
+        f'<circle cx="{x:.2f}" cy="{y:.2f}" r="4.6" {line} stroke-dasharray="1.2 1.4"/>',
+    ]
+    if count is not None:
+        parts.append(
+            f'<text x="{x + 6:.2f}" y="{y + 2.2:.2f}" font-size="6.5" font-weight="600" '
+            f'font-family="sans-serif" fill="{theme.stroke}">{count}</text>'
+        )
+    return parts
 
 
 def _shape_svg(shape: StrokeShape, points: list[Point], theme: Theme) -> list[str]:
@@ -135,20 +187,13 @@ def _shape_svg(shape: StrokeShape, points: list[Point], theme: Theme) -> list[st
         'stroke-linecap="round" stroke-linejoin="round"'
     )
     if shape.kind == "hold":
-        x, y = points[0]
-        ring = f'<circle cx="{x:.2f}" cy="{y:.2f}" r="4.6" {line} stroke-dasharray="1.2 1.4"/>'
-        parts = [f'<circle cx="{x:.2f}" cy="{y:.2f}" r="2.2" fill="{theme.stroke}"/>', ring]
-        if shape.count is not None:
-            parts.append(
-                f'<text x="{x + 6:.2f}" y="{y + 2.2:.2f}" font-size="6.5" font-weight="600" '
-                f'font-family="sans-serif" fill="{theme.stroke}">{shape.count}</text>'
-            )
-        return parts
+        return _held(points[0], shape.count, theme, line)
     if shape.kind == "squeeze":
-        x, y = points[0][0] + shape.size, points[0][1]
-        inner = [(x - shape.size, y), (x - shape.size * 0.35, y)]
-        outer = [(x + shape.size, y), (x + shape.size * 0.35, y)]
-        return [f'<path d="{_d(inner)}" {line}/>', _arrowhead(inner, theme.stroke),
+        (x0, y0), (x1, y1) = points
+        # the middle, from the inner arrow alone (it runs 0.65 of the way to it): mirror-proof
+        cx, cy = x0 + (x1 - x0) / 0.65, y0 + (y1 - y0) / 0.65
+        outer = [(2 * cx - x0, 2 * cy - y0), (2 * cx - x1, 2 * cy - y1)]
+        return [f'<path d="{_d(points)}" {line}/>', _arrowhead(points, theme.stroke),
                 f'<path d="{_d(outer)}" {line}/>', _arrowhead(outer, theme.stroke)]  # fmt: skip
     if shape.kind == "fingertips":
         dx, dy = points[-1][0] - points[0][0], points[-1][1] - points[0][1]
@@ -160,6 +205,23 @@ def _shape_svg(shape: StrokeShape, points: list[Point], theme: Theme) -> list[st
             parts.append(f'<path d="{_d(shifted)}" {line} stroke-dasharray="0.1 2.2"/>')
         parts.append(_arrowhead(points, theme.stroke))
         return parts
+    if shape.kind == "presses":
+        length = sum(math.dist(a, b) for a, b in pairwise(points))
+        count = max(2, round((length - PRESS_GAP) / PRESS_GAP) + 1)
+        span = max(length - PRESS_GAP * 0.8, 0.0) / (length or 1.0)
+        dots = [_along(points, span * i / (count - 1)) for i in range(count)]
+        return [
+            *(f'<circle cx="{x:.2f}" cy="{y:.2f}" r="1.15" fill="{theme.stroke}"/>'
+              for x, y in dots),
+            _arrowhead(points, theme.stroke),
+        ]  # fmt: skip
+    if shape.kind == "travel":
+        return [
+            f'<path d="{_d(points)}" fill="none" stroke="{theme.stroke}" '
+            f'stroke-width="{TRAVEL_WIDTH}" stroke-linecap="round" stroke-linejoin="round" '
+            'stroke-dasharray="2.4 1.8" opacity="0.8"/>',
+            _arrowhead(points, theme.stroke, TRAVEL_WIDTH, 2.8),
+        ]
     if shape.kind == "circles":
         dash = {"palm": "", "thumb": "", "fingertips": ' stroke-dasharray="0.1 2"'}[shape.by]
         width = STROKE_WIDTH * (1.9 if shape.by == "palm" else 1.0)
@@ -168,7 +230,10 @@ def _shape_svg(shape: StrokeShape, points: list[Point], theme: Theme) -> list[st
             f'stroke-width="{width:.2f}" stroke-linecap="round"{dash}/>',
             _arrowhead(points[:-3], theme.stroke),
         ]
-    return [f'<path d="{_d(points)}" {line}/>', _arrowhead(points, theme.stroke)]
+    drawn = [f'<path d="{_d(points)}" {line}/>', _arrowhead(points, theme.stroke)]
+    if shape.kind == "glide" and shape.count is not None:
+        drawn.extend(_held(points[-1], shape.count, theme, line))
+    return drawn
 
 
 def _hand(point: Point, label: str, theme: Theme, index: int) -> str:
@@ -215,6 +280,8 @@ def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dar
                 copies = [(first, "R"), (copies[1][0], "L")]
         for points, label in copies:
             strokes.extend(_shape_svg(shape, points, colours))
+            if shape.kind == "travel":
+                continue  # where the work moves next: no hand travels it in one repetition
             routes.append(
                 f'<path class="route" id="route-{index}" data-kind="{shape.kind}" '
                 f'd="{_d(points)}" fill="none" stroke="none"/>'

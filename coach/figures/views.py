@@ -124,8 +124,53 @@ def _back() -> tuple[Element, ...]:
     )
 
 
+def _lower_back() -> tuple[Element, ...]:
+    """Lying face down, seen from above, head at the top: the lower back and buttocks, from the
+    lowest ribs to the tops of the thighs, at nearly twice the scale of ``back`` (where strokes
+    on the lower back are too small to read)."""
+    scale, mid = 300.0, 50.0
+    top = -(1.0 - 0.75) * scale  # 0.75 H (the lowest ribs) at the top edge
+    waist_y = _y(scale, top, WAIST_HEIGHT)
+    hip_y = _y(scale, top, HIP_HEIGHT)
+    ribs_w = (SHOULDER_WIDTH + WAIST_BREADTH) / 2 * scale / 2 * 0.86
+    ww, hw = WAIST_BREADTH * scale / 2, HIP_WIDTH * scale / 2
+    outline = (
+        f"M {mid - ribs_w:.1f} 0 Q {mid - ww:.1f} {waist_y * 0.55:.1f} {mid - ww:.1f} "
+        f"{waist_y:.1f} C {mid - ww:.1f} {waist_y + 14:.1f} {mid - hw:.1f} {hip_y - 16:.1f} "
+        f"{mid - hw:.1f} {hip_y:.1f} L {mid - hw + 2:.1f} 100 "
+        f"M {mid + hw - 2:.1f} 100 L {mid + hw:.1f} {hip_y:.1f} "
+        f"C {mid + hw:.1f} {hip_y - 16:.1f} {mid + ww:.1f} {waist_y + 14:.1f} {mid + ww:.1f} "
+        f"{waist_y:.1f} Q {mid + ww:.1f} {waist_y * 0.55:.1f} {mid + ribs_w:.1f} 0"
+    )
+    # the same landmarks as ``back``, at this scale: the spine down to the sacrum's top, the
+    # sacrum's V ending at the tailbone, and the creases under the buttocks
+    ratio = scale / 168.0
+    sacrum_top, tailbone = hip_y - 3 * ratio, hip_y + 7 * ratio
+    spine = f"M {mid} 0 L {mid} {sacrum_top + 4:.1f}"
+    sacrum = (
+        f"M {mid - 5 * ratio:.1f} {sacrum_top:.1f} L {mid} {tailbone:.1f} "
+        f"L {mid + 5 * ratio:.1f} {sacrum_top:.1f}"
+    )
+    fold_y = tailbone + 8
+    folds = (
+        f"M {mid - 2:.1f} {fold_y:.1f} Q {mid - hw / 2:.1f} {fold_y + 5:.1f} "
+        f"{mid - hw + 4:.1f} {fold_y + 1:.1f} "
+        f"M {mid + 2:.1f} {fold_y:.1f} Q {mid + hw / 2:.1f} {fold_y + 5:.1f} "
+        f"{mid + hw - 4:.1f} {fold_y + 1:.1f} "
+        f"M {mid} {tailbone + 1:.1f} L {mid} {fold_y - 1:.1f}"
+    )
+    return (
+        _path("body", outline),
+        _path("guide", spine),
+        _path("guide", sacrum),
+        _path("guide", folds),
+    )
+
+
 def _shoulders() -> tuple[Element, ...]:
-    """Seated, seen from behind: crown to the middle of the back."""
+    """Seated, seen from behind: crown to the middle of the back. Lying face down and seen from
+    above, the neck, shoulders and shoulder blades look the same, so the upper back's close
+    work (the blades, the tops of the shoulders) is drawn here too."""
     scale, top, mid = 262.0, 3.0, 50.0
     head_bottom = top + HEAD * scale
     shoulder_y = _y(scale, top, SHOULDER_HEIGHT)
@@ -156,8 +201,8 @@ def _shoulders() -> tuple[Element, ...]:
 
 
 def _foot(toes_up: bool, top_view: bool) -> tuple[Element, ...]:
-    """One right foot, toes at the top, big toe on the left: the sole, or the top of the foot
-    with the ankle."""
+    """One foot, toes at the top, big toe on the left: the top of a right foot with the ankle,
+    or the sole of a left foot (a figure stands for either foot)."""
     length, mid = 88.0, 50.0
     scale = length / FOOT
     ball = FOOT_BREADTH * scale / 2
@@ -217,12 +262,14 @@ def _foot(toes_up: bool, top_view: bool) -> tuple[Element, ...]:
 
 
 def _hand(palm_side: bool) -> tuple[Element, ...]:
-    """One hand, fingers up: the palm, or the back of the hand."""
+    """One hand, fingers up, the thumb on the right and the index finger next to it: the palm
+    of a right hand, or the back of a left one (a figure stands for either hand)."""
     length, mid = 88.0, 50.0
     scale = length / HAND
     half = PALM_BREADTH * scale / 2
     wrist_y, knuckle_y = 98.0, 98.0 - length * 0.56
-    finger_len = (length * 0.40, length * 0.44, length * 0.41, length * 0.33)
+    # little finger on the left, the index next to the thumb: a hand as it is
+    finger_len = (length * 0.33, length * 0.41, length * 0.44, length * 0.40)
     spacing = 2 * half / 4
     finger_x = tuple(mid - half + spacing * (i + 0.5) for i in range(4))
     fw = spacing / 2 - 0.4  # half a finger's width
@@ -341,7 +388,16 @@ VIEWS: dict[str, View] = {
     view.name: view
     for view in (
         View("back", "The back, lying face down (head at the top)", _back),
-        View("shoulders", "Neck, shoulders and upper back, seated, from behind", _shoulders),
+        View(
+            "lower-back",
+            "The lower back and buttocks, lying face down (head at the top)",
+            _lower_back,
+        ),
+        View(
+            "shoulders",
+            "Neck, shoulders and upper back from behind (seated, or lying face down)",
+            _shoulders,
+        ),
         View("sole", "The sole of a foot (toes at the top)", lambda: _foot(True, False)),
         View("foot-top", "The top of a foot (toes at the top)", lambda: _foot(True, True)),
         View("palm", "The palm of a hand (fingers at the top)", lambda: _hand(True)),

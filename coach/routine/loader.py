@@ -294,6 +294,9 @@ _FIELD_RULES = {
         f"must be a number of seconds from {schema.MIN_TIMED_SECONDS} to {schema.MAX_TIMED_SECONDS}"
     ),
     "repeat": "must name an earlier step by its id or its number",
+    "size": "must be a number above 0 and at most 40 (grid units)",
+    "loops": "must be a whole number from 2 to 20",
+    "angle": "must be a number of degrees from 0 to 180",
     "pressure": "must be one of: light, medium, firm",
     "slug": "must be lowercase letters, digits and single hyphens, like 'lower-back'",
     "id": "must be lowercase letters, digits and single hyphens, like 'long-glide'",
@@ -308,7 +311,7 @@ _TAG_RULE = (
 
 NUMERIC_FIELDS = (
     "format", "reps", "seconds_per_rep", "count", "rest_seconds", "seconds",
-    "path", "at", "size", "loops",
+    "path", "at", "size", "loops", "angle",
 )  # fmt: skip
 """Every field whose value is a number; a number written as text ("10") is refused."""
 

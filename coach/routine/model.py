@@ -90,7 +90,7 @@ class StrokeShape:
     """One stroke drawn on a figure, in the view's own coordinates (0-100, y down)."""
 
     kind: str
-    """glide, circles, spiral, knead, squeeze, hold, pull or fingertips."""
+    """glide, circles, spiral, knead, squeeze, hold, pull, fingertips, presses or travel."""
     path: tuple[tuple[float, float], ...]
     """Where it travels; one point for the strokes that stay in place."""
     size: float = 0.0
@@ -102,7 +102,9 @@ class StrokeShape:
     loops: int = 0
     """How many loops a spiral makes along its path."""
     count: int | None = None
-    """A hold's count, shown beside it."""
+    """A hold's count (or a glide's, held at its end), shown beside it."""
+    angle: float = 0.0
+    """The line a squeeze presses along, in degrees (0: left and right, 90: up and down)."""
     mirror: bool = False
     """Drawn twice, mirrored across the view's middle (both hands, one each side)."""
 

@@ -183,9 +183,13 @@ WorkItem = Annotated[
 ]
 
 
-VIEW_NAMES = ("back", "shoulders", "sole", "foot-top", "palm", "hand-back", "scalp", "face")
+VIEW_NAMES = (
+    "back", "lower-back", "shoulders", "sole", "foot-top", "palm", "hand-back", "scalp", "face",
+)  # fmt: skip
 """The body views a figure can draw on (see :mod:`coach.figures.views` and the README's grid)."""
-ViewName = Literal["back", "shoulders", "sole", "foot-top", "palm", "hand-back", "scalp", "face"]
+ViewName = Literal[
+    "back", "lower-back", "shoulders", "sole", "foot-top", "palm", "hand-back", "scalp", "face"
+]
 Coordinate = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)]
 Point = tuple[Coordinate, Coordinate]
 """A place in a view: x from the left, y from the top, each 0-100."""
@@ -206,6 +210,13 @@ class GlideSpec(_StrokeShape):
 
     kind: Literal["glide"]
     path: Route
+    count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_HOLD_COUNT,
+        strict=True,
+        description="Held still at the end, this count.",
+    )
 
 
 class CirclesSpec(_StrokeShape):
@@ -225,6 +236,7 @@ class SpiralSpec(_StrokeShape):
     path: Route
     size: Size = 3.0
     loops: int = Field(default=5, ge=2, le=20, strict=True)
+    turn: Literal["clockwise", "counterclockwise"] = "clockwise"
 
 
 class KneadSpec(_StrokeShape):
@@ -241,6 +253,14 @@ class SqueezeSpec(_StrokeShape):
     kind: Literal["squeeze"]
     at: Point
     size: Size = 8.0
+    angle: float = Field(
+        default=0.0,
+        ge=0,
+        le=180,
+        allow_inf_nan=False,
+        strict=True,
+        description="The line they press along, in degrees: 0 left and right, 90 up and down.",
+    )
 
 
 class HoldSpec(_StrokeShape):
@@ -248,7 +268,7 @@ class HoldSpec(_StrokeShape):
 
     kind: Literal["hold"]
     at: Point
-    count: int | None = Field(default=None, ge=1, le=600, strict=True)
+    count: int | None = Field(default=None, ge=1, le=MAX_HOLD_COUNT, strict=True)
 
 
 class PullSpec(_StrokeShape):
@@ -265,6 +285,20 @@ class FingertipsSpec(_StrokeShape):
     path: Route
 
 
+class PressesSpec(_StrokeShape):
+    """Press, move a little, press again along a route: a thumb crawl or a thumb walk."""
+
+    kind: Literal["presses"]
+    path: Route
+
+
+class TravelSpec(_StrokeShape):
+    """Where the work moves from one repetition to the next: no hand of its own."""
+
+    kind: Literal["travel"]
+    path: Route
+
+
 StrokeShapeSpec = Annotated[
     GlideSpec
     | CirclesSpec
@@ -273,7 +307,9 @@ StrokeShapeSpec = Annotated[
     | SqueezeSpec
     | HoldSpec
     | PullSpec
-    | FingertipsSpec,
+    | FingertipsSpec
+    | PressesSpec
+    | TravelSpec,
     Field(discriminator="kind"),
 ]
 

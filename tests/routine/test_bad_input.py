@@ -344,6 +344,10 @@ FIGURE_NUMBERS_AS_TEXT = {
     ("SqueezeSpec", "size"): ('{kind: squeeze, at: [4, 80], size: "5"}', "size"),
     ("HoldSpec", "at"): ('{kind: hold, at: ["4", 80]}', "at[0]"),
     ("HoldSpec", "count"): ('{kind: hold, at: [4, 80], count: "10"}', "count"),
+    ("GlideSpec", "count"): ('{kind: glide, path: [[4, 80], [9, 9]], count: "10"}', "count"),
+    ("SqueezeSpec", "angle"): ('{kind: squeeze, at: [4, 80], angle: "90"}', "angle"),
+    ("PressesSpec", "path"): ('{kind: presses, path: [["4", 80], [40, 30]]}', "path[0][0]"),
+    ("TravelSpec", "path"): ('{kind: travel, path: [[4, 80], [40, "30"]]}', "path[1][1]"),
 }
 
 

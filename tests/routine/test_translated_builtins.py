@@ -1,6 +1,6 @@
 """Every translated built-in (``builtin/<language>/<slug>.yaml``) does what its English original
-does: the same steps with the same ids, work, pressure and number of cautions, the same number
-of safety points and props, the same area and tags. Only the words change. Picks up any
+does: the same steps with the same ids, work, pressure, figure and number of cautions, the same
+number of safety points and props, the same area and tags. Only the words change. Picks up any
 language added later without an edit here.
 """
 
@@ -42,6 +42,7 @@ def _step(step: Step) -> Any:
         step.stance is None,
         step.pressure_note is None,
         tuple(_work(w) for w in step.work),
+        step.figure,  # a picture has no words: the same figure, to the point
     )
 
 
@@ -71,7 +72,8 @@ def _words(routine: Routine) -> list[str]:
                 walk(item)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             for field in dataclasses.fields(value):
-                if field.name not in ("slug", "id", "source", "language", "area", "pressure"):
+                skipped = ("slug", "id", "source", "language", "area", "pressure", "figure")
+                if field.name not in skipped:
                     walk(getattr(value, field.name))
 
     for field in ("name", "description", "intro", "safety", "preparation", "closing", "sections"):
