@@ -211,7 +211,9 @@ def test_split_tracks_and_playlist(short_routine: Path, tmp_path: Path) -> None:
     assert result.track.exists()
     assert [p.name for p in result.step_tracks] == names
     assert [p.name for p in result.files[:3]] == ["short.mp3", "short.lrc", "short.m3u8"]
-    assert all(p.exists() for p in result.files) and len(result.files) == 6 + 2 * len(names)
+    assert all(p.exists() for p in result.files)
+    assert len(result.chapter_pictures) == 3  # one per step (the introduction has no chapter)
+    assert len(result.files) == 6 + 2 * len(names) + len(result.chapter_pictures)
     written = json.loads((folder.parent / "short.timeline.json").read_text("utf-8"))
     expected = timeline_to_json(rendered.timeline, rendered.engine, rendered.voice)
     assert written == {**expected, "music": None}
@@ -229,7 +231,8 @@ def test_split_summary_counts_the_step_tracks(short_routine: Path, tmp_path: Pat
     assert len(tracks) == 4  # the introduction and three steps; each also has an .lrc
     assert re.fullmatch(
         rf"wrote {re.escape(str(out / 'short.mp3'))} \(\d+:\d\d, \d+\.\d MB\) with short\.lrc, "
-        rf"short\.m3u8, short\.vtt, short\.chapters\.json and 4 step tracks in "
+        rf"short\.m3u8, short\.vtt, short\.chapters\.json, 3 chapter pictures in "
+        rf"short\.chapters/ and 4 step tracks in "
         rf"{re.escape(str(out / 'short'))}; "
         r"spoken by fake \(fake\); \d+ clips synthesized",
         run.stdout.strip(),
