@@ -16,6 +16,7 @@ from coach import __version__
 from coach.cli import (  # noqa: F401  (importing a command's module registers it with the app)
     author,
     cache,
+    card,
     doctor,
     export,
     figure,

@@ -124,12 +124,18 @@ def export(
             mixer=mixer,
             name=translation_name(loaded.slug, None if language is None else loaded.language),
         )
-    extra = ", ".join(p.name for p in result.files[1:5])  # lyrics, playlist, transcript, chapters
+    # lyrics, playlist, transcript, chapters; the chapters' pictures; the step tracks
+    extra = [p.name for p in result.files[1:5]]
+    pictures = result.chapter_pictures
+    if pictures:
+        noun = "picture" if len(pictures) == 1 else "pictures"
+        extra.append(f"{len(pictures)} chapter {noun} in {pictures[0].parent.name}/")
     steps = result.step_tracks
+    if steps:
+        extra.append(f"{len(steps)} step tracks in {steps[0].parent}")
     typer.echo(
         f"wrote {result.track} ({present.clock(result.duration_ms)}, "
-        f"{result.size_bytes / 1_000_000:.1f} MB) with {extra}"
-        + (f" and {len(steps)} step tracks in {steps[0].parent}" if steps else "")
+        f"{result.size_bytes / 1_000_000:.1f} MB) with {', '.join(extra[:-1])} and {extra[-1]}"
         + f"; spoken by {rendered.speaker}{_in_language(loaded.language)}"
         + (f"; with music: {music_phrase(bed)}" if bed is not None else "")
         + f"; {renderer.synthesized} clips synthesized"

@@ -12,7 +12,9 @@ with three decimals.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from coach.export.tags import Chapter
 
@@ -53,18 +55,20 @@ def vtt_text(title: str, captions: tuple[Caption, ...]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def chapters_json(title: str, chapters: tuple[Chapter, ...]) -> str:
-    """A Podcasting 2.0 chapters file of ``chapters`` (times in seconds, to the millisecond)."""
-    data = {
-        "version": CHAPTERS_VERSION,
-        "title": title,
-        "chapters": [
-            {
-                "startTime": chapter.start_ms / 1000,
-                "endTime": chapter.end_ms / 1000,
-                "title": chapter.title,
-            }
-            for chapter in sorted(chapters, key=lambda c: c.start_ms)
-        ],
-    }
+def chapters_json(
+    title: str, chapters: tuple[Chapter, ...], images: Mapping[str, str] | None = None
+) -> str:
+    """A Podcasting 2.0 chapters file of ``chapters`` (times in seconds, to the millisecond);
+    ``images`` (by chapter element id) are the chapters' ``img``: URLs relative to the file."""
+    entries = []
+    for chapter in sorted(chapters, key=lambda c: c.start_ms):
+        entry: dict[str, Any] = {
+            "startTime": chapter.start_ms / 1000,
+            "endTime": chapter.end_ms / 1000,
+            "title": chapter.title,
+        }
+        if images and chapter.element_id in images:
+            entry["img"] = images[chapter.element_id]
+        entries.append(entry)
+    data = {"version": CHAPTERS_VERSION, "title": title, "chapters": entries}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -8,6 +8,7 @@ Frames are written in the order they are added, so chapters are in the file in t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,9 +114,11 @@ def write_id3(
     chapters: tuple[Chapter, ...],
     lyrics: tuple[Lyric, ...],
     cover_png: bytes | None = None,
+    chapter_pngs: Mapping[str, bytes] | None = None,
 ) -> None:
     """Write ID3v2.3 tags, chapters (in time order), synced lyrics and the front cover (a
-    PNG, as an APIC frame) to the MP3 at ``path``."""
+    PNG, as an APIC frame) to the MP3 at ``path``. ``chapter_pngs`` (by chapter element id)
+    are the chapters' pictures: an APIC frame inside the chapter's CHAP frame."""
     tags = _InOrderID3()
     utf16 = Encoding.UTF16  # ID3v2.3 has no UTF-8; UTF-16 carries accents, CJK and emoji
     tags.add(TIT2(encoding=utf16, text=info.title))
@@ -140,6 +143,12 @@ def write_id3(
             )
         )
         for chapter in chapters:
+            sub_frames: list[Any] = [TIT2(encoding=utf16, text=chapter.title)]
+            picture = (chapter_pngs or {}).get(chapter.element_id)
+            if picture is not None:  # type 0: "other" (the chapter's own picture, not a cover)
+                sub_frames.append(
+                    APIC(encoding=utf16, mime="image/png", type=0, desc="", data=picture)
+                )
             tags.add(
                 CHAP(
                     element_id=chapter.element_id,
@@ -147,7 +156,7 @@ def write_id3(
                     end_time=chapter.end_ms,
                     start_offset=0xFFFFFFFF,
                     end_offset=0xFFFFFFFF,
-                    sub_frames=[TIT2(encoding=utf16, text=chapter.title)],
+                    sub_frames=sub_frames,
                 )
             )
     if lyrics:

@@ -8,6 +8,9 @@
 - ``<slug>.m3u8``: a playlist of the track, or with ``split`` of the per-step tracks;
 - ``<slug>.vtt`` and ``<slug>.chapters.json``: the transcript and the chapters of the whole
   track for podcast apps and ``coach serve`` (see :mod:`coach.export.podcast`);
+- ``<slug>.chapters/step-NN.png``: each chapter's picture, the step's figure (see
+  :mod:`coach.figures`), which the chapters file names as its ``img`` and the MP3 carries in
+  the chapter's CHAP frame;
 - ``<slug>.timeline.json``: the timeline as ``coach show --json`` prints it, plus ``music``
   (its name, or null), from which the phone's player counts the strokes;
 - with ``split``: ``<slug>/NN-<step>.<ext>`` (``00-introduction`` first, the closing inside the
@@ -30,6 +33,7 @@ import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +69,7 @@ from coach.export.tags import (
     write_id3,
     write_mp4_cover,
 )
+from coach.figures.files import step_pngs
 from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
 from coach.sound.mixer import Mixer
@@ -88,6 +93,11 @@ TAIL_FRAMES = 2
 """With a music bed, frames each part but the last encodes past its join and drops, so its last
 kept frames are encoded with the music that follows them (the encoder looks ahead)."""
 
+CHAPTER_ART_PX = 600
+"""Width and height of a chapter's picture: sharp on a phone's screen, about 30 kB a step."""
+CHAPTER_ART_THEME = "dark"
+"""The figures' theme in chapters: the phone page's and the cover's dark background."""
+
 _LOG = logging.getLogger(__name__)
 
 
@@ -107,6 +117,9 @@ class ExportResult:
     """Length of the session."""
     size_bytes: int
     """Size of the whole-session track."""
+    chapter_pictures: tuple[Path, ...] = ()
+    """The chapters' pictures (``<slug>.chapters/step-NN.png``), also at the end of
+    ``files``."""
 
 
 @dataclass(frozen=True)
@@ -193,9 +206,18 @@ def export_track(
     track_path = _inside(out_dir, f"{stem}.{ext}")
     cover = cover_png(timeline.title) if ext in ("mp3", "m4b") else None
     split_dir = _inside(out_dir, stem)
+    art_name = f"{stem}.chapters"
+    art_dir = _inside(out_dir, art_name)
+    numbers = tuple(step.number for step in timeline.steps)
     with ExitStack() as stack:
         pending: list[tuple[AtomicFile, Path]] = []
         texts: list[tuple[Path, str]] = []
+        # The chapters' pictures are drawn while the audio is encoded, each distinct one once.
+        drawing = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="chapter-art"))
+        drawn = drawing.submit(step_pngs, routine, numbers, CHAPTER_ART_PX, CHAPTER_ART_THEME)
+
+        def pictures() -> dict[str, bytes]:
+            return {_chapter_id(n): png for n, png in drawn.result().items()}
 
         def encode(segment: _Segment, target: Path, track: int, total: int) -> None:
             handle = AtomicFile(target, scratch)
@@ -218,7 +240,7 @@ def export_track(
                 rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs, mixer
             )
             if ext == "mp3":
-                write_id3(handle.path, info, segment.chapters, lyrics, cover)
+                write_id3(handle.path, info, segment.chapters, lyrics, cover, pictures())
             elif ext == "m4b" and cover is not None:
                 write_mp4_cover(handle.path, cover)
             pending.append((handle, target))
@@ -247,7 +269,11 @@ def export_track(
             ),
             (
                 _inside(out_dir, f"{stem}.chapters.json"),
-                chapters_json(timeline.title, whole.chapters),
+                chapters_json(
+                    timeline.title,
+                    whole.chapters,
+                    {_chapter_id(n): f"{art_name}/{_picture_name(n)}" for n in numbers},
+                ),
             ),
             (  # the work periods and stroke times, for the phone's stroke counter
                 _inside(out_dir, f"{stem}.timeline.json"),
@@ -263,11 +289,12 @@ def export_track(
         ]
         size = pending[0][0].size()
         handles = [handle for handle, _target in pending]
-        for path, text in texts + podcast:
-            text_file = AtomicFile(path, scratch)
-            stack.callback(text_file.discard)
-            text_file.write(text.encode("utf-8"))
-            handles.append(text_file)
+        art = [(_inside(art_dir, _picture_name(n)), png) for n, png in drawn.result().items()]
+        for path, data in [(p, t.encode("utf-8")) for p, t in texts + podcast] + art:
+            out_file = AtomicFile(path, scratch)
+            stack.callback(out_file.discard)
+            out_file.write(data)
+            handles.append(out_file)
         # Everything is complete: put it all in place (creating the folders only now), or none.
         try:
             commit_together(handles)
@@ -282,6 +309,7 @@ def export_track(
         *(path for path, _t in podcast),
         *step_tracks,
         *step_lyrics,
+        *(path for path, _png in art),
     )
     return ExportResult(
         track=track_path,
@@ -289,6 +317,7 @@ def export_track(
         step_tracks=step_tracks,
         duration_ms=timeline.total_ms,
         size_bytes=size,
+        chapter_pictures=tuple(path for path, _png in art),
     )
 
 
@@ -454,6 +483,16 @@ def _temp_text(text: str) -> Iterator[str]:
         yield str(path)
 
 
+def _chapter_id(number: int) -> str:
+    """The element id of step ``number``'s chapter (ID3 CHAP), e.g. ``step03``."""
+    return f"step{number:02}"
+
+
+def _picture_name(number: int) -> str:
+    """The file name of step ``number``'s chapter picture, e.g. ``step-03.png``."""
+    return f"step-{number:02}.png"
+
+
 def _chapters(rendered: RenderedTimeline, start_ms: int, end_ms: int) -> tuple[Chapter, ...]:
     """Chapters of the steps starting in [start, end), relative to start; the last reaches end."""
     steps = [s for s in rendered.timeline.steps if start_ms <= s.start_ms < end_ms]
@@ -462,7 +501,7 @@ def _chapters(rendered: RenderedTimeline, start_ms: int, end_ms: int) -> tuple[C
         stop = end_ms if index == len(steps) - 1 else min(step.end_ms, end_ms)
         chapters.append(
             Chapter(
-                element_id=f"step{step.number:02}",
+                element_id=_chapter_id(step.number),
                 title=step.title,
                 start_ms=step.start_ms - start_ms,
                 end_ms=stop - start_ms,

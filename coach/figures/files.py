@@ -7,7 +7,7 @@ from pathlib import Path
 
 from coach.atomic import write_bytes_atomic, write_text_atomic
 from coach.figures.draw import render_png, render_svg
-from coach.routine.model import Routine
+from coach.routine.model import Figure, Routine
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,20 @@ def write_figures(routine: Routine, folder: Path, theme: str = "dark") -> tuple[
         write_bytes_atomic(stem.with_suffix(".png"), render_png(svg))
         written.append(FigureFile(number, stem.with_suffix(".svg"), stem.with_suffix(".png")))
     return tuple(written)
+
+
+def step_pngs(
+    routine: Routine, numbers: tuple[int, ...], width: int = 600, theme: str = "dark"
+) -> dict[int, bytes]:
+    """The figure of each step numbered in ``numbers`` (from 1, across the routine) as a PNG
+    ``width`` pixels square. Steps that look alike share one PNG: each distinct figure (a step
+    without one: its routine's area's view alone) is rendered once."""
+    steps = routine.steps
+    rendered: dict[Figure | None, bytes] = {}
+    pngs = {}
+    for number in numbers:
+        figure = steps[number - 1].figure
+        if figure not in rendered:
+            rendered[figure] = render_png(render_svg(figure, routine.area, theme), width)
+        pngs[number] = rendered[figure]
+    return pngs

@@ -9,7 +9,7 @@ Under the token:
 | ``/<token>/feed.xml`` | the podcast feed |
 | ``/<token>/cover.png`` | the podcast's artwork (coach's own, the same whatever is exported) |
 | ``/<token>/cover/<name>.png`` | the cover embedded in a session's track |
-| ``/<token>/files/<path>`` | a file of an export: mp3, m4b, lrc, vtt, json, m3u8 (Range) |
+| ``/<token>/files/<path>`` | a file of an export: mp3, m4b, lrc, vtt, json, m3u8, png (Range) |
 | ``/<token>/static/<file>`` | the pages' scripts, style sheet and icon, shipped with coach |
 
 The token is checked first, in constant time, whatever the method: without it the answer is
@@ -44,7 +44,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coach.languages import translation_name
-from coach.serve.feed import SHOW_TITLE, feed_xml
+from coach.serve.feed import SHOW_TITLE, feed_xml, served_chapters
 from coach.serve.guard import TokenGuard
 from coach.serve.library import Library, media_type
 from coach.serve.maker import ChoiceError, Maker, find_routines, music_files, parse_form
@@ -254,6 +254,13 @@ def _under_token(
         kind = None if path is None else media_type(path)
         if path is None or kind is None:
             return _not_found()
+        session = next((s for s in library.sessions() if s.chapters_file == name), None)
+        if session is not None:  # the chapters' pictures as absolute URLs, for podcast apps
+            try:
+                body = served_chapters(path.read_text("utf-8"), session, root)
+            except (OSError, ValueError, AttributeError):  # changed meanwhile: as it is
+                return _file(request, path, kind)
+            return _cached(request, body, kind, FILE_CACHE)
         return _file(request, path, kind)
     if area == "cover" and name.endswith(".png"):
         session = library.session(name.removesuffix(".png"))

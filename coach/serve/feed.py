@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime
 import email.utils
 import html
+import json
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
-from coach.serve.library import Session
+from coach.serve.library import Session, is_picture_path
 from coach.timeline.wording import whole_seconds
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -107,6 +108,23 @@ def _item(channel: ET.Element, session: Session, base: str) -> None:
                 "language": "en",
             },
         )
+
+
+def served_chapters(text: str, session: Session, base: str) -> bytes:
+    """The session's chapters file as served: each chapter's ``img`` (written relative to the
+    file, ``<name>.chapters/step-01.png``) as an absolute URL under ``base``, since podcast apps
+    load it as given. An ``img`` that names no file of the session is left out; one that is an
+    absolute ``http(s)`` URL is kept as it is."""
+    data = json.loads(text)
+    for entry in data.get("chapters", []):
+        img = entry.get("img") if isinstance(entry, dict) else None
+        if not isinstance(img, str) or img.startswith(("https://", "http://")):
+            continue
+        if is_picture_path(img) and img in session.files:
+            entry["img"] = f"{base}files/{quote(img)}"
+        else:
+            del entry["img"]
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:

@@ -2,8 +2,9 @@
 
 A session is a track at the top of the folder (``<name>.mp3``, else ``<name>.m4b``) with what
 the export wrote beside it: the chapters (``<name>.chapters.json``, else the MP3's CHAP
-frames), the transcript (``<name>.vtt``, else the MP3's synced lyrics), the cover (the MP3's
-APIC frame), and with ``--split`` the step tracks in ``<name>/``. Nothing is rendered again.
+frames) and the chapters' pictures it names (``<name>.chapters/step-NN.png``), the transcript
+(``<name>.vtt``, else the MP3's synced lyrics), the cover (the MP3's APIC frame), and with
+``--split`` the step tracks in ``<name>/``. Nothing is rendered again.
 
 Reading is cheap and cached by each file's modification time and size, so a new or replaced
 export is seen by the next request without a restart.
@@ -33,6 +34,7 @@ MEDIA_TYPES = {
     ".vtt": "text/vtt; charset=utf-8",
     ".json": "application/json",
     ".m3u8": "audio/x-mpegurl; charset=utf-8",
+    ".png": "image/png",
 }
 """The only kinds of file served from the folder, and their Content-Type."""
 TRACK_SUFFIXES = (".mp3", ".m4b")
@@ -172,11 +174,11 @@ class Library:
         """The file ``relative`` names inside the folder, or None if it is not one to serve.
 
         Served: only the files of a session (its track, the track's other format, ``.vtt``,
-        ``.chapters.json``, ``.lrc``, ``.m3u8``, and the step tracks of its split folder with
-        their ``.lrc``). Refused besides: empty, ``.`` and ``..`` parts, hidden names (such as
-        an export's temporary files), backslashes, NUL bytes, absolute paths, any suffix but
-        those of :data:`MEDIA_TYPES`, and anything that resolves (through symlinks) outside
-        the folder.
+        ``.chapters.json`` and the pictures it names, ``.lrc``, ``.m3u8``, and the step tracks
+        of its split folder with their ``.lrc``). Refused besides: empty, ``.`` and ``..``
+        parts, hidden names (such as an export's temporary files), backslashes, NUL bytes,
+        absolute paths, any suffix but those of :data:`MEDIA_TYPES`, and anything that
+        resolves (through symlinks) outside the folder.
         """
         parts = relative.split("/")
         if (
@@ -278,9 +280,16 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
     has_vtt, has_chapters = inside(vtt), inside(chapters_path)
     chapters = tags.chapters
     title = tags.title
+    pictures: list[str] = []
     if has_chapters:
-        title_in_file, chapters = parse_chapters(chapters_path.read_text("utf-8"))
+        chapters_text = chapters_path.read_text("utf-8")
+        title_in_file, chapters = parse_chapters(chapters_text)
         title = title or title_in_file
+        pictures = [
+            relative
+            for relative in chapter_pictures(chapters_text)
+            if inside(root.joinpath(*relative.split("/")))
+        ]
     captions = parse_vtt(vtt.read_text("utf-8")) if has_vtt else tags.captions
     timeline_path = track.with_name(f"{name}.timeline.json")
     work: tuple[Work, ...] = ()
@@ -306,7 +315,7 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
         steps = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and inside(p))
         downloads += [p.relative_to(root).as_posix() for p in steps if p.suffix in TRACK_SUFFIXES]
         step_lyrics = [p.relative_to(root).as_posix() for p in steps if p.suffix == ".lrc"]
-    files = {track.name, *downloads, *step_lyrics}
+    files = {track.name, *downloads, *step_lyrics, *pictures}
     files |= {p.name for p, there in ((vtt, has_vtt), (chapters_path, has_chapters)) if there}
     if work or voice:
         files.add(timeline_path.name)
@@ -409,6 +418,28 @@ def parse_chapters(text: str) -> tuple[str, tuple[Chapter, ...]]:
             end = start
         chapters.append(Chapter(start, end, str(entry.get("title", ""))))
     return str(data.get("title", "")), tuple(chapters)
+
+
+def chapter_pictures(text: str) -> tuple[str, ...]:
+    """The chapters' pictures a Podcasting 2.0 chapters file names by a relative URL (as an
+    export writes them: ``<name>.chapters/step-01.png``): only plain relative paths to a
+    ``.png`` (no scheme, no query, no ``..``, no hidden part), each once."""
+    found: list[str] = []
+    for entry in json.loads(text).get("chapters", []):
+        img = entry.get("img") if isinstance(entry, dict) else None
+        if isinstance(img, str) and is_picture_path(img) and img not in found:
+            found.append(img)
+    return tuple(found)
+
+
+def is_picture_path(relative: str) -> bool:
+    """Whether ``relative`` is a plain relative path to a ``.png`` inside the folder."""
+    parts = relative.split("/")
+    return (
+        relative.endswith(".png")
+        and not any(char in relative for char in ":?#\\\x00%")
+        and all(part not in ("", ".", "..") and not part.startswith(".") for part in parts)
+    )
 
 
 def parse_timeline(text: str) -> tuple[tuple[Work, ...], str, str]:

@@ -257,6 +257,66 @@ class Wording:
         """The title of the chapter before the first step, where the player needs one."""
         return self._say("Introduction")
 
+    # -- the printable card (coach card): read, not spoken; numbers in digits --------------------
+
+    def card_safety(self) -> str:
+        """The heading of the card's safety points."""
+        # TRANSLATORS: a heading on the printed card, above the safety points.
+        return self._say("Safety")
+
+    def card_preparation(self) -> str:
+        """The heading of the card's preparation."""
+        # TRANSLATORS: a heading on the printed card, above how to get ready.
+        return self._say("Preparation")
+
+    def card_pressure(self, pressure: Pressure) -> str:
+        """How firmly to press, as a label on the card."""
+        if pressure is Pressure.LIGHT:
+            # TRANSLATORS: a label beside a step on the printed card.
+            return self._say("Light pressure")
+        if pressure is Pressure.MEDIUM:
+            return self._say("Medium pressure")
+        return self._say("Firm pressure")
+
+    def card_work(self, work: Strokes | Holds | Timed) -> str:
+        """How much work a step has, on the card: "10 strokes of 8 s each"."""
+        if isinstance(work, Strokes):
+            from babel.numbers import get_decimal_symbol
+
+            decimal = get_decimal_symbol(self.language.code.replace("-", "_"))
+            # TRANSLATORS: printed card; {reps} and {seconds} are digits ("10", "2.5"); "s" is
+            # the symbol for seconds.
+            return self._say_n(
+                "{reps} stroke of {seconds} s", "{reps} strokes of {seconds} s each",
+                work.reps, reps=work.reps, seconds=_digits(work.ms_per_rep, decimal),
+            )  # fmt: skip
+        if isinstance(work, Holds):
+            # TRANSLATORS: printed card; {count} (seconds) and {reps} are digits.
+            return self._say_n(
+                "Hold {count} s, once", "Hold {count} s, {reps} times",
+                work.reps, count=work.count, reps=work.reps,
+            )  # fmt: skip
+        # TRANSLATORS: printed card; {duration} is "2 min", "45 s" or "1 min 30 s".
+        return self._say("Keep going for {duration}", duration=_min_s(work.duration_ms))
+
+    def card_each_side(self, work: str) -> str:
+        """Work done on one side, then the other, on the card."""
+        # TRANSLATORS: printed card; {work} is, e.g., "10 strokes of 8 s each".
+        return self._say("Each side: {work}", work=work)
+
+    def card_repeat(self, number: int, title: str) -> str:
+        """A repeat of an earlier step, on the card."""
+        # TRANSLATORS: printed card; {number} is the earlier step's number in digits.
+        return self._say("Repeat step {number}: {title}", number=number, title=title)
+
+    def card_length(self, minutes: int, steps: int) -> str:
+        """The session's length and its steps, under the card's title."""
+        # TRANSLATORS: printed card, under the title; {minutes} and {steps} are digits.
+        length = self._say_n("About {minutes} minute", "About {minutes} minutes", minutes,
+                             minutes=minutes)  # fmt: skip
+        count = self._say_n("{steps} step", "{steps} steps", steps, steps=steps)
+        return f"{length} \u00b7 {count}"
+
     def replies(self) -> dict[str, str]:
         """What coach says when it obeys a voice command (``--reply word``), by what it did."""
         return {
@@ -275,6 +335,20 @@ class Wording:
     def sentences(self, text: str) -> tuple[str, ...]:
         """The sentences of ``text`` by this language's abbreviations (see :func:`sentences`)."""
         return sentences(text, self.language.abbreviations)
+
+
+def _digits(ms: int, decimal: str) -> str:
+    """Seconds in digits: "8", "2.5" (``decimal`` is the language's decimal sign)."""
+    whole, tenths = divmod(round(ms / 100), 10)
+    return str(whole) if tenths == 0 else f"{whole}{decimal}{tenths}"
+
+
+def _min_s(ms: int) -> str:
+    """A duration with the symbols of minutes and seconds: "2 min", "45 s", "1 min 30 s"."""
+    minutes, seconds = divmod(whole_seconds(ms), 60)
+    if not minutes:
+        return f"{seconds} s"
+    return f"{minutes} min" + (f" {seconds} s" if seconds else "")
 
 
 @cache

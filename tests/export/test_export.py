@@ -211,7 +211,9 @@ def test_split_tracks_and_playlist(short_routine: Path, tmp_path: Path) -> None:
     assert result.track.exists()
     assert [p.name for p in result.step_tracks] == names
     assert [p.name for p in result.files[:3]] == ["short.mp3", "short.lrc", "short.m3u8"]
-    assert all(p.exists() for p in result.files) and len(result.files) == 6 + 2 * len(names)
+    assert all(p.exists() for p in result.files)
+    assert len(result.chapter_pictures) == 3  # one per step (the introduction has no chapter)
+    assert len(result.files) == 6 + 2 * len(names) + len(result.chapter_pictures)
     written = json.loads((folder.parent / "short.timeline.json").read_text("utf-8"))
     expected = timeline_to_json(rendered.timeline, rendered.engine, rendered.voice)
     assert written == {**expected, "music": None}
@@ -229,7 +231,8 @@ def test_split_summary_counts_the_step_tracks(short_routine: Path, tmp_path: Pat
     assert len(tracks) == 4  # the introduction and three steps; each also has an .lrc
     assert re.fullmatch(
         rf"wrote {re.escape(str(out / 'short.mp3'))} \(\d+:\d\d, \d+\.\d MB\) with short\.lrc, "
-        rf"short\.m3u8, short\.vtt, short\.chapters\.json and 4 step tracks in "
+        rf"short\.m3u8, short\.vtt, short\.chapters\.json, 3 chapter pictures in "
+        rf"short\.chapters/ and 4 step tracks in "
         rf"{re.escape(str(out / 'short'))}; "
         r"spoken by fake \(fake\); \d+ clips synthesized",
         run.stdout.strip(),
@@ -436,7 +439,7 @@ def good_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _copy_of(good: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     out = tmp_path / "out"
     shutil.copytree(good, out)
-    return out, {p.name: _digest(p) for p in out.iterdir()}
+    return out, _tree(out)  # the chapter pictures' folder too
 
 
 # --- interrupted exports: the signal lands at a moment the test has seen ---------------------
@@ -785,7 +788,7 @@ def test_full_disk_keeps_the_good_file(good_export: Path, tmp_path: Path) -> Non
     assert code == 4, err  # the README: the output could not be written (disk full)
     assert err.startswith("error: ffmpeg failed (the file grew past the size"), err
     assert len(err.strip().splitlines()) == 1
-    assert {p.name: _digest(p) for p in out.iterdir()} == good
+    assert _tree(out) == good
 
 
 def test_concurrent_exports_share_one_cache(tmp_path: Path) -> None:

@@ -41,7 +41,11 @@ FOUR_STEPS = minimal_routine(
             "title": "Back",
             "steps": [
                 step("Glide", {"strokes": {"reps": 3, "seconds_per_rep": 3}}),
-                step("Circles", {"strokes": {"reps": 2, "seconds_per_rep": 3}}),
+                step(
+                    "Circles",
+                    {"strokes": {"reps": 2, "seconds_per_rep": 3}},
+                    figure={"view": "back", "draw": [{"kind": "circles", "at": [40, 60]}]},
+                ),
                 step("Thumbs", {"timed": {"seconds": 6}}),
                 step("Finish", {"strokes": {"reps": 2, "seconds_per_rep": 2}}),
             ],

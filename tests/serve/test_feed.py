@@ -144,3 +144,53 @@ def test_cover_is_a_square_png_in_the_tags_and_the_feed(served: Served) -> None:
     assert fetch(f"{served.root}cover/evening.png") == apic.data
     assert bytes(MP4(served.exported.folder / "evening.m4b")["covr"][0]) == apic.data
     assert TOKEN in served.root
+
+
+def test_the_served_chapters_show_each_steps_picture_by_an_absolute_url(served: Served) -> None:
+    """A podcast app loads ``img`` as given: the served file's are absolute URLs that answer
+    with the picture the MP3's chapter carries."""
+    data = json.loads(fetch(_podcast_tags(served)["chapters"]["url"]))
+    jsonschema.validate(data, CHAPTERS_SCHEMA)
+    frames = sorted(ID3(served.exported.folder / "evening.mp3").getall("CHAP"),
+                    key=lambda f: f.start_time)  # fmt: skip
+    images = [chapter["img"] for chapter in data["chapters"]]
+    assert images == [f"{served.root}files/evening.chapters/step-0{n}.png" for n in (1, 2, 3, 4)]
+    for img, frame in zip(images, frames, strict=True):
+        with urllib.request.urlopen(img, timeout=10) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "image/png"
+            body = response.read()
+        assert body == frame.sub_frames.getall("APIC")[0].data
+        assert Image.open(io.BytesIO(body)).size == (600, 600)
+    assert images[0] != images[1] and fetch(images[0]) != fetch(images[1])  # Circles is drawn
+    on_disk = json.loads((served.exported.folder / "evening.chapters.json").read_text("utf-8"))
+    assert on_disk["chapters"][0]["img"] == "evening.chapters/step-01.png"  # relative there
+
+
+def test_a_chapters_img_that_names_no_file_of_the_session_is_left_out(served: Served) -> None:
+    from coach.serve.feed import served_chapters
+    from coach.serve.library import Library, chapter_pictures
+
+    session = Library(served.exported.folder).session("evening")
+    assert session is not None
+    text = json.dumps(
+        {
+            "version": "1.2.0",
+            "chapters": [
+                {"startTime": 0, "img": "evening.chapters/step-01.png"},
+                {"startTime": 1, "img": "../evening.chapters/step-01.png"},
+                {"startTime": 2, "img": "/etc/passwd.png"},
+                {"startTime": 3, "img": "evening.chapters/missing.png"},
+                {"startTime": 4, "img": "https://example.org/art.png"},
+                {"startTime": 5, "img": "evening.mp3"},
+            ],
+        }
+    )
+    assert chapter_pictures(text) == (
+        "evening.chapters/step-01.png", "evening.chapters/missing.png",
+    )  # fmt: skip
+    served_json = json.loads(served_chapters(text, session, "http://h:1/t/"))
+    assert [c.get("img") for c in served_json["chapters"]] == [
+        "http://h:1/t/files/evening.chapters/step-01.png", None, None, None,
+        "https://example.org/art.png", None,
+    ]  # fmt: skip

@@ -319,3 +319,15 @@ def test_a_cover_is_read_from_the_track_once(
     covers = {library.cover(session) for _ in range(5)}
     assert len(covers) == 1 and next(iter(covers), b"").startswith(b"\x89PNG")  # type: ignore[union-attr]
     assert len(reads) == 1
+
+
+def test_only_the_pictures_a_chapters_file_names_are_served(served: Served) -> None:
+    folder = served.exported.folder
+    assert get(served, f"/{TOKEN}/files/evening.chapters/step-01.png")[0] == 200
+    stray = folder / "evening.chapters" / "stray.png"
+    stray.write_bytes((folder / "evening.chapters" / "step-01.png").read_bytes())
+    try:
+        assert get(served, f"/{TOKEN}/files/evening.chapters/stray.png")[0] == 404
+        assert get(served, f"/{TOKEN}/files/evening.chapters/step-09.png")[0] == 404
+    finally:
+        stray.unlink()
