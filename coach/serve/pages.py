@@ -13,9 +13,11 @@ import html
 import json
 from urllib.parse import quote
 
+from coach.figures.draw import render_svg
 from coach.serve.library import Session
 from coach.serve.maker import PULSES, TEMPOS, VERBOSITIES, Job, RoutineChoice
 from coach.serve.words import WORDS, word
+from coach.timeline.compiler import TIMED_PULSE_MS
 from coach.timeline.wording import clock
 
 _HEAD = """<!doctype html>
@@ -134,6 +136,8 @@ def player_page(session: Session) -> str:
             }
             for w in session.work
         ],
+        "figures": [{"start": f.start_ms / 1000, "end": f.end_ms / 1000} for f in session.figures],
+        "timedPace": TIMED_PULSE_MS / 1000,
         "words": _words("player."),
     }
     total = len(session.chapters)
@@ -156,6 +160,18 @@ def player_page(session: Session) -> str:
     )
     size = f"{session.size_bytes / 1_000_000:.1f}"
     seconds = session.duration_ms / 1000
+    figures = (
+        '<div id="figures" class="figures">'
+        + "".join(
+            f'<div class="figure" data-index="{i}"{"" if i == 0 else " hidden"}>'
+            + render_svg(f.figure, f.area, title=f.title, ids=f"f{i}-")
+            + "</div>"
+            for i, f in enumerate(session.figures)
+        )
+        + "</div>\n"
+        if session.figures
+        else ""
+    )
     length = clock(session.duration_ms)
 
     def button(ident: str, label: str, glyph: str, extra_class: str = "") -> str:
@@ -176,6 +192,7 @@ def player_page(session: Session) -> str:
         + '<p class="resume-row"><button type="button" id="resume" hidden></button></p>\n'
         + f'<p id="step-title" class="step-title">{e(word("player.introduction"))}</p>\n'
         + '<p class="step-left" id="step-left-line"><b id="step-left">&ndash;</b></p>\n'
+        + figures
         + '<div id="work" class="work idle"><p id="counter" class="counter" aria-live="off">'
         + '</p><div class="beat"><div id="beat" class="beat-fill"></div></div></div>\n'
         + '<p id="instruction" class="instruction" aria-live="polite">'
