@@ -222,10 +222,13 @@ def routes(figure: Figure | None) -> tuple[Route, ...]:
 
 
 def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dark",
-               title: str | None = None, ids: str = "") -> str:  # fmt: skip
+               title: str | None = None, ids: str = "",
+               hands: tuple[str, str] = ("L", "R")) -> str:  # fmt: skip
     """The figure as an SVG document (``None``: the view of ``area`` alone, no strokes).
 
-    ``ids`` prefixes the routes' ids, so that several figures can share one page."""
+    ``ids`` prefixes the routes' ids, so that several figures can share one page; ``hands``
+    are the letters on the left and the right hand's markers (the page's language's)."""
+    letters = {"L": hands[0], "R": hands[1]}
     colours = THEMES[theme]
     view_name = figure.view if figure is not None else AREA_VIEWS.get(area or "back", "back")
     view = VIEWS[view_name]
@@ -241,14 +244,15 @@ def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dar
     ]
     strokes: list[str] = []
     paths: list[str] = []
-    hands: list[str] = []
+    markers: list[str] = []
     for index, route in enumerate(routes(figure)):
         strokes.extend(_shape_svg(route.shape, list(route.points), colours))
         paths.append(
             f'<path class="route" id="{ids}route-{index}" data-kind="{route.shape.kind}" '
             f'd="{route.d}" fill="none" stroke="none"/>'
         )
-        hands.append(_hand(route.points[0], route.hand, colours, f"{ids}route-{index}"))
+        letter = escape(letters.get(route.hand, ""))
+        markers.append(_hand(route.points[0], letter, colours, f"{ids}route-{index}"))
     label = escape(title or view.title)
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="600" '
@@ -258,7 +262,7 @@ def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dar
         + "".join(body)
         + f'<g class="strokes">{"".join(strokes)}</g>'
         + f'<g class="routes">{"".join(paths)}</g>'
-        + f'<g class="hands">{"".join(hands)}</g>'
+        + f'<g class="hands">{"".join(markers)}</g>'
         + "</svg>"
     )
 

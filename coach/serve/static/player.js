@@ -170,6 +170,13 @@
     holdCount(now, box);
   }
 
+  // The counter stays on one line: longer words ("Mouvement 10 sur 12") get a smaller size.
+  function fitCounter() {
+    counter.classList.remove("long");
+    var line = parseFloat(getComputedStyle(counter).lineHeight) || counter.clientHeight;
+    if (counter.textContent && counter.scrollHeight > line * 1.5) { counter.classList.add("long"); }
+  }
+
   function render() {
     var t = audio.currentTime;
     var total = duration();
@@ -194,6 +201,7 @@
     if (text !== shownCounter) {
       shownCounter = text;
       counter.textContent = text;
+      fitCounter();
       workBox.classList.toggle("idle", !now);
       workBox.dataset.rep = now ? String(now.rep) : "";
     }
@@ -378,6 +386,7 @@
   audio.addEventListener("ended", function () { renderButton(); store(positionKey, null); });
   audio.addEventListener("ratechange", updatePositionState);
   window.addEventListener("pagehide", savePosition);
+  window.addEventListener("resize", fitCounter);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { savePosition(); }
     if (document.visibilityState === "visible" && !audio.paused) { keepAwake(); }
