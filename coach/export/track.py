@@ -12,7 +12,8 @@
   :mod:`coach.figures`), which the chapters file names as its ``img`` and the MP3 carries in
   the chapter's CHAP frame;
 - ``<slug>.timeline.json``: the timeline as ``coach show --json`` prints it, plus ``music``
-  (its name, or null), from which the phone's player counts the strokes;
+  (its name, or null), ``language``, ``area`` and each step's ``figure`` (in the routine
+  file's form, null for none), from which the phone's player counts the strokes and draws them;
 - with ``split``: ``<slug>/NN-<step>.<ext>`` (``00-introduction`` first, the closing inside the
   last step), each self-contained with its own tags, track number and ``.lrc``.
 
@@ -69,6 +70,7 @@ from coach.export.tags import (
     write_id3,
     write_mp4_cover,
 )
+from coach.figures.data import figure_to_data
 from coach.figures.files import step_pngs
 from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
@@ -140,6 +142,25 @@ def _music_name(mixer: Mixer | None) -> str | None:
     if music is None:
         return None
     return music.spec if not music.files else Path(music.spec).expanduser().name or music.spec
+
+
+def _phone_timeline(
+    rendered: RenderedTimeline, routine: Routine, mixer: Mixer | None
+) -> dict[str, object]:
+    """The ``.timeline.json`` of an export: the timeline as ``coach show --json`` prints it,
+    plus the music, the language, the routine's area and each step's figure (``null``: the
+    area's view), which the phone's player shows."""
+    data = timeline_to_json(rendered.timeline, rendered.engine, rendered.voice)
+    steps = routine.steps
+    for entry in data["steps"]:
+        figure = steps[entry["number"] - 1].figure
+        entry["figure"] = None if figure is None else figure_to_data(figure)
+    return {
+        **data,
+        "music": _music_name(mixer),
+        "language": routine.language,
+        "area": routine.area,
+    }
 
 
 def step_slug(title: str) -> str:
@@ -277,14 +298,7 @@ def export_track(
             ),
             (  # the work periods and stroke times, for the phone's stroke counter
                 _inside(out_dir, f"{stem}.timeline.json"),
-                json.dumps(
-                    {
-                        **timeline_to_json(timeline, rendered.engine, rendered.voice),
-                        "music": _music_name(mixer),
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n",
+                json.dumps(_phone_timeline(rendered, routine, mixer), ensure_ascii=False) + "\n",
             ),
         ]
         size = pending[0][0].size()

@@ -174,7 +174,8 @@ def _held(point: Point, count: int | None, theme: Theme, line: str) -> list[str]
     ]
     if count is not None:
         parts.append(
-            f'<text x="{x + 6:.2f}" y="{y + 2.2:.2f}" font-size="6.5" font-weight="600" '
+            f'<text class="count" data-count="{count}" x="{x + 6:.2f}" y="{y + 2.2:.2f}" '
+            f'font-size="6.5" font-weight="600" '
             f'font-family="sans-serif" fill="{theme.stroke}">{count}</text>'
         )
     return parts
@@ -236,7 +237,7 @@ def _shape_svg(shape: StrokeShape, points: list[Point], theme: Theme) -> list[st
     return drawn
 
 
-def _hand(point: Point, label: str, theme: Theme, index: int) -> str:
+def _hand(point: Point, label: str, theme: Theme, route_id: str) -> str:
     x, y = point
     text = (
         f'<text x="{x:.2f}" y="{y + 1.6:.2f}" text-anchor="middle" font-size="4.4" '
@@ -245,15 +246,60 @@ def _hand(point: Point, label: str, theme: Theme, index: int) -> str:
         else ""
     )
     return (
-        f'<g class="hand" data-route="route-{index}" transform="translate(0 0)">'
+        f'<g class="hand" data-route="{route_id}" transform="translate(0 0)">'
         f'<circle cx="{x:.2f}" cy="{y:.2f}" r="{HAND_RADIUS}" fill="{theme.hand}" '
         f'stroke="{theme.background}" stroke-width="0.6"/>{text}</g>'
     )
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where one hand travels during one repetition of a stroke: the path the phone page moves
+    its marker along (the figure's ``<path class="route">``, from its start to its end)."""
+
+    shape: StrokeShape
+    """The stroke it belongs to."""
+    hand: str
+    """``L`` or ``R`` for a mirrored stroke's hands (the left one on the left of the view);
+    ``""`` for a stroke of one hand."""
+    points: tuple[Point, ...]
+    """The route, in the view's coordinates; a hold's stays on one point."""
+
+    @property
+    def d(self) -> str:
+        """The route as an SVG path's ``d``."""
+        return _d(list(self.points))
+
+
+def routes(figure: Figure | None) -> tuple[Route, ...]:
+    """Every hand's route in ``figure``, in drawing order (a mirrored stroke: two); a
+    ``travel`` has none, since no hand strokes along it in one repetition."""
+    return tuple(route for route in _copies(figure) if route.shape.kind != "travel")
+
+
+def _copies(figure: Figure | None) -> tuple[Route, ...]:
+    """Every drawn copy of every stroke of ``figure`` (a mirrored stroke: two), in order."""
+    found: list[Route] = []
+    for shape in figure.strokes if figure is not None else ():
+        first = tuple(route_of(shape))
+        if not shape.mirror:
+            found.append(Route(shape, "", first))
+            continue
+        other = tuple(mirrored(p) for p in first)
+        left_first = first[0][0] <= SIZE / 2  # the left hand is the one on the left of the view
+        found.append(Route(shape, "L" if left_first else "R", first))
+        found.append(Route(shape, "R" if left_first else "L", other))
+    return tuple(found)
+
+
 def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dark",
-               title: str | None = None) -> str:  # fmt: skip
-    """The figure as an SVG document (``None``: the view of ``area`` alone, no strokes)."""
+               title: str | None = None, ids: str = "",
+               hands: tuple[str, str] = ("L", "R")) -> str:  # fmt: skip
+    """The figure as an SVG document (``None``: the view of ``area`` alone, no strokes).
+
+    ``ids`` prefixes the routes' ids, so that several figures can share one page; ``hands``
+    are the letters on the left and the right hand's markers (the page's language's)."""
+    letters = {"L": hands[0], "R": hands[1]}
     colours = THEMES[theme]
     view_name = figure.view if figure is not None else AREA_VIEWS.get(area or "back", "back")
     view = VIEWS[view_name]
@@ -268,26 +314,17 @@ def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dar
         + "</g>",
     ]
     strokes: list[str] = []
-    routes: list[str] = []
-    hands: list[str] = []
-    index = 0
-    for shape in figure.strokes if figure is not None else ():
-        copies = [(route_of(shape), "")]
-        if shape.mirror:
-            first = route_of(shape)
-            copies = [(first, "L"), ([mirrored(p) for p in first], "R")]
-            if first[0][0] > SIZE / 2:  # the left hand is the one on the left of the view
-                copies = [(first, "R"), (copies[1][0], "L")]
-        for points, label in copies:
-            strokes.extend(_shape_svg(shape, points, colours))
-            if shape.kind == "travel":
-                continue  # where the work moves next: no hand travels it in one repetition
-            routes.append(
-                f'<path class="route" id="route-{index}" data-kind="{shape.kind}" '
-                f'd="{_d(points)}" fill="none" stroke="none"/>'
-            )
-            hands.append(_hand(points[0], label, colours, index))
-            index += 1
+    paths: list[str] = []
+    markers: list[str] = []
+    for route in _copies(figure):
+        strokes.extend(_shape_svg(route.shape, list(route.points), colours))
+    for index, route in enumerate(routes(figure)):
+        paths.append(
+            f'<path class="route" id="{ids}route-{index}" data-kind="{route.shape.kind}" '
+            f'd="{route.d}" fill="none" stroke="none"/>'
+        )
+        letter = escape(letters.get(route.hand, ""))
+        markers.append(_hand(route.points[0], letter, colours, f"{ids}route-{index}"))
     label = escape(title or view.title)
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="600" '
@@ -296,8 +333,8 @@ def render_svg(figure: Figure | None, area: str | None = None, theme: str = "dar
         f'<rect width="100" height="100" fill="{colours.background}"/>'
         + "".join(body)
         + f'<g class="strokes">{"".join(strokes)}</g>'
-        + f'<g class="routes">{"".join(routes)}</g>'
-        + f'<g class="hands">{"".join(hands)}</g>'
+        + f'<g class="routes">{"".join(paths)}</g>'
+        + f'<g class="hands">{"".join(markers)}</g>'
         + "</svg>"
     )
 

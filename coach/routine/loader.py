@@ -551,7 +551,7 @@ class _Resolver:
             stance=spec.stance,
             pressure_note=spec.pressure_note,
             cautions=spec.cautions,
-            figure=None if spec.figure is None else _figure(spec.figure),
+            figure=None if spec.figure is None else figure_from_spec(spec.figure),
         )
         if spec.id is not None:
             if spec.id in self.ids:
@@ -612,7 +612,8 @@ def _side_work(item: Any) -> SideWork:
     return Timed(duration_ms=_ms(t.seconds), say=t.say)
 
 
-def _figure(spec: schema.FigureSpec) -> Figure:
+def figure_from_spec(spec: schema.FigureSpec) -> Figure:
+    """The model's figure of a validated ``figure:`` (also how a served export's figure is read)."""
     return Figure(view=spec.view, strokes=tuple(_stroke_shape(s) for s in spec.draw))
 
 

@@ -46,11 +46,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coach.languages import translation_name
 from coach.serve.feed import SHOW_TITLE, feed_xml, served_chapters
 from coach.serve.guard import TokenGuard
-from coach.serve.library import Library, media_type
+from coach.serve.library import Library, Session, media_type
 from coach.serve.maker import ChoiceError, Maker, find_routines, music_files, parse_form
 from coach.serve.pages import index_page, job_page, new_page, player_page
 from coach.serve.protocol import SECURITY_HEADERS
-from coach.serve.words import word
+from coach.serve.words import page_language, word
 
 _LOG = logging.getLogger(__name__)
 
@@ -126,7 +126,8 @@ def create_app(
             if body is None:
                 await PlainTextResponse("Content Too Large", 413)(scope, receive, send)
                 return
-            response = await run_in_threadpool(_post, maker, token, rest, body)
+            accepted = Headers(scope=scope).get("accept-language")
+            response = await run_in_threadpool(_post, maker, token, rest, body, accepted, library)
             await response(scope, receive, send)
             return
         if scope["method"] not in ("GET", "HEAD"):
@@ -233,11 +234,15 @@ def _under_token(
 ) -> Response:
     """The answer to ``/<token>/<rest>``; ``root`` is the absolute URL of ``/<token>/``."""
     if rest == "":
-        page = index_page(library.sessions(), new=maker is not None)
-        return _cached(request, page.encode(), _HTML, FILE_CACHE)
+        sessions = library.sessions()
+        language = _page_language(request, sessions)
+        page = index_page(sessions, new=maker is not None, language=language)
+        return _cached(request, page.encode(), _HTML, FILE_CACHE, _VARY)
     if rest == "new" and maker is not None:
-        page = new_page(find_routines(), music_files(maker.music_dir), voices=maker.voices())
-        return _cached(request, page.encode(), _HTML, FILE_CACHE)
+        language = _page_language(request, library.sessions())
+        routines, music = find_routines(), music_files(maker.music_dir)
+        page = new_page(routines, music, voices=maker.voices(), language=language)
+        return _cached(request, page.encode(), _HTML, FILE_CACHE, _VARY)
     if rest == "feed.xml":
         body = feed_xml(library.sessions(), root)
         return _cached(request, body, "application/rss+xml; charset=utf-8", FILE_CACHE)
@@ -276,7 +281,8 @@ def _under_token(
             name = translation_name(job.request.routine, job.request.language)
             return RedirectResponse(f"../play/{quote(name)}", status_code=303)
         elapsed = (job.finished_s or time.monotonic()) - job.started_s if job.started_s else 0.0
-        page = job_page(job, maker.place(job), elapsed)
+        language = _page_language(request, library.sessions())
+        page = job_page(job, maker.place(job), elapsed, language)
         return Response(page, media_type=_HTML, headers=_NO_STORE)
     if area == "static" and name in static:
         return _cached(request, static[name], STATIC_TYPES[name], STATIC_CACHE)
@@ -285,6 +291,16 @@ def _under_token(
 
 _HTML = "text/html; charset=utf-8"
 _NO_STORE = {"Cache-Control": "no-store", "Content-Security-Policy": _PAGE_CSP}
+_VARY = {"Vary": "Accept-Language"}
+"""The pages that belong to no session speak the browser's language (see :func:`_page_language`)."""
+
+
+def _page_language(request: Request, sessions: tuple[Session, ...]) -> str:
+    """The language of the index, the New session form and an export's page: the browser's
+    (``Accept-Language``) if coach speaks it, else the sessions' if they all speak one, else
+    English (:func:`coach.serve.words.page_language`)."""
+    spoken = tuple(session.language for session in sessions)
+    return page_language(request.headers.get("accept-language"), spoken)
 
 
 def _same_origin(headers: Headers, origin: str) -> bool:
@@ -317,8 +333,16 @@ async def _read_body(receive: Receive) -> bytes | None:
             return body
 
 
-def _post(maker: Maker, token: str, rest: str, body: bytes) -> Response:
-    """The answer to a POST of the form (``new``) or of a cancel (``jobs/<n>/cancel``)."""
+def _post(
+    maker: Maker,
+    token: str,
+    rest: str,
+    body: bytes,
+    accepted: str | None = None,
+    library: Library | None = None,
+) -> Response:
+    """The answer to a POST of the form (``new``) or of a cancel (``jobs/<n>/cancel``);
+    ``accepted`` is the browser's ``Accept-Language``, which the form's messages follow."""
     if rest.startswith("jobs/"):
         number = int(rest.split("/")[1])
         if not maker.cancel(number) and maker.job(number) is None:
@@ -331,22 +355,27 @@ def _post(maker: Maker, token: str, rest: str, body: bytes) -> Response:
     routines = find_routines()
     music = music_files(maker.music_dir)
     voices = maker.voices()
+    spoken = tuple(s.language for s in library.sessions()) if library is not None else ()
+    language = page_language(accepted, spoken)
     try:
-        request = parse_form(form, routines, music, tuple(v for v, _label in voices))
+        request = parse_form(form, routines, music, tuple(v for v, _label in voices), language)
     except ChoiceError as exc:
-        page = new_page(routines, music, form, str(exc), voices)
-        return Response(page, 400, media_type=_HTML, headers=_NO_STORE)
+        page = new_page(routines, music, form, str(exc), voices, language)
+        return Response(page, 400, media_type=_HTML, headers={**_NO_STORE, **_VARY})
     job = maker.submit(request)
     if job is None:
-        page = new_page(routines, music, form, word("new.error.busy"), voices)
-        return Response(page, 429, media_type=_HTML, headers={**_NO_STORE, "Retry-After": "30"})
+        page = new_page(routines, music, form, word("new.error.busy", language), voices, language)
+        headers = {**_NO_STORE, **_VARY, "Retry-After": "30"}
+        return Response(page, 429, media_type=_HTML, headers=headers)
     return RedirectResponse(f"/{token}/jobs/{job.number}", status_code=303)
 
 
-def _cached(request: Request, body: bytes, kind: str, cache: str) -> Response:
+def _cached(
+    request: Request, body: bytes, kind: str, cache: str, extra: dict[str, str] | None = None
+) -> Response:
     """``body`` with its ETag (a hash of it), or 304 if the client holds that version."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": cache}
+    headers = {"ETag": etag, "Cache-Control": cache, **(extra or {})}
     if kind == _HTML:
         headers["Content-Security-Policy"] = _PAGE_CSP
     if _not_modified(request.headers, etag, None):

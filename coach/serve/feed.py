@@ -15,39 +15,55 @@ import email.utils
 import html
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from urllib.parse import quote
 
+from coach.languages import ENGLISH
 from coach.serve.library import Session, is_picture_path
+from coach.serve.words import word
 from coach.timeline.wording import whole_seconds
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 SHOW_TITLE = "coach: massage sessions"
-"""The podcast's title (and the title drawn on its artwork)."""
+"""The title drawn on the podcast's artwork (the same in every language; the feed's own title
+is ``feed.title`` in the feed's language)."""
 ET.register_namespace("atom", ATOM)
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)
 
 
+def feed_language(sessions: tuple[Session, ...]) -> str:
+    """The feed's ``<language>``: the language most sessions speak (of two as many, the newest
+    session's); English for none. RSS gives a feed one language, not one per episode."""
+    if not sessions:
+        return ENGLISH
+    counts = Counter(session.language for session in sessions)
+    most = max(counts.values())
+    return next(s.language for s in sessions if counts[s.language] == most)
+
+
 def feed_xml(sessions: tuple[Session, ...], base: str) -> bytes:
-    """The feed of ``sessions``; ``base`` is the token's root URL, ending in ``/``."""
+    """The feed of ``sessions`` (newest first); ``base`` is the token's root URL, ending in
+    ``/``. Its own words are in :func:`feed_language`, each episode's in its session's."""
+    language = feed_language(sessions)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
-    _text(channel, "title", SHOW_TITLE)
+    _text(channel, "title", word("feed.title", language))
     _text(channel, "link", base)
     ET.SubElement(
         channel,
         f"{{{ATOM}}}link",
         {"href": f"{base}feed.xml", "rel": "self", "type": "application/rss+xml"},
     )
-    _text(channel, "description", "Guided massage sessions exported by coach, step by step.")
-    _text(channel, "language", "en")
+    _text(channel, "description", word("feed.description", language))
+    _text(channel, "language", language)
     _text(channel, "generator", "coach")
     _text(channel, f"{{{ITUNES}}}author", "coach")
     owner = ET.SubElement(channel, f"{{{ITUNES}}}owner")
     _text(owner, f"{{{ITUNES}}}name", "coach")
-    _text(channel, f"{{{ITUNES}}}summary", "Guided massage sessions exported by coach.")
+    _text(channel, f"{{{ITUNES}}}summary", word("feed.summary", language))
     _text(channel, f"{{{ITUNES}}}explicit", "false")
     _text(channel, f"{{{ITUNES}}}type", "episodic")
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
@@ -55,7 +71,7 @@ def feed_xml(sessions: tuple[Session, ...], base: str) -> bytes:
     ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": cover})
     image = ET.SubElement(channel, "image")
     _text(image, "url", cover)
-    _text(image, "title", SHOW_TITLE)
+    _text(image, "title", word("feed.title", language))
     _text(image, "link", base)
     for session in sessions:
         _item(channel, session, base)
@@ -67,7 +83,8 @@ def _item(channel: ET.Element, session: Session, base: str) -> None:
     item = ET.SubElement(channel, "item")
     _text(item, "title", session.title)
     steps = "; ".join(f"{n}. {c.title}" for n, c in enumerate(session.chapters, start=1))
-    plain = f"{session.title}. Steps: {steps}." if steps else session.title
+    plain = word("feed.item", session.language, title=session.title, steps=steps)
+    plain = plain if steps else session.title
     _text(item, "description", html.escape(plain, quote=False))  # HTML: text stays text
     _text(item, "guid", f"coach-{session.name}-{session.digest}").set("isPermaLink", "false")
     moment = datetime.datetime.fromtimestamp(session.exported_ns / 1e9, datetime.UTC)
@@ -105,7 +122,7 @@ def _item(channel: ET.Element, session: Session, base: str) -> None:
             {
                 "url": f"{base}files/{quote(session.transcript)}",
                 "type": "text/vtt",
-                "language": "en",
+                "language": session.language,
             },
         )
 

@@ -25,6 +25,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.figures.data import FigureDataError, figure_from_data
+from coach.languages import ENGLISH, LANGUAGES, base_tag
+from coach.routine.model import Figure
+
 _LOG = logging.getLogger(__name__)
 
 MEDIA_TYPES = {
@@ -84,6 +88,22 @@ class Work:
 
 
 @dataclass(frozen=True)
+class StepFigure:
+    """Where a step's figure is shown: its time on the track and what it draws."""
+
+    start_ms: int
+    """The step's start, from the start of the track."""
+    end_ms: int
+    """The next step's start (or the closing's)."""
+    title: str
+    """The step's title (the figure's label)."""
+    figure: Figure | None
+    """The step's figure; None: the view of ``area`` alone."""
+    area: str | None
+    """The routine's area (``back``...), for a step without a figure."""
+
+
+@dataclass(frozen=True)
 class Session:
     """One exported session, as the files in the folder describe it."""
 
@@ -123,6 +143,27 @@ class Session:
     """The voice that speaks, from the timeline (``en_US-joe-medium (piper)``), or ``""``."""
     music: str = ""
     """The music under the voice, from the timeline (``ambient``, a file's name), or ``""``."""
+    language: str = ENGLISH
+    """The language it speaks (a shipped one's tag), from the timeline or the track's tags;
+    English when neither says (an export made before coach spoke other languages)."""
+    figures: tuple[StepFigure, ...] = ()
+    """Each step's figure, from the timeline (none for an export made before figures)."""
+
+
+@dataclass(frozen=True)
+class TimelineFacts:
+    """What the phone's player takes from an export's ``.timeline.json``."""
+
+    work: tuple[Work, ...]
+    """The working periods, in order."""
+    voice: str
+    """``voice (engine)``, or ``""``."""
+    music: str
+    """The music's name, or ``""``."""
+    language: str | None
+    """The language's tag, None if the file does not say."""
+    figures: tuple[StepFigure, ...]
+    """The steps' figures (none if the file has none)."""
 
 
 class Library:
@@ -292,13 +333,14 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
         ]
     captions = parse_vtt(vtt.read_text("utf-8")) if has_vtt else tags.captions
     timeline_path = track.with_name(f"{name}.timeline.json")
-    work: tuple[Work, ...] = ()
-    voice = music = ""
+    facts = TimelineFacts((), "", "", None, ())
     if inside(timeline_path):
         try:
-            work, voice, music = parse_timeline(timeline_path.read_text("utf-8"))
+            facts = parse_timeline(timeline_path.read_text("utf-8"), timeline_path.name)
         except (ValueError, KeyError, TypeError) as exc:  # the page works without a counter
             _LOG.warning("ignoring %s: %s", timeline_path, exc)
+    work, voice, music = facts.work, facts.voice, facts.music
+    spoken = facts.language or tags.language
     downloads = [
         p.relative_to(root).as_posix()
         for p in (
@@ -338,7 +380,21 @@ def _read_session(library: Library, name: str, track: Path) -> Session:
         work=work,
         voice=voice,
         music=music,
+        language=shipped_language(spoken),
+        figures=facts.figures,
     )
+
+
+def shipped_language(tag: str | None) -> str:
+    """The shipped language of a BCP 47 tag (``pt-BR`` -> ``pt``), or an ISO 639-2 code as ID3
+    ``TLAN`` gives it (``fra``); English for none or one coach does not speak."""
+    if not tag:
+        return ENGLISH
+    code = base_tag(tag)
+    if code in LANGUAGES:
+        return code
+    by_iso = {lang.iso639_2: lang.code for lang in LANGUAGES.values()}
+    return by_iso.get(code, ENGLISH)
 
 
 @dataclass(frozen=True)
@@ -348,6 +404,7 @@ class _Tags:
     chapters: tuple[Chapter, ...]
     captions: tuple[Caption, ...]
     has_cover: bool
+    language: str = ""
 
 
 def _read_tags(track: Path) -> _Tags:
@@ -383,7 +440,8 @@ def _read_tags(track: Path) -> _Tags:
             end = lines[index + 1][1] if index + 1 < len(lines) else duration_ms
             captions.append(Caption(start, end, text))
     cover = any(f.mime == "image/png" for f in tags.getall("APIC"))
-    return _Tags(title, duration_ms, chapters, tuple(captions), cover)
+    language = str(tags["TLAN"]) if "TLAN" in tags else ""
+    return _Tags(title, duration_ms, chapters, tuple(captions), cover, language)
 
 
 def _read_cover(track: Path) -> bytes | None:
@@ -442,11 +500,14 @@ def is_picture_path(relative: str) -> bool:
     )
 
 
-def parse_timeline(text: str) -> tuple[tuple[Work, ...], str, str]:
-    """The working periods, the voice (``voice (engine)``) and the music (``""`` for none) of
-    the ``.timeline.json`` an export writes."""
+def parse_timeline(text: str, name: str = "timeline") -> TimelineFacts:
+    """What the phone's player needs from the ``.timeline.json`` an export writes: the working
+    periods, the voice (``voice (engine)``), the music (``""`` for none), the language and the
+    steps' figures. A step's figure that is not valid is left out (logged), the rest kept."""
     data = json.loads(text)
     work = []
+    figures = []
+    area = data.get("area")
     for step in data["steps"]:
         for entry in step["work"]:
             per = entry.get("seconds_per_rep")
@@ -460,11 +521,36 @@ def parse_timeline(text: str) -> tuple[tuple[Work, ...], str, str]:
                     None if per is None else round(float(per) * 1000),
                 )
             )
+        if "figure" not in step:  # exported before figures: none shown
+            continue
+        if step["figure"] is None and not isinstance(area, str):
+            continue  # neither a figure nor an area to show the view of
+        try:
+            figure = None if step["figure"] is None else figure_from_data(step["figure"])
+        except FigureDataError as exc:
+            _LOG.warning("%s: step %s: figure left out: %s", name, step.get("number"), exc)
+            continue
+        figures.append(
+            StepFigure(
+                round(float(step["start"]) * 1000),
+                round(float(step["end"]) * 1000),
+                str(step.get("title", "")),
+                figure,
+                area if isinstance(area, str) else None,
+            )
+        )
     voice = str(data.get("voice") or "")
     engine = str(data.get("engine") or "")
     shown = f"{voice} ({engine})" if voice and engine else voice or engine
     music = str(data.get("music") or "")
-    return tuple(sorted(work, key=lambda w: w.start_ms)), shown, music
+    language = data.get("language")
+    return TimelineFacts(
+        tuple(sorted(work, key=lambda w: w.start_ms)),
+        shown,
+        music,
+        language if isinstance(language, str) else None,
+        tuple(sorted(figures, key=lambda f: f.start_ms)),
+    )
 
 
 def vtt_ms(stamp: str) -> int:

@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coach.languages import ENGLISH
 from coach.serve.words import word
 
 _LOG = logging.getLogger(__name__)
@@ -168,32 +169,36 @@ def parse_form(
     routines: tuple[RoutineChoice, ...],
     music: tuple[str, ...],
     voices: tuple[str, ...] = (),
+    language: str = ENGLISH,
 ) -> Request:
-    """The form's answers as a :class:`Request`, or a :class:`ChoiceError` saying what is wrong."""
+    """The form's answers as a :class:`Request`, or a :class:`ChoiceError` saying what is wrong
+    (in ``language``, the form's)."""
     chosen = next((r for r in routines if r.key == form.get("routine", "")), None)
     if chosen is None:
-        raise ChoiceError(word("new.error.routine"))
+        raise ChoiceError(word("new.error.routine", language))
     minutes_text = form.get("minutes", "").strip()
     minutes: int | None = None
     if minutes_text:
         if not minutes_text.isdigit() or not MIN_MINUTES <= int(minutes_text) <= MAX_MINUTES:
-            raise ChoiceError(word("new.error.minutes", low=MIN_MINUTES, high=MAX_MINUTES))
+            limits = {"low": MIN_MINUTES, "high": MAX_MINUTES}
+            raise ChoiceError(word("new.error.minutes", language, **limits))
         minutes = int(minutes_text)
     values = {}
     for name, allowed in (("tempo", TEMPOS), ("verbosity", VERBOSITIES), ("pulse", PULSES)):
         value = form.get(name, "")
         if value not in allowed:
-            raise ChoiceError(word("new.error.choice", field=word(f"new.{name}")))
+            field_name = word(f"new.{name}", language)
+            raise ChoiceError(word("new.error.choice", language, field=field_name))
         values[name] = value
     chimes = form.get("chimes", "off")
     if chimes not in ("on", "off"):
-        raise ChoiceError(word("new.error.choice", field=word("new.chimes")))
+        raise ChoiceError(word("new.error.choice", language, field=word("new.chimes", language)))
     chosen_music = form.get("music", "none")
     if chosen_music not in ("none", "ambient", *music):
-        raise ChoiceError(word("new.error.choice", field=word("new.music")))
+        raise ChoiceError(word("new.error.choice", language, field=word("new.music", language)))
     voice = form.get("voice", "")
     if voice and voice not in voices:
-        raise ChoiceError(word("new.error.choice", field=word("new.voice")))
+        raise ChoiceError(word("new.error.choice", language, field=word("new.voice", language)))
     return Request(
         chosen.slug,
         minutes,

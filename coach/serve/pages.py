@@ -11,15 +11,19 @@ from __future__ import annotations
 import datetime
 import html
 import json
+from collections.abc import Callable
 from urllib.parse import quote
 
+from coach.figures.draw import render_svg
+from coach.languages import ENGLISH
 from coach.serve.library import Session
 from coach.serve.maker import PULSES, TEMPOS, VERBOSITIES, Job, RoutineChoice
-from coach.serve.words import WORDS, word
+from coach.serve.words import word, word_n, words_for
+from coach.timeline.compiler import TIMED_PULSE_MS
 from coach.timeline.wording import clock
 
 _HEAD = """<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
@@ -49,24 +53,41 @@ def _embedded(data: object) -> str:
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _words(prefix: str) -> dict[str, str]:
-    return {key: text for key, text in WORDS.items() if key.startswith(prefix)}
+def _words(prefix: str, language: str) -> dict[str, str]:
+    """The messages whose key starts with ``prefix``, in ``language``: the scripts' table."""
+    return {key: text for key, text in words_for(language).items() if key.startswith(prefix)}
 
 
-def index_page(sessions: tuple[Session, ...], new: bool = False) -> str:
-    """Every session, newest first: title, length, steps, voice, export date, last played."""
+def _locale(language: str) -> str:
+    """Babel's locale of a language tag (``pt-BR`` -> ``pt_BR``)."""
+    return language.replace("-", "_")
+
+
+def _sayer(language: str) -> Callable[..., str]:
+    """:func:`~coach.serve.words.word` in ``language``."""
+
+    def say(key: str, **values: object) -> str:
+        return word(key, language, **values)
+
+    return say
+
+
+def index_page(sessions: tuple[Session, ...], new: bool = False, language: str = ENGLISH) -> str:
+    """Every session, newest first: title, length, steps, voice, export date, last played;
+    its words in ``language``."""
     e = html.escape
+    say = _sayer(language)
     items = []
     for session in sessions:
         steps = len(session.chapters)
-        count = word("index.steps.one" if steps == 1 else "index.steps.other", count=steps)
+        count = word_n("index.steps", steps, language)
         voice = (
-            f' · <span class="voice">{e(word("index.voice", voice=session.voice))}</span>'
+            f' · <span class="voice">{e(say("index.voice", voice=session.voice))}</span>'
             if session.voice
             else ""
         )
         music = (
-            f' · <span class="music">{e(word("index.music", music=session.music))}</span>'
+            f' · <span class="music">{e(say("index.music", music=session.music))}</span>'
             if session.music
             else ""
         )
@@ -82,24 +103,26 @@ def index_page(sessions: tuple[Session, ...], new: bool = False) -> str:
     listing = (
         f'<ul class="sessions">{"".join(items)}</ul>'
         if items
-        else f'<p class="empty">{e(word("index.empty_new" if new else "index.empty"))}</p>'
+        else f'<p class="empty">{e(say("index.empty_new" if new else "index.empty"))}</p>'
     )
+    before, _, after = words_for(language)["index.feed"].partition("{feed}")
+    table = _words("index.", language)
     return (
-        _HEAD.format(title=e(word("index.title")), root="")
+        _HEAD.format(title=e(say("index.title")), root="", lang=language)
         + '<body class="index">\n<header class="top">'
-        + f"<h1>{e(word('index.heading'))}</h1>"
-        + f'<button type="button" id="dim" class="dim-toggle">{e(word("index.dim"))}</button>'
+        + f"<h1>{e(say('index.heading'))}</h1>"
+        + f'<button type="button" id="dim" class="dim-toggle">{e(say("index.dim"))}</button>'
         + "</header>\n<main>\n"
         + (
-            f'<p><a class="download new-link" href="new">{e(word("index.new"))}</a></p>\n'
+            f'<p><a class="download new-link" href="new">{e(say("index.new"))}</a></p>\n'
             if new
             else ""
         )
         + listing
-        + f'\n<section class="feed"><h2>{e(word("index.feed.heading"))}</h2><p>'
-        + f'{e(word("index.feed.before"))} <a href="feed.xml">{e(word("index.feed.link"))}</a> '
-        + f"{e(word('index.feed.after'))}</p></section>\n"
-        + f'<script type="application/json" id="page-data">{_embedded({"words": _words("")})}'
+        + f'\n<section class="feed"><h2>{e(say("index.feed.heading"))}</h2><p>'
+        + f'{e(before)}<a href="feed.xml">{e(say("index.feed.link"))}</a>{e(after)}'
+        + "</p></section>\n"
+        + f'<script type="application/json" id="page-data">{_embedded({"words": table})}'
         + "</script>\n"
         + '<script src="static/index.js"></script>\n'
         + "</main>\n</body>\n</html>\n"
@@ -108,8 +131,10 @@ def index_page(sessions: tuple[Session, ...], new: bool = False) -> str:
 
 def player_page(session: Session) -> str:
     """The player of one session: the stroke counter and the current instruction above, the
-    steps below, and the controls in a fixed thumb zone that never moves."""
+    steps below, and the controls in a fixed thumb zone that never moves; its words in the
+    session's language."""
     e = html.escape
+    say = _sayer(session.language)
     data = {
         "name": session.name,
         "digest": session.digest,
@@ -134,12 +159,14 @@ def player_page(session: Session) -> str:
             }
             for w in session.work
         ],
-        "words": _words("player."),
+        "figures": [{"start": f.start_ms / 1000, "end": f.end_ms / 1000} for f in session.figures],
+        "timedPace": TIMED_PULSE_MS / 1000,
+        "words": _words("player.", session.language),
     }
     total = len(session.chapters)
     steps = "".join(
         f'<li><button type="button" class="step" data-index="{i}" data-start="{c.start_ms / 1000}"'
-        f' aria-label="{e(word("player.step_of", number=i + 1, total=total, title=c.title))}">'
+        f' aria-label="{e(say("player.step_of", number=i + 1, total=total, title=c.title))}">'
         f'<span class="num">{i + 1}</span><span class="name">{e(c.title)}</span>'
         f'<span class="at">{clock(c.start_ms)}</span></button></li>'
         for i, c in enumerate(session.chapters)
@@ -151,48 +178,67 @@ def player_page(session: Session) -> str:
         for path in session.downloads
     )
     more = (
-        f'<details class="more"><summary>{e(word("player.more_files"))}</summary>'
+        f'<details class="more"><summary>{e(say("player.more_files"))}</summary>'
         f"<ul>{extra}</ul></details>"
     )
-    size = f"{session.size_bytes / 1_000_000:.1f}"
+    from babel.numbers import format_decimal
+
+    size = format_decimal(
+        round(session.size_bytes / 1_000_000, 1), "#,##0.0", locale=_locale(session.language)
+    )
     seconds = session.duration_ms / 1000
+    hands = (say("figure.left"), say("figure.right"))
+    figures = (
+        '<div id="figures" class="figures">'
+        + "".join(
+            f'<div class="figure" data-index="{i}"{"" if i == 0 else " hidden"}>'
+            + render_svg(f.figure, f.area, title=f.title, ids=f"f{i}-", hands=hands)
+            + "</div>"
+            for i, f in enumerate(session.figures)
+        )
+        + "</div>\n"
+        if session.figures
+        else ""
+    )
     length = clock(session.duration_ms)
 
     def button(ident: str, label: str, glyph: str, extra_class: str = "") -> str:
         cls = f' class="{extra_class}"' if extra_class else ""
         return (
-            f'<button type="button" id="{ident}"{cls} aria-label="{e(word(label))}">'
-            f"{glyph}</button>"
+            f'<button type="button" id="{ident}"{cls} aria-label="{e(say(label))}">{glyph}</button>'
         )
 
     return (
-        _HEAD.format(title=e(word("player.title", title=session.title)), root="../")
+        _HEAD.format(
+            title=e(say("player.title", title=session.title)), root="../", lang=session.language
+        )
         + '<body class="player">\n'
         + '<header class="top">'
-        + f'<a class="back" href="../">&#8249; {e(word("player.back"))}</a>'
-        + f'<button type="button" id="dim" class="dim-toggle">{e(word("player.dim"))}</button>'
+        + f'<a class="back" href="../">&#8249; {e(say("player.back"))}</a>'
+        + f'<button type="button" id="dim" class="dim-toggle">{e(say("player.dim"))}</button>'
         + "</header>\n<main>\n"
         + f"<h1>{e(session.title)}</h1>\n"
         + '<p class="resume-row"><button type="button" id="resume" hidden></button></p>\n'
-        + f'<p id="step-title" class="step-title">{e(word("player.introduction"))}</p>\n'
+        + f'<p id="step-title" class="step-title">{e(say("player.introduction"))}</p>\n'
         + '<p class="step-left" id="step-left-line"><b id="step-left">&ndash;</b></p>\n'
+        + figures
         + '<div id="work" class="work idle"><p id="counter" class="counter" aria-live="off">'
         + '</p><div class="beat"><div id="beat" class="beat-fill"></div></div></div>\n'
         + '<p id="instruction" class="instruction" aria-live="polite">'
-        + f"{e(word('player.press_play'))}</p>\n"
-        + f'<section class="step-list"><h2>{e(word("player.steps"))}</h2>'
-        + f'<p class="hint">{e(word("player.steps_hint"))}</p>'
+        + f"{e(say('player.press_play'))}</p>\n"
+        + f'<section class="step-list"><h2>{e(say("player.steps"))}</h2>'
+        + f'<p class="hint">{e(say("player.steps_hint"))}</p>'
         + f'<ol id="steps" class="steps">{steps}</ol></section>\n'
         + f'<a class="download" href="{track}" download>'
-        + f"{e(word('player.download', kind=kind, size=size))}</a>\n"
+        + f"{e(say('player.download', kind=kind, size=size))}</a>\n"
         + (more if extra else "")
         + "\n</main>\n"
         + '<div id="thumb" class="thumb">'
         + '<div class="times"><span id="position">0:00</span>'
-        + f'<span id="session-left">{e(word("player.session_left", time=length))}'
+        + f'<span id="session-left">{e(say("player.session_left", time=length))}'
         + "</span></div>"
         + f'<input type="range" id="seek" min="0" max="{seconds:.3f}" step="any" value="0" '
-        + f'aria-label="{e(word("player.seek"))}">'
+        + f'aria-label="{e(say("player.seek"))}">'
         + '<div class="controls">'
         + button("back15", "player.back15", "&minus;15")
         + button("prev", "player.previous", "&#9664;&#9664;")
@@ -221,36 +267,39 @@ def new_page(
     form: dict[str, str] | None = None,
     message: str = "",
     voices: tuple[tuple[str, str], ...] = (),
+    language: str = ENGLISH,
 ) -> str:
     """The "New session" form: routine, length, pace, verbosity, pulse, chimes, music.
-    ``form`` holds the answers to show again with ``message`` (what was wrong)."""
+    ``form`` holds the answers to show again with ``message`` (what was wrong); its words in
+    ``language``."""
     e = html.escape
+    say = _sayer(language)
     given = form or {}
     default_routine = "lower-back" if any(r.key == "lower-back" for r in routines) else ""
 
     def field(name: str, control: str, hint: str = "") -> str:
         note = f'<span class="hint">{e(hint)}</span>' if hint else ""
-        return f'<label class="field"><span>{e(word(f"new.{name}"))}</span>{control}{note}</label>'
+        return f'<label class="field"><span>{e(say(f"new.{name}"))}</span>{control}{note}</label>'
 
     routine_options = _options(
         [
-            (r.key, word("new.routine_option", title=r.title, length=clock(r.natural_ms)))
+            (r.key, say("new.routine_option", title=r.title, length=clock(r.natural_ms)))
             for r in routines
         ],
         given.get("routine", default_routine),
     )
     tempo = _options(
-        [(t, word("new.tempo_option", factor=t)) for t in TEMPOS], given.get("tempo", "1.0")
+        [(t, say("new.tempo_option", factor=t)) for t in TEMPOS], given.get("tempo", "1.0")
     )
     verbosity = _options(
-        [(v, word(f"new.verbosity.{v}")) for v in VERBOSITIES], given.get("verbosity", "normal")
+        [(v, say(f"new.verbosity.{v}")) for v in VERBOSITIES], given.get("verbosity", "normal")
     )
-    pulse = _options([(p, word(f"new.pulse.{p}")) for p in PULSES], given.get("pulse", "tick"))
+    pulse = _options([(p, say(f"new.pulse.{p}")) for p in PULSES], given.get("pulse", "tick"))
     chimes = _options(
-        [(c, word(f"new.chimes.{c}")) for c in ("on", "off")], given.get("chimes", "on")
+        [(c, say(f"new.chimes.{c}")) for c in ("on", "off")], given.get("chimes", "on")
     )
     music_options = _options(
-        [("none", word("new.music.none")), ("ambient", word("new.music.ambient"))]
+        [("none", say("new.music.none")), ("ambient", say("new.music.ambient"))]
         + [(name, name) for name in music],
         given.get("music", "none"),
     )
@@ -259,7 +308,7 @@ def new_page(
         field(
             "voice",
             '<select name="voice" id="voice">'
-            + _options([("", word("new.voice.default")), *voices], given.get("voice", ""))
+            + _options([("", say("new.voice.default")), *voices], given.get("voice", ""))
             + "</select>",
         )
         if voices
@@ -267,58 +316,57 @@ def new_page(
     )
     error = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
     return (
-        _HEAD.format(title=e(word("new.title")), root="")
+        _HEAD.format(title=e(say("new.title")), root="", lang=language)
         + '<body class="new">\n<header class="top">'
-        + f'<a class="back" href="./">&#8249; {e(word("new.back"))}</a></header>\n<main>\n'
-        + f"<h1>{e(word('new.heading'))}</h1>\n{error}"
+        + f'<a class="back" href="./">&#8249; {e(say("new.back"))}</a></header>\n<main>\n'
+        + f"<h1>{e(say('new.heading'))}</h1>\n{error}"
         + '<form method="post" action="new" class="new-form">'
         + field("routine", f'<select name="routine" id="routine">{routine_options}</select>')
         + field(
             "minutes",
             f'<input name="minutes" id="minutes" inputmode="numeric" pattern="[0-9]*" '
             f'value="{minutes}">',
-            word("new.minutes_hint"),
+            say("new.minutes_hint"),
         )
-        + field(
-            "tempo", f'<select name="tempo" id="tempo">{tempo}</select>', word("new.tempo_hint")
-        )
+        + field("tempo", f'<select name="tempo" id="tempo">{tempo}</select>', say("new.tempo_hint"))
         + field("verbosity", f'<select name="verbosity" id="verbosity">{verbosity}</select>')
         + field("pulse", f'<select name="pulse" id="pulse">{pulse}</select>')
         + field("chimes", f'<select name="chimes" id="chimes">{chimes}</select>')
         + field("music", f'<select name="music" id="music">{music_options}</select>')
         + voice
-        + f'<button type="submit" id="make" class="make">{e(word("new.submit"))}</button>'
+        + f'<button type="submit" id="make" class="make">{e(say("new.submit"))}</button>'
         + "</form>\n</main>\n</body>\n</html>\n"
     )
 
 
-def job_page(job: Job, ahead: int, elapsed_s: float) -> str:
+def job_page(job: Job, ahead: int, elapsed_s: float, language: str = ENGLISH) -> str:
     """What became of an export asked for from the phone; reloads itself while it is made."""
     e = html.escape
+    say = _sayer(language)
     waiting = job.state in ("queued", "running")
     refresh = '<meta http-equiv="refresh" content="1">\n' if waiting else ""
     if job.state == "queued":
-        status = word("job.queued", ahead=ahead)
+        status = say("job.queued", ahead=ahead)
     elif job.state == "running":
-        status = word("job.running", elapsed=clock(round(elapsed_s * 1000)))
+        status = say("job.running", elapsed=clock(round(elapsed_s * 1000)))
     elif job.state == "failed":
-        status = word("job.failed", message=job.message)
+        status = say("job.failed", message=job.message)
     else:
-        status = word(f"job.{job.state}")
+        status = say(f"job.{job.state}")
     actions = (
         f'<form method="post" action="{job.number}/cancel">'
-        f'<button type="submit" id="cancel">{e(word("job.cancel"))}</button></form>'
+        f'<button type="submit" id="cancel">{e(say("job.cancel"))}</button></form>'
         if waiting
-        else f'<p><a class="download" href="../new">{e(word("job.again"))}</a></p>'
+        else f'<p><a class="download" href="../new">{e(say("job.again"))}</a></p>'
     )
-    head = _HEAD.format(title=e(word("job.title")), root="../").replace(
+    head = _HEAD.format(title=e(say("job.title")), root="../", lang=language).replace(
         "<title>", refresh + "<title>"
     )
     return (
         head
         + '<body class="job">\n<header class="top">'
-        + f'<a class="back" href="../">&#8249; {e(word("new.back"))}</a></header>\n<main>\n'
-        + f"<h1>{e(word('new.heading'))}</h1>\n"
+        + f'<a class="back" href="../">&#8249; {e(say("new.back"))}</a></header>\n<main>\n'
+        + f"<h1>{e(say('new.heading'))}</h1>\n"
         + f'<p id="status" class="status" data-state="{job.state}">{e(status)}</p>\n'
         + actions
         + "\n</main>\n</body>\n</html>\n"

@@ -7,6 +7,8 @@ on 127.0.0.1, in a thread, reached through real HTTP.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import threading
@@ -106,8 +108,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     return Exported(folder, rendered, result)
 
 
-@pytest.fixture(scope="session")
-def served(exported: Exported) -> Iterator[Served]:
+@contextlib.contextmanager
+def serving(exported: Exported) -> Iterator[Served]:
+    """The real application serving ``exported.folder`` on 127.0.0.1, in a thread."""
     sock = bind("127.0.0.1", 0)
     # The tests guess wrong tokens on purpose, all from 127.0.0.1: none is held back here
     # (tests/serve/test_intruder.py tests the slowdown on a server of its own).
@@ -125,6 +128,12 @@ def served(exported: Exported) -> Iterator[Served]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def served(exported: Exported) -> Iterator[Served]:
+    with serving(exported) as running:
+        yield running
 
 
 def raw_request(served: Served, data: bytes, timeout: float = 10) -> bytes:
@@ -146,3 +155,27 @@ def raw_request(served: Served, data: bytes, timeout: float = 10) -> bytes:
 def status_of(answer: bytes) -> int:
     """The status code of a raw HTTP answer."""
     return int(answer.split(b" ", 2)[1])
+
+
+@pytest.fixture(scope="session")
+def figure_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A folder of sessions with stroke figures: ``figures`` (English), ``dos`` (the same in
+    French), and ``before``, the English one as an export made before figures and languages
+    wrote it (no ``figure``, ``area`` or ``language`` in its timeline)."""
+    from tests.serve.figure_routines import FIGURES, FRENCH
+
+    base = tmp_path_factory.mktemp("figures")
+    folder = base / "audio_out"
+    cache = base / "cache"
+    _export({**FIGURES, "slug": "before", "name": "Exported before figures"}, folder, cache)
+    timeline = folder / "before.timeline.json"
+    data = json.loads(timeline.read_text("utf-8"))
+    for key in ("language", "area"):
+        del data[key]
+    for entry in data["steps"]:
+        del entry["figure"]
+    timeline.write_text(json.dumps(data), "utf-8")
+    _export(FRENCH, folder, cache)
+    rendered, result = _export(FIGURES, folder, cache)
+    with serving(Exported(folder, rendered, result)) as running:
+        yield running

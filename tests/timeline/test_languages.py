@@ -54,12 +54,15 @@ OWN_WORDS = {
 "minutes" is French)."""
 
 
-def _messages() -> list[tuple[str, str | None]]:
-    """(message id, plural id) of the template."""
+def _messages() -> list[tuple[str | None, str, str | None]]:
+    """(context, message id, plural id) of the template: the spoken cues have no context, the
+    phone pages' and the feed's words have their key as context."""
     with (locales_dir() / "coach.pot").open("rb") as pot:
         template = read_po(pot)
     return [
-        (msg.id, None) if isinstance(msg.id, str) else (msg.id[0], msg.id[1])
+        (msg.context, msg.id, None)
+        if isinstance(msg.id, str)
+        else (msg.context, msg.id[0], msg.id[1])
         for msg in template
         if msg.id
     ]
@@ -67,26 +70,39 @@ def _messages() -> list[tuple[str, str | None]]:
 
 def test_the_template_holds_every_message_the_code_says(tmp_path: Path) -> None:
     """The committed template is what ``scripts/catalogs extract`` makes of the code now: a
-    message added to wording.py and not extracted fails here."""
+    message added to wording.py or serve/words.py and not extracted fails here."""
     fresh = tmp_path / "coach.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "--no-default-keywords",
-         "-k", "_say", "-k", "_say_n:1,2", "--no-location", "-o", str(fresh),
-         str(ROOT / "coach" / "timeline" / "wording.py")],
+         "-k", "_say", "-k", "_say_n:1,2", "-k", "_page:1c,2", "-k", "_page_n:1c,2,3",
+         "--no-location", "-o", str(fresh),
+         str(ROOT / "coach" / "timeline" / "wording.py"),
+         str(ROOT / "coach" / "serve" / "words.py")],
         check=True, capture_output=True,
     )  # fmt: skip
     with fresh.open("rb") as po:
-        extracted = {msg.id if isinstance(msg.id, str) else msg.id[0] for msg in read_po(po)}
-    assert {message for message, _ in _messages()} == extracted - {""}
+        extracted = {
+            (msg.context, msg.id if isinstance(msg.id, str) else msg.id[0]) for msg in read_po(po)
+        }
+    assert {(context, message) for context, message, _ in _messages()} == extracted - {(None, "")}
+
+
+def test_every_word_of_the_phone_pages_is_in_the_template() -> None:
+    """Each key of the pages' table is a message of the template, its key as context."""
+    from coach.serve.words import PLURALS, WORDS
+
+    contexts = {context: message for context, message, _ in _messages() if context}
+    assert set(contexts) == set(WORDS) | set(PLURALS)
+    assert all(contexts[key] == text for key, text in WORDS.items())
 
 
 @pytest.mark.parametrize("code", OTHER)
 def test_every_message_is_translated_and_none_is_fuzzy(code: str) -> None:
     with catalog_path(code).open("rb") as po:
         catalog = read_po(po, locale=code)
-    entries = {(m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
-    for message, plural in _messages():
-        entry = entries.get(message)
+    entries = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in catalog if m.id}
+    for context, message, plural in _messages():
+        entry = entries.get((context, message))
         assert entry is not None, f"{code}: {message!r} is missing"
         assert not entry.fuzzy, f"{code}: {message!r} is fuzzy"
         forms = (entry.string,) if isinstance(entry.string, str) else tuple(entry.string)

@@ -27,6 +27,10 @@
   var chapters = data.chapters;
   var cues = data.cues;
   var work = data.work || [];
+  var figures = data.figures || [];
+  var figureBoxes = Array.prototype.slice.call(document.querySelectorAll("#figures .figure"));
+  var stillMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+  var shownFigure = -1;
   var EPSILON = 0.005; // seconds: a seek to a cue's start shows that cue
   var RESTART_WITHIN = 3; // "previous" within this many seconds of a step's start goes back a step
   var SKIP = 15; // seconds moved by -15 / +15 and the lock screen's seek buttons
@@ -102,6 +106,77 @@
     return { text: say("player.timed_left", { time: clock(length - into) }), fill: length > 0 ? into / length : 1, index: index, rep: 0 };
   }
 
+  // The hands of a figure: each marker with its route (an SVG path) and the route's length.
+  function handsOf(box) {
+    if (!box.hands) {
+      box.hands = Array.prototype.slice.call(box.querySelectorAll(".hand")).map(function (hand) {
+        var route = document.getElementById(hand.getAttribute("data-route"));
+        return { hand: hand, route: route, length: route ? route.getTotalLength() : 0 };
+      });
+      box.counts = Array.prototype.slice.call(box.querySelectorAll("text.count"));
+    }
+    return box.hands;
+  }
+
+  // How far along its route each hand is at t (0-1): once per stroke, once per timed pulse;
+  // still during holds, between working periods, and when the phone asks for less motion.
+  function figureProgress(now, figure) {
+    if (!now || (stillMotion && stillMotion.matches)) { return 0; }
+    var period = work[now.index];
+    if (period.start < figure.start - EPSILON || period.start >= figure.end) { return 0; }
+    if (period.kind === "strokes") { return now.fill >= 1 ? 0 : now.fill; }
+    if (period.kind === "timed") {
+      var pace = data.timedPace;
+      var into = Math.max(0, audio.currentTime - period.start);
+      return (into % pace) / pace;
+    }
+    return 0;
+  }
+
+  // A hold's number counts its seconds while it lasts (as the voice does), then shows it whole.
+  function holdCount(now, box) {
+    box.counts.forEach(function (text) {
+      var full = Number(text.getAttribute("data-count"));
+      var shown = full;
+      if (now && work[now.index].kind === "holds") {
+        var period = work[now.index];
+        var into = audio.currentTime - period.start - now.rep * period.per;
+        shown = Math.min(full, Math.floor(Math.max(0, into) + 1e-6) + 1);
+      }
+      if (text.textContent !== String(shown)) { text.textContent = String(shown); }
+    });
+  }
+
+  function renderFigure(t, now) {
+    if (!figureBoxes.length) { return; }
+    // Before the first step: the first figure; a step without one: none; the closing: the last.
+    var started = lastStarted(figures, t);
+    var index = Math.max(0, started);
+    if (started >= 0 && started < figures.length - 1 && t >= figures[started].end) { index = -1; }
+    if (index !== shownFigure) {
+      shownFigure = index;
+      figureBoxes.forEach(function (box, i) { box.hidden = i !== index; });
+    }
+    if (index < 0) { return; }
+    var box = figureBoxes[index];
+    var progress = figureProgress(now, figures[index]);
+    handsOf(box).forEach(function (entry) {
+      if (!entry.route) { return; }
+      var from = entry.route.getPointAtLength(0);
+      var at = entry.route.getPointAtLength(progress * entry.length);
+      var moved = "translate(" + (at.x - from.x).toFixed(3) + " " + (at.y - from.y).toFixed(3) + ")";
+      if (entry.hand.getAttribute("transform") !== moved) { entry.hand.setAttribute("transform", moved); }
+    });
+    holdCount(now, box);
+  }
+
+  // The counter stays on one line: longer words ("Mouvement 10 sur 12") get a smaller size.
+  function fitCounter() {
+    counter.classList.remove("long");
+    var line = parseFloat(getComputedStyle(counter).lineHeight) || counter.clientHeight;
+    if (counter.textContent && counter.scrollHeight > line * 1.5) { counter.classList.add("long"); }
+  }
+
   function render() {
     var t = audio.currentTime;
     var total = duration();
@@ -126,10 +201,12 @@
     if (text !== shownCounter) {
       shownCounter = text;
       counter.textContent = text;
+      fitCounter();
       workBox.classList.toggle("idle", !now);
       workBox.dataset.rep = now ? String(now.rep) : "";
     }
     beat.style.width = (now ? Math.round(now.fill * 1000) / 10 : 0) + "%";
+    renderFigure(t, now);
     var stepEnd = step + 1 < chapters.length ? chapters[step + 1].start : total;
     stepLeft.textContent = say("player.step_left", { time: clock(stepEnd - t) });
     sessionLeft.textContent = say("player.session_left", { time: clock(total - t) });
@@ -309,6 +386,7 @@
   audio.addEventListener("ended", function () { renderButton(); store(positionKey, null); });
   audio.addEventListener("ratechange", updatePositionState);
   window.addEventListener("pagehide", savePosition);
+  window.addEventListener("resize", fitCounter);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { savePosition(); }
     if (document.visibilityState === "visible" && !audio.paused) { keepAwake(); }
@@ -332,6 +410,7 @@
     if (!audio.paused) { render(); }
     window.requestAnimationFrame(tick);
   })();
+  if (stillMotion && stillMotion.addEventListener) { stillMotion.addEventListener("change", render); }
   window.coachPlayer = { goToStep: goToStep, nextStep: nextStep, previousStep: previousStep, seek: seek, workAt: workAt };
   setDim(stored(dimKey) === "1");
   offerResume();
