@@ -158,6 +158,15 @@ def test_coach_card_writes_the_pdf(carded: Path, tmp_path: Path) -> None:
     assert PdfReader(written).metadata.title == "Évening back"  # type: ignore[union-attr]
 
 
+def test_a_translations_card_is_written_beside_the_english_one(tmp_path: Path) -> None:
+    for extra in ([], ["--language", "fr"]):
+        result = CliRunner().invoke(app, ["card", "lower-back", "--out", str(tmp_path), *extra])
+        assert result.exit_code == 0, result.output
+    _pages, french = _text((tmp_path / "lower-back-fr-card.pdf").read_bytes())
+    _pages, english = _text((tmp_path / "lower-back-card.pdf").read_bytes())
+    assert "Massage du bas du dos" in french and "Lower-back massage" in english
+
+
 def test_a_card_that_cannot_be_written_is_one_line(carded: Path, tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / "card.pdf"
     run = subprocess.run(

@@ -16,7 +16,9 @@ def card(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="The PDF to write, or a folder for it (default: <slug>-card.pdf here)."
+            "--out",
+            help="The PDF to write, or a folder for it (default: <slug>-card.pdf here;"
+            " <slug>-<language>-card.pdf for a translation chosen with --language).",
         ),
     ] = None,
     language: LanguageOpt = None,
@@ -25,10 +27,13 @@ def card(
     its figure, counts, pressure and instruction, in the routine's language, on one or two A4
     pages."""
     from coach.export.card import write_card
+    from coach.languages import translation_name
     from coach.routine.loader import load_routine
 
     loaded = load_routine(routine, language)
-    name = f"{loaded.slug}-card.pdf"
+    # A translation's card is named as its export is (lower-back-fr), beside the English one.
+    chosen = None if language is None else loaded.language
+    name = f"{translation_name(loaded.slug, chosen)}-card.pdf"
     target = Path(name) if out is None else out / name if out.is_dir() else out
     pages = write_card(loaded, target)
     typer.echo(f"wrote {target} ({pages} {'page' if pages == 1 else 'pages'}, A4)")
