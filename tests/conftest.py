@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+import fcntl
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +87,29 @@ def estimate() -> EstimatedDurations:
 @pytest.fixture(scope="session")
 def real_voice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An ``XDG_CACHE_HOME`` shared by the slow tests that export the same routine with a real
-    voice and default settings (tests/export, tests/speech/test_intelligibility.py): its clips
-    are synthesized once per run instead of once per module. Its own folder, never the user's.
+    voice and default settings (tests/export, tests/listen, tests/speech/test_intelligibility.py,
+    tests/serve): its clips are synthesized once per run instead of once per module, and once
+    for all of pytest-xdist's workers (the folder is beside theirs, in the run's own temporary
+    folder). Take :func:`real_voice_turn` around a synthesis into it. Never the user's cache.
     """
-    return tmp_path_factory.mktemp("real-voice-cache")
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = run / "real-voice-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def real_voice_turn(cache: Path) -> Iterator[None]:
+    """One worker at a time synthesizes into ``cache`` (:func:`real_voice_cache`): the next one
+    finds the clips made and synthesizes nothing, instead of making the same clips beside it on
+    the same two cores. (The cache itself is safe to share: this only saves the work.)"""
+    with (cache / ".turn").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)
