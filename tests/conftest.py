@@ -122,3 +122,29 @@ def _isolated_user_dirs(
     monkeypatch.setenv("COACH_ROUTINES", str(home / "routines"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+LONGEST_FIRST = (
+    "tests/listen/test_accuracy.py",
+    "tests/export/test_export.py",
+    "tests/speech/test_intelligibility.py",
+    "tests/listen/test_listen_live.py",
+    "tests/play/test_play_cli.py",
+    "tests/listen/test_listen.py",
+    "tests/serve/test_new_session.py",
+    "tests/test_architecture.py",
+    "tests/sound/test_phone_sound.py",
+    "tests/routine/test_bad_input.py",
+)
+"""The files that take longest, longest first (measured with ``--durations``; the README's
+Performance section). pytest-xdist runs a file on one worker (``--dist loadfile``) and, by
+default, hands out the files with the most tests first, which left these few-test files for
+the end of the run, where one of them kept a worker busy long after the other had finished.
+Started first, the many short files fill in beside them (``--no-loadscope-reorder`` in
+pyproject.toml keeps this order)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run :data:`LONGEST_FIRST` first, each file's tests in their own order."""
+    rank = {path: number for number, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
