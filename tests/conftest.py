@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+import fcntl
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +87,29 @@ def estimate() -> EstimatedDurations:
 @pytest.fixture(scope="session")
 def real_voice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An ``XDG_CACHE_HOME`` shared by the slow tests that export the same routine with a real
-    voice and default settings (tests/export, tests/speech/test_intelligibility.py): its clips
-    are synthesized once per run instead of once per module. Its own folder, never the user's.
+    voice and default settings (tests/export, tests/listen, tests/speech/test_intelligibility.py,
+    tests/serve): its clips are synthesized once per run instead of once per module, and once
+    for all of pytest-xdist's workers (the folder is beside theirs, in the run's own temporary
+    folder). Take :func:`real_voice_turn` around a synthesis into it. Never the user's cache.
     """
-    return tmp_path_factory.mktemp("real-voice-cache")
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = run / "real-voice-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def real_voice_turn(cache: Path) -> Iterator[None]:
+    """One worker at a time synthesizes into ``cache`` (:func:`real_voice_cache`): the next one
+    finds the clips made and synthesizes nothing, instead of making the same clips beside it on
+    the same two cores. (The cache itself is safe to share: this only saves the work.)"""
+    with (cache / ".turn").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +122,29 @@ def _isolated_user_dirs(
     monkeypatch.setenv("COACH_ROUTINES", str(home / "routines"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+LONGEST_FIRST = (
+    "tests/listen/test_accuracy.py",
+    "tests/export/test_export.py",
+    "tests/speech/test_intelligibility.py",
+    "tests/listen/test_listen_live.py",
+    "tests/play/test_play_cli.py",
+    "tests/listen/test_listen.py",
+    "tests/serve/test_new_session.py",
+    "tests/test_architecture.py",
+    "tests/sound/test_phone_sound.py",
+    "tests/routine/test_bad_input.py",
+)
+"""The files that take longest, longest first (measured with ``--durations``; the README's
+Performance section). pytest-xdist runs a file on one worker (``--dist loadfile``) and, by
+default, hands out the files with the most tests first, which left these few-test files for
+the end of the run, where one of them kept a worker busy long after the other had finished.
+Started first, the many short files fill in beside them (``--no-loadscope-reorder`` in
+pyproject.toml keeps this order)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run :data:`LONGEST_FIRST` first, each file's tests in their own order."""
+    rank = {path: number for number, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))

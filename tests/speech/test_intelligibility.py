@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from coach.ffmpeg import find_ffmpeg
+from tests.conftest import real_voice_turn
 from tests.speech.asr import (
     RATE_HZ,
     Ear,
@@ -65,8 +66,9 @@ def export_and_listen(
     """
     env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
     out = folder / "out"
-    summary = _coach(["export", ROUTINE, "--out", str(out), *engine_args], env)
-    shown = json.loads(_coach(["show", ROUTINE, "--json", *engine_args], env))
+    with real_voice_turn(cache_home):
+        summary = _coach(["export", ROUTINE, "--out", str(out), *engine_args], env)
+        shown = json.loads(_coach(["show", ROUTINE, "--json", *engine_args], env))
     raw = subprocess.run(
         [find_ffmpeg(), "-v", "error", "-i", str(out / f"{ROUTINE}.mp3"),
          "-f", "s16le", "-ac", "1", "-ar", str(RATE_HZ), "-"],
