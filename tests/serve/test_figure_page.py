@@ -259,3 +259,32 @@ def test_landscape_keeps_the_counter_beside_the_figure(browser: Any, figure_serv
         browser.save_screenshot(str(ARTIFACTS / "phone-figure-landscape.png"))
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.parametrize(("width", "height"), [(375, 667), (360, 640), (390, 844)])
+def test_a_short_phone_keeps_the_counter_and_instruction_above_the_controls(
+    browser: Any, figure_served: Served, width: int, height: int
+) -> None:
+    """On an iPhone SE (375 x 667) the figure above the counter pushed the counter's bar and
+    the instruction under the fixed controls; there the figure sits beside the counter."""
+    open_player(browser, figure_served)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True},
+    )
+    try:
+        wait_for(lambda: browser.execute_script("return innerWidth") == width)
+        period = figure_served.exported.rendered.timeline.steps[0].work[0]
+        seek_to(browser, period.start_ms / 1000 + 1.5)
+        boxes = browser.execute_script(
+            "const r = el => el.getBoundingClientRect();"
+            "return [r(document.getElementById('figures')), r(document.getElementById('counter')),"
+            " r(document.querySelector('.beat')), r(document.getElementById('instruction')),"
+            " r(document.getElementById('thumb'))].map(b => [b.left, b.top, b.right, b.bottom]);"
+        )
+        figure, counter, beat, instruction, thumb = boxes
+        for box in (figure, counter, beat, instruction):
+            assert box[3] <= thumb[1], (boxes, (width, height))  # nothing under the controls
+        assert figure[3] - figure[1] >= 140  # still a picture to read at arm's length
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
