@@ -121,6 +121,7 @@ def export(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             jobs=jobs,
             mixer=mixer,
+            store=renderer.cache,
         )
     extra = ", ".join(p.name for p in result.files[1:5])  # lyrics, playlist, transcript, chapters
     steps = result.step_tracks
