@@ -150,6 +150,10 @@ class PiperEngine:
     """Piper's neural voices: installed voice packages, or a ``.onnx`` model given as the voice."""
 
     name = "piper"
+    shares_threads = True
+    """One loaded model may synthesize on several threads at once (onnxruntime runs outside
+    the GIL): an export synthesizes on a thread per core in one process, not a process each
+    (see :func:`coach.render.synthesize_all`)."""
 
     def __init__(
         self,
