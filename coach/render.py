@@ -150,7 +150,11 @@ def render_timeline(
     """
     for wanted in _batches(routine, options, renderer):
         synthesize_all(renderer, wanted, workers=workers, progress=progress)
-    return _finished(routine, options, renderer)
+    rendered = _finished(routine, options, renderer)
+    release = getattr(renderer.engine, "release", None)
+    if renderer.synthesized and release is not None:
+        release()  # the model's memory is not needed while the track is encoded
+    return rendered
 
 
 def _batches(
@@ -374,8 +378,21 @@ class TimelineStream:
         with self._lock:
             self._pool = pool
         try:
-            futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in texts]
-            for text, future in zip(texts, futures, strict=True):
+            # Nothing is heard before the first clip: with Piper (whose workers take a second to
+            # import it and load the model), make it here at this process's priority, while the
+            # niced workers start up and take the rest.
+            here = texts[:1] if _shares_threads(renderer) else []
+            later = texts[len(here) :]
+            futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in later]
+            for text in here:
+                renderer.clip(text)
+                yield text
+                release = getattr(renderer.engine, "release", None)
+                if release is not None:
+                    release()  # the workers make the rest: no model kept in this process
+                if self._stop.is_set():
+                    return
+            for text, future in zip(later, futures, strict=True):
                 if self._stop.is_set():
                     return
                 with _worker_failures():
