@@ -39,7 +39,7 @@ PARALLEL_THRESHOLD = 8
 MAX_RENDER_ROUNDS = 4
 """Most batches of synthesis before the final compile (each round's new texts are few)."""
 WORKER_NICENESS = 10
-"""How much lower synthesis processes run (Unix ``nice``). Synthesis is background work: when
+"""How much lower a live session's synthesis processes run (Unix ``nice``): when
 the CPU is busy, a live session's timing in the main process must come first."""
 
 
@@ -436,13 +436,23 @@ def _pool_worthy(renderer: ClipRenderer, missing: int, workers: int) -> bool:
     )
 
 
-def _synthesis_pool(renderer: ClipRenderer, workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """Processes that render clips of ``renderer``'s engine and settings into its cache."""
+def _synthesis_pool(
+    renderer: ClipRenderer, workers: int, *, nice: bool = True
+) -> concurrent.futures.ProcessPoolExecutor:
+    """Processes that render clips of ``renderer``'s engine and settings into its cache, at
+    :data:`WORKER_NICENESS` below this process when ``nice`` (a live session's timing comes
+    first; an export has nothing to wait for but its clips)."""
     assert renderer.cache is not None
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=workers,
         initializer=_worker_start,
-        initargs=(renderer.engine.name, renderer.settings, renderer.cache.root, os.getpid()),
+        initargs=(
+            renderer.engine.name,
+            renderer.settings,
+            renderer.cache.root,
+            os.getpid(),
+            WORKER_NICENESS if nice else 0,
+        ),
     )
 
 
@@ -471,7 +481,7 @@ def synthesize_all(
         missing = []
     elif _pool_worthy(renderer, len(missing), workers):
         # Workers write into the shared cache (atomically); this process then reads the clips.
-        with _synthesis_pool(renderer, workers) as pool:
+        with _synthesis_pool(renderer, workers, nice=False) as pool:
             spoken = [renderer.spoken(text) for text in missing]
             with _worker_failures():
                 for _ in pool.map(_worker_render, spoken, chunksize=4):
@@ -536,7 +546,11 @@ _WORKER: ClipRenderer | None = None
 
 
 def _worker_start(
-    engine: str, settings: SpeechSettings, cache_root: os.PathLike[str], parent: int
+    engine: str,
+    settings: SpeechSettings,
+    cache_root: os.PathLike[str],
+    parent: int,
+    niceness: int = WORKER_NICENESS,
 ) -> None:
     global _WORKER
     from pathlib import Path
@@ -545,9 +559,9 @@ def _worker_start(
     # stops the pool); a worker killed by it would print a traceback and break the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), name="coach-orphan", daemon=True).start()
-    if hasattr(os, "nice"):
+    if niceness and hasattr(os, "nice"):
         with contextlib.suppress(OSError):
-            os.nice(WORKER_NICENESS)
+            os.nice(niceness)
     _WORKER = ClipRenderer(get_engine(engine), settings, ClipCache(Path(cache_root)))
 
 
