@@ -8,7 +8,6 @@ both consume the result, and ``coach show`` with the same options prints the sam
 from __future__ import annotations
 
 import concurrent.futures
-import concurrent.futures.process
 import contextlib
 import math
 import os
@@ -535,7 +534,8 @@ def _worker_failures() -> Iterator[None]:
     """A synthesis process that died (a crash in the engine) becomes an :class:`EngineError`."""
     try:
         yield
-    except concurrent.futures.process.BrokenProcessPool:
+    except concurrent.futures.BrokenExecutor:  # (a BrokenProcessPool: only process pools
+        # are watched here, and naming it would import multiprocessing in every command)
         raise EngineError(
             "a speech synthesis process stopped unexpectedly",
             hint="run `coach doctor`, or try --jobs 1 to synthesize in this process",
