@@ -2,7 +2,7 @@
 """Measure export speed against a floor measured in the same run.
 
     python scripts/bench.py [--routine full-back] [--engines auto,pyttsx3] [--repeat 3]
-                            [--only startup,export,live,serve,listen]
+                            [--only startup,export,live,serve,listen] [--skip-m4b]
 
 Scenarios, each run end to end as a user would (a fresh ``coach export`` process):
 
@@ -46,7 +46,12 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   Target: ``--version`` under 0.3 s on an idle 2-core machine.
 
 Printed per engine and scenario: wall time, audio length, real-time factor (audio seconds per
-wall second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.
+wall second), peak RSS (the largest single process: itself or a child it waited for), the peak
+of the whole process tree (every process's RSS from /proc summed at each sample, every 20 ms:
+the parent, synthesis workers and encoders) and the ratio to the floor. The live table adds
+its floor: a bare interpreter that imports the engine, loads its voice and speaks the first
+cue (``FIRST_CUE``). At the end, issue 28's table: every goal's row with its floor from the
+same run, the ratio and the goal (``--skip-m4b`` leaves out the m4b rows, which it needs not).
 Times are the median of ``--repeat`` runs. Targets: cold <= 1.3x floor, warm <= 1.1x; live:
 first cue within a second, no cue late. ``auto`` is the default engine (Piper's voice with the
 ``neural`` extra; skipped without it, where it is pyttsx3); a cold export is also compared with
