@@ -8,7 +8,6 @@ both consume the result, and ``coach show`` with the same options prints the sam
 from __future__ import annotations
 
 import concurrent.futures
-import concurrent.futures.process
 import contextlib
 import math
 import os
@@ -39,7 +38,7 @@ PARALLEL_THRESHOLD = 8
 MAX_RENDER_ROUNDS = 4
 """Most batches of synthesis before the final compile (each round's new texts are few)."""
 WORKER_NICENESS = 10
-"""How much lower synthesis processes run (Unix ``nice``). Synthesis is background work: when
+"""How much lower a live session's synthesis processes run (Unix ``nice``): when
 the CPU is busy, a live session's timing in the main process must come first."""
 
 
@@ -150,7 +149,11 @@ def render_timeline(
     """
     for wanted in _batches(routine, options, renderer):
         synthesize_all(renderer, wanted, workers=workers, progress=progress)
-    return _finished(routine, options, renderer)
+    rendered = _finished(routine, options, renderer)
+    release = getattr(renderer.engine, "release", None)
+    if renderer.synthesized and release is not None:
+        release()  # the model's memory is not needed while the track is encoded
+    return rendered
 
 
 def _batches(
@@ -374,8 +377,21 @@ class TimelineStream:
         with self._lock:
             self._pool = pool
         try:
-            futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in texts]
-            for text, future in zip(texts, futures, strict=True):
+            # Nothing is heard before the first clip: with Piper (whose workers take a second to
+            # import it and load the model), make it here at this process's priority, while the
+            # niced workers start up and take the rest.
+            here = texts[:1] if _shares_threads(renderer) else []
+            later = texts[len(here) :]
+            futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in later]
+            for text in here:
+                renderer.clip(text)
+                yield text
+                release = getattr(renderer.engine, "release", None)
+                if release is not None:
+                    release()  # the workers make the rest: no model kept in this process
+                if self._stop.is_set():
+                    return
+            for text, future in zip(later, futures, strict=True):
                 if self._stop.is_set():
                     return
                 with _worker_failures():
@@ -419,13 +435,23 @@ def _pool_worthy(renderer: ClipRenderer, missing: int, workers: int) -> bool:
     )
 
 
-def _synthesis_pool(renderer: ClipRenderer, workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """Processes that render clips of ``renderer``'s engine and settings into its cache."""
+def _synthesis_pool(
+    renderer: ClipRenderer, workers: int, *, nice: bool = True
+) -> concurrent.futures.ProcessPoolExecutor:
+    """Processes that render clips of ``renderer``'s engine and settings into its cache, at
+    :data:`WORKER_NICENESS` below this process when ``nice`` (a live session's timing comes
+    first; an export has nothing to wait for but its clips)."""
     assert renderer.cache is not None
     return concurrent.futures.ProcessPoolExecutor(
         max_workers=workers,
         initializer=_worker_start,
-        initargs=(renderer.engine.name, renderer.settings, renderer.cache.root, os.getpid()),
+        initargs=(
+            renderer.engine.name,
+            renderer.settings,
+            renderer.cache.root,
+            os.getpid(),
+            WORKER_NICENESS if nice else 0,
+        ),
     )
 
 
@@ -444,9 +470,17 @@ def synthesize_all(
     if progress is not None:
         progress(done, total)
     workers = workers if workers is not None else default_jobs()
-    if _pool_worthy(renderer, len(missing), workers):
+    if _pool_worthy(renderer, len(missing), workers) and _shares_threads(renderer):
+        # One model, shared by a thread per core (see :func:`_synthesize_in_threads`).
+        for _ in _synthesize_in_threads(renderer, missing, workers):
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        renderer.synthesized += len(missing)
+        missing = []
+    elif _pool_worthy(renderer, len(missing), workers):
         # Workers write into the shared cache (atomically); this process then reads the clips.
-        with _synthesis_pool(renderer, workers) as pool:
+        with _synthesis_pool(renderer, workers, nice=False) as pool:
             spoken = [renderer.spoken(text) for text in missing]
             with _worker_failures():
                 for _ in pool.map(_worker_render, spoken, chunksize=4):
@@ -464,12 +498,44 @@ def synthesize_all(
                 progress(done, total)
 
 
+def _shares_threads(renderer: ClipRenderer) -> bool:
+    """Whether the renderer's engine synthesizes from several threads at once, releasing the
+    GIL while it works (see :attr:`coach.speech.piper_engine.PiperEngine.shares_threads`)."""
+    return bool(getattr(renderer.engine, "shares_threads", False))
+
+
+def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: int) -> Iterator[str]:
+    """Render ``texts`` into the renderer's cache on ``workers`` threads of this process,
+    yielding each text when its clip is stored (in the order they finish).
+
+    One loaded model serves every thread: a process per core would hold a copy of the model,
+    of its runtime's memory and of Python each (Piper: 921 MB for the process tree of a cold
+    export on two cores, against about 600 MB this way). The engine's runtime does the work
+    outside the GIL; trimming and loudness run in the threads too. A failure, or Ctrl-C, stops
+    the clips not begun; those under way finish (a clip takes well under a second).
+    """
+    assert renderer.cache is not None
+    engine, settings, cache = renderer.engine, renderer.settings, renderer.cache
+    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="coach-speech")
+    try:
+        futures = {
+            pool.submit(render_clip, engine, renderer.spoken(text), settings, cache): text
+            for text in texts
+        }
+        for future in concurrent.futures.as_completed(futures):
+            future.result()
+            yield futures[future]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 @contextlib.contextmanager
 def _worker_failures() -> Iterator[None]:
     """A synthesis process that died (a crash in the engine) becomes an :class:`EngineError`."""
     try:
         yield
-    except concurrent.futures.process.BrokenProcessPool:
+    except concurrent.futures.BrokenExecutor:  # (a BrokenProcessPool: only process pools
+        # are watched here, and naming it would import multiprocessing in every command)
         raise EngineError(
             "a speech synthesis process stopped unexpectedly",
             hint="run `coach doctor`, or try --jobs 1 to synthesize in this process",
@@ -480,7 +546,11 @@ _WORKER: ClipRenderer | None = None
 
 
 def _worker_start(
-    engine: str, settings: SpeechSettings, cache_root: os.PathLike[str], parent: int
+    engine: str,
+    settings: SpeechSettings,
+    cache_root: os.PathLike[str],
+    parent: int,
+    niceness: int = WORKER_NICENESS,
 ) -> None:
     global _WORKER
     from pathlib import Path
@@ -489,9 +559,9 @@ def _worker_start(
     # stops the pool); a worker killed by it would print a traceback and break the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), name="coach-orphan", daemon=True).start()
-    if hasattr(os, "nice"):
+    if niceness and hasattr(os, "nice"):
         with contextlib.suppress(OSError):
-            os.nice(WORKER_NICENESS)
+            os.nice(niceness)
     _WORKER = ClipRenderer(get_engine(engine), settings, ClipCache(Path(cache_root)))
 
 

@@ -2,7 +2,7 @@
 """Measure export speed against a floor measured in the same run.
 
     python scripts/bench.py [--routine full-back] [--engines auto,pyttsx3] [--repeat 3]
-                            [--only startup,export,live,serve,listen]
+                            [--only startup,export,live,serve,listen] [--skip-m4b]
 
 Scenarios, each run end to end as a user would (a fresh ``coach export`` process):
 
@@ -46,7 +46,12 @@ Scenarios, each run end to end as a user would (a fresh ``coach export`` process
   Target: ``--version`` under 0.3 s on an idle 2-core machine.
 
 Printed per engine and scenario: wall time, audio length, real-time factor (audio seconds per
-wall second), peak RSS (the process and the encoder it waited for) and the ratio to the floor.
+wall second), peak RSS (the largest single process: itself or a child it waited for), the peak
+of the whole process tree (every process's RSS from /proc summed at each sample, every 20 ms:
+the parent, synthesis workers and encoders) and the ratio to the floor. The live table adds
+its floor: a bare interpreter that imports the engine, loads its voice and speaks the first
+cue (``FIRST_CUE``). At the end, issue 28's table: every goal's row with its floor from the
+same run, the ratio and the goal (``--skip-m4b`` leaves out the m4b rows, which it needs not).
 Times are the median of ``--repeat`` runs. Targets: cold <= 1.3x floor, warm <= 1.1x; live:
 first cue within a second, no cue late. ``auto`` is the default engine (Piper's voice with the
 ``neural`` extra; skipped without it, where it is pyttsx3); a cold export is also compared with
@@ -140,24 +145,98 @@ with ProcessPoolExecutor(jobs) as pool:
 """
 
 
+FIRST_CUE = r"""
+import os, sys, time
+from coach.play.clock import process_start
+from coach.speech.base import SpeechSettings
+from coach.speech.engines import get_engine
+
+get_engine(sys.argv[1]).synthesize(sys.argv[2], SpeechSettings())
+print(time.monotonic() - process_start())
+"""
+"""The floor of a cold live start: a bare interpreter that imports the engine, loads its voice
+and speaks the first cue's text (no routine, no timeline, no trimming, no cache, no sink);
+prints the seconds since its own launch, measured as ``coach play --report`` measures."""
+
+
 @dataclass(frozen=True)
 class Run:
     """One measured run."""
 
     wall_s: float
     peak_rss_mb: float
+    """The largest single process's peak (``ru_maxrss``: the process or a child it waited for)."""
+    tree_peak_mb: float = 0.0
+    """The whole process tree's peak: parent and every descendant's RSS summed at each sample
+    of /proc (every :data:`TREE_SAMPLE_S`), the highest sum."""
+
+
+TREE_SAMPLE_S = 0.02
+"""How often the process tree's memory is sampled from /proc."""
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (every thread's children, from /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants now, summed, MB."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [pid]
+    while todo:
+        here = todo.pop()
+        try:
+            total += int(Path(f"/proc/{here}/statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+        todo += _children(here)
+    return total / 1e6
+
+
+class TreeSampler:
+    """Samples the summed RSS of a process tree in a thread until stopped; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid = pid
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            self._stop.wait(TREE_SAMPLE_S)
+
+    def stop(self) -> float:
+        """Stop sampling; returns the peak in MB."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
 
 
 def run(command: list[str], env: dict[str, str]) -> Run:
-    """Run ``command`` and measure its wall time and peak RSS (with the children it waited for)."""
+    """Run ``command`` and measure its wall time, peak RSS (with the children it waited for)
+    and the peak of its whole process tree."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = TreeSampler(process.pid)
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    tree = sampler.stop()
     if os.waitstatus_to_exitcode(status) != 0:
         assert process.stderr is not None
         sys.exit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
-    return Run(wall, usage.ru_maxrss / 1024)
+    return Run(wall, usage.ru_maxrss / 1024, max(tree, usage.ru_maxrss / 1024))
 
 
 def audio_seconds(path: Path) -> float:
@@ -174,6 +253,7 @@ def main() -> None:
     parser.add_argument("--engines", default="auto,pyttsx3")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--skip-m4b", action="store_true", help="leave out the m4b rows")
     parser.add_argument("--live-seconds", type=float, default=8.0)
     parser.add_argument(
         "--only",
@@ -191,17 +271,72 @@ def main() -> None:
         bench_startup(args.routine, args.repeat)
     if "serve" in groups:
         bench_serve(args.routine)
+    exports: dict[str, dict[str, float]] = {}
+    lives: dict[str, dict[str, float]] = {}
     for engine in args.engines.split(","):
         if engine in ("piper", "auto") and not piper_installed():
             print("piper: skipped (install the neural extra: pip install -e '.[neural]')")
             continue
         if "export" in groups:
             naive = not args.skip_naive and engine == "pyttsx3"
-            bench(args.routine, engine, args.repeat, naive=naive)
+            exports[engine] = bench(
+                args.routine, engine, args.repeat, naive=naive, m4b=not args.skip_m4b
+            )
         if "live" in groups:
-            bench_live(args.routine, engine, args.repeat, args.live_seconds)
+            lives[engine] = bench_live(args.routine, engine, args.repeat, args.live_seconds)
         if "listen" in groups:
             bench_listen(args.routine, engine, args.listen_seconds)
+    print_goals(args.routine, exports, lives)
+
+
+def print_goals(
+    routine: str, exports: dict[str, dict[str, float]], lives: dict[str, dict[str, float]]
+) -> None:
+    """Issue 28's table: each row, its floor from the same run, the ratio and the goal."""
+    from coach.speech.piper_engine import DEFAULT_LENGTH_SCALE, THREADS
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    fair = (f"Piper's synthesis of the same texts (length scale {DEFAULT_LENGTH_SCALE:g}, "
+            f"{THREADS} thread per process, 2 processes) + bare encode")  # fmt: skip
+    for engine, m in exports.items():
+        piper = engine in ("auto", "piper")
+        who = "Piper" if piper else "eSpeak NG"
+        rows.append((f"{routine} warm export, {who}", f"{m['warm']:.2f} s", "bare single ffmpeg "
+                     f"encode of the same audio, {m['floor']:.2f} s",
+                     f"{m['warm'] / m['floor']:.2f}x", "<= 0.60x"))  # fmt: skip
+        rows.append((f"{routine} warm, {who}, --music ambient", f"{m['music warm']:.2f} s",
+                     f"bare encode of that music track, {m['music floor']:.2f} s",
+                     f"{m['music warm'] / m['music floor']:.2f}x "
+                     f"({m['music warm'] / m['floor']:.2f}x the speech floor)",
+                     "<= 0.55x (<= 1.3x the speech floor)"))  # fmt: skip
+        synthesis = m["synthesis"] + m["floor"]
+        rows.append((f"{routine} cold, {who}", f"{m['cold']:.2f} s",
+                     (fair if piper else "the engine's synthesis of the same texts, "
+                      "2 processes, + bare encode") + f", {synthesis:.2f} s",
+                     f"{m['cold'] / synthesis:.2f}x",
+                     "<= 1.10x" if piper else "<= 0.80x"))  # fmt: skip
+        if piper:
+            rows.append((f"peak memory, cold {who} export, process tree",
+                         f"{m['cold tree MB']:.0f} MB",
+                         f"the synthesis floor's tree, {m['synthesis tree MB']:.0f} MB",
+                         f"{m['cold tree MB'] / m['synthesis tree MB']:.2f}x",
+                         "<= 400 MB"))  # fmt: skip
+    for engine, m in lives.items():
+        who = "Piper" if engine in ("auto", "piper") else "eSpeak NG"
+        for state in ("cold", "warm"):
+            rows.append((f"first live cue, {who}, {state}", f"{m[state]:.2f} s",
+                         f"bare interpreter + engine + voice + first cue, {m['floor']:.2f} s",
+                         f"{m[state] / m['floor']:.2f}x",
+                         "<= 0.50 s" if state == "cold" else ""))  # fmt: skip
+    if not rows:
+        return
+    load = os.getloadavg()
+    print(f"issue 28's table ({routine}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f},"
+          f" {os.cpu_count()} cores; every floor measured in this run)")  # fmt: skip
+    print("| what | measured | floor | ratio | goal |\n| --- | --- | --- | --- | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
 
 
 def bench_startup(routine: str, repeat: int) -> None:
@@ -391,8 +526,10 @@ def bench_serve(routine: str) -> None:
     print(f"page p95 / floor: {ratio:.2f}; target: page p95 under 100 ms, memory flat\n")
 
 
-def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
-    """Measure one engine and print its table."""
+def bench(
+    routine: str, engine: str, repeat: int, naive: bool, m4b: bool = True
+) -> dict[str, float]:
+    """Measure one engine and print its table; returns the medians (and cold's tree peak)."""
     from coach.ffmpeg import find_ffmpeg
 
     ffmpeg = find_ffmpeg()
@@ -440,12 +577,6 @@ def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
             results["synthesis"].append(
                 run([sys.executable, "-c", SYNTHESIS, routine, engine], env)
             )
-            results["m4b warm"].append(run([*export, "--format", "m4b"], env))
-            m4b_floor = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i",
-                         str(wav), "-ac", "1", "-ar", "44100", "-c:a", "aac", "-aac_coder",
-                         AAC_CODER, "-b:a", "64k", "-f", "ipod",
-                         str(root / "floor.m4b")]  # fmt: skip
-            results["m4b floor"].append(run(m4b_floor, env))
             music_out = root / f"music{attempt}"
             music = [*coach, "export", routine, "--engine", engine, "--out", str(music_out)]
             results["music warm"].append(run([*music, "--music", "ambient"], env))
@@ -460,22 +591,37 @@ def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
             if naive and attempt == 0:
                 script = [sys.executable, "-c", NAIVE, routine, engine, str(root / "naive.mp3")]
                 results["naive"].append(run(script, env))
+            if not m4b:
+                continue
+            results["m4b warm"].append(run([*export, "--format", "m4b"], env))
+            m4b_floor = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i",
+                         str(wav), "-ac", "1", "-ar", "44100", "-c:a", "aac", "-aac_coder",
+                         AAC_CODER, "-b:a", "64k", "-f", "ipod",
+                         str(root / "floor.m4b")]  # fmt: skip
+            results["m4b floor"].append(run(m4b_floor, env))
 
     floor_s = statistics.median(r.wall_s for r in results["floor"])
-    m4b_floor_s = statistics.median(r.wall_s for r in results["m4b floor"])
+    m4b_floor_s = statistics.median(r.wall_s for r in results["m4b floor"] or results["floor"])
     print(f"routine {routine}, engine {engine}, audio {audio_s / 60:.1f} min, "
           f"median of {repeat} (naive: 1 run), {os.cpu_count()} cores")  # fmt: skip
-    print(f"{'scenario':10} {'wall s':>8} {'x realtime':>11} {'peak MB':>8} {'/ floor':>8}")
+    print(f"{'scenario':10} {'wall s':>8} {'x realtime':>11} {'peak MB':>8} {'tree MB':>8}"
+          f" {'/ floor':>8}")  # fmt: skip
+    medians: dict[str, float] = {}
     for name, runs in results.items():
         if not runs:
             continue
         wall = statistics.median(r.wall_s for r in runs)
         peak = max(r.peak_rss_mb for r in runs)
+        tree = statistics.median(r.tree_peak_mb for r in runs)
+        medians[name] = wall
+        medians[f"{name} tree MB"] = tree
         ratio = wall / (m4b_floor_s if name.startswith("m4b") else floor_s)
-        print(f"{name:10} {wall:8.2f} {audio_s / wall:11.0f} {peak:8.0f} {ratio:8.2f}")
-    m4b_s = statistics.median(r.wall_s for r in results["m4b warm"])
+        print(f"{name:10} {wall:8.2f} {audio_s / wall:11.0f} {peak:8.0f} {tree:8.0f}"
+              f" {ratio:8.2f}")  # fmt: skip
     warm_s = statistics.median(r.wall_s for r in results["warm"])
-    print(f"m4b warm / mp3 warm: {m4b_s / warm_s:.2f}")
+    if m4b:
+        m4b_s = statistics.median(r.wall_s for r in results["m4b warm"])
+        print(f"m4b warm / mp3 warm: {m4b_s / warm_s:.2f}")
     music_s = statistics.median(r.wall_s for r in results["music warm"])
     music_floor_s = statistics.median(r.wall_s for r in results["music floor"])
     print(f"music warm / mp3 warm: {music_s / warm_s:.2f}; "
@@ -486,6 +632,7 @@ def bench(routine: str, engine: str, repeat: int, naive: bool) -> None:
           f"{cold_s / (synthesis_s + floor_s):.2f}")  # fmt: skip
     print("targets: cold <= 1.30 x floor, warm <= 1.10 x floor, m4b warm <= 1.10 x m4b floor, "
           "music warm <= 1.0 x floor\n")  # fmt: skip
+    return medians
 
 
 def live_start(
@@ -514,11 +661,13 @@ def live_start(
     return float(first.group(1)), float(worst.group(1))
 
 
-def bench_live(routine: str, engine: str, repeat: int, seconds: float) -> None:
-    """Measure how soon a live session starts talking, cold and warm, and print a table."""
+def bench_live(routine: str, engine: str, repeat: int, seconds: float) -> dict[str, float]:
+    """Measure how soon a live session starts talking, cold and warm, and print a table;
+    returns the medians of the first cue (and of the bare engine's, the floor)."""
     runs: dict[str, list[tuple[float, float]]] = {
-        "cold": [], "warm": [], "cold, pre-roll": [], "warm, pre-roll": []
+        "cold": [], "warm": [], "cold, pre-roll": [], "warm, pre-roll": [], "floor": [],
     }  # fmt: skip
+    first_text = _first_cue_text(routine, engine)
     with tempfile.TemporaryDirectory(prefix="coach-bench-live-") as scratch:
         # A WAV sink pre-rolls each cue 300 ms, as a sound device does (this machine has none).
         wav = str(Path(scratch) / "session.wav")
@@ -528,14 +677,39 @@ def bench_live(routine: str, engine: str, repeat: int, seconds: float) -> None:
                 env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
                 runs["cold" + suffix].append(live_start(routine, engine, env, seconds, sink))
                 runs["warm" + suffix].append(live_start(routine, engine, env, seconds, sink))
+            floor = subprocess.run(
+                [sys.executable, "-c", FIRST_CUE, engine, first_text], check=True,
+                capture_output=True, text=True, env={**os.environ, "XDG_CACHE_HOME": scratch},
+            )  # fmt: skip
+            runs["floor"].append((float(floor.stdout.split()[-1]), 0.0))
     print(f"live start, routine {routine}, engine {engine}, median of {repeat}, "
           f"first {seconds:g} s of the session")  # fmt: skip
     print(f"{'scenario':16} {'first cue s':>12} {'worst late ms':>14}")
+    medians = {}
     for name, measured in runs.items():
         first = statistics.median(f for f, _w in measured)
+        medians[name] = first
         worst = max(w for _f, w in measured)
-        print(f"{name:16} {first:12.2f} {worst:14.1f}")
+        label = "floor (bare engine)" if name == "floor" else name
+        print(f"{label:16} {first:12.2f} {worst if name != 'floor' else float('nan'):14.1f}")
+    print("the floor: a bare interpreter importing the engine, loading its voice and speaking"
+          f" the first cue ({first_text!r})")  # fmt: skip
     print("targets: first cue within 1 s of launch, no cue late\n")
+    return medians
+
+
+def _first_cue_text(routine: str, engine: str) -> str:
+    """What the engine is asked to say first in ``routine`` (lexicon applied)."""
+    from coach.routine.lexicon import base_lexicon
+    from coach.routine.loader import load_routine
+    from coach.timeline.compiler import compile_routine
+    from coach.timeline.durations import EstimatedDurations
+    from coach.timeline.model import TimelineOptions
+
+    loaded = load_routine(routine)
+    lexicon = base_lexicon().merged(loaded.lexicon)
+    timeline = compile_routine(loaded, TimelineOptions(), EstimatedDurations())
+    return lexicon.apply(timeline.speech_cues[0].text)
 
 
 def bench_listen(routine: str, engine: str, seconds: float) -> None:

@@ -212,10 +212,15 @@ def timeline_options(
 
 
 def choose_bed(music: str | None, level: float, ffmpeg: str | None) -> Music | None:
-    """Check ``--music`` and ``--music-level`` (before any synthesis or writing)."""
-    from coach.sound.mixer import choose_music
+    """Check ``--music`` and ``--music-level`` (before any synthesis or writing); the
+    generated bed keeps its loops in the clip cache."""
+    from dataclasses import replace
 
-    return choose_music(music, level, ffmpeg)
+    from coach.sound.mixer import choose_music
+    from coach.speech.cache import ClipCache, default_cache_dir
+
+    chosen = choose_music(music, level, ffmpeg)
+    return None if chosen is None else replace(chosen, store=ClipCache(default_cache_dir()))
 
 
 def prepare(

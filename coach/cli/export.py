@@ -123,6 +123,7 @@ def export(
             jobs=jobs,
             mixer=mixer,
             name=translation_name(loaded.slug, None if language is None else loaded.language),
+            store=renderer.cache,
         )
     # lyrics, playlist, transcript, chapters; the chapters' pictures; the step tracks
     extra = [p.name for p in result.files[1:5]]

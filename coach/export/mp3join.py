@@ -300,6 +300,7 @@ def _frame_offsets(handle: BinaryIO, position: int, offsets: list[int]) -> int:
     size = 0
     buffer = b""
     skip = 0  # bytes of a frame that runs past what has been read
+    lengths: dict[bytes, int] = {}  # a track has few distinct headers: parse each once
     while chunk := handle.read(_CHUNK_BYTES):
         if skip >= len(chunk):
             skip -= len(chunk)
@@ -309,7 +310,8 @@ def _frame_offsets(handle: BinaryIO, position: int, offsets: list[int]) -> int:
         at = 0
         while at + 4 <= len(buffer):
             offsets.append(position + size)
-            length = frame_length(buffer[at : at + 4])
+            header = buffer[at : at + 4]
+            length = lengths.get(header) or lengths.setdefault(header, frame_length(header))
             size += length
             at += length
         skip = max(0, at - len(buffer))

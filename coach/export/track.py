@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import json
 import logging
 import re
@@ -38,9 +39,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from coach.atomic import AtomicFile, commit_together, remove_stale_temporaries
 from coach.errors import ExportError
+from coach.export import cover as cover_module
 from coach.export.cover import cover_png
 from coach.export.encode import (
     EncodeSettings,
@@ -183,6 +186,7 @@ def export_track(
     jobs: int | None = None,
     mixer: Mixer | None = None,
     name: str | None = None,
+    store: ByteStore | None = None,
 ) -> ExportResult:
     """Encode the session into ``out_dir`` and write its lyrics and playlist.
 
@@ -192,7 +196,8 @@ def export_track(
     track holds the speech alone. Without a bed the parts are cut in silence. With a music bed
     there is no silence, so the parts overlap by a few frames and are encoded without the bit
     reservoir, which lets the join take the frames before it from one part and those after it
-    from the next (see :func:`coach.export.mp3join.plan_overlapping_parts`).
+    from the next (see :func:`coach.export.mp3join.plan_overlapping_parts`). ``store`` (the clip
+    cache) keeps the cover image between exports of the same title.
 
     ``name`` is the files' name without suffix (default: the routine's slug).
     """
@@ -225,7 +230,7 @@ def export_track(
                 progress(min(encoded_ms, total_work_ms), total_work_ms)
 
     track_path = _inside(out_dir, f"{stem}.{ext}")
-    cover = cover_png(timeline.title) if ext in ("mp3", "m4b") else None
+    cover = _cover(timeline.title, store) if ext in ("mp3", "m4b") else None
     split_dir = _inside(out_dir, stem)
     art_name = f"{stem}.chapters"
     art_dir = _inside(out_dir, art_name)
@@ -333,6 +338,34 @@ def export_track(
         size_bytes=size,
         chapter_pictures=tuple(path for path, _png in art),
     )
+
+
+class ByteStore(Protocol):
+    """Where made files are kept between runs (:class:`coach.speech.cache.ClipCache`)."""
+
+    def get_bytes(self, name: str, suffix: str) -> bytes | None:
+        """The bytes stored as ``name``, or ``None``."""
+        ...
+
+    def put_bytes(self, name: str, suffix: str, data: bytes) -> Path:
+        """Store ``data`` as ``name``."""
+        ...
+
+
+def _cover(title: str, store: ByteStore | None) -> bytes:
+    """The cover of ``title`` (see :mod:`coach.export.cover`), from ``store`` when it has it.
+
+    Drawing and compressing it takes a few tenths of a second; it is keyed by the title and
+    the source of the module that draws it, so a change to the drawing makes a new one."""
+    if store is None:
+        return cover_png(title)
+    source = hashlib.sha256(Path(cover_module.__file__).read_bytes()).hexdigest()[:16]
+    name = f"cover: {title}, source {source}"
+    cached = store.get_bytes(name, ".png")
+    if cached is None:
+        cached = cover_png(title)
+        store.put_bytes(name, ".png", cached)
+    return cached
 
 
 def _scratch_folder(out_dir: Path) -> Path:

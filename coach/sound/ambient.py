@@ -30,16 +30,27 @@ split export's part, a live session's jump), gives the same samples in any block
 costs a few lookups and multiplications per sample. Each chord is measured with coach's own
 BS.1770 meter and scaled so that the bed reads :data:`BED_REFERENCE_LUFS` before
 ``--music-level`` is applied.
+
+Making the loops and measuring them takes a few tenths of a second of one core, the same for
+every export at a sample rate: given a :class:`LoopStore` (the clip cache), the finished loops
+are kept there as one array, keyed by the rate and by the source of this module and of the
+loudness meter (any change to how the bed is made makes a new key), and later beds map that
+file instead of making them again.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from coach.speech import loudness
 from coach.speech.loudness import integrated_loudness
 
 Floats = npt.NDArray[np.float32]
@@ -219,14 +230,70 @@ def ambient_parts(rate_hz: int) -> AmbientParts:
     )
 
 
+class LoopStore(Protocol):
+    """Where made loops are kept between runs (:class:`coach.speech.cache.ClipCache`)."""
+
+    def get_array(self, name: str) -> npt.NDArray[Any] | None:
+        """The array stored as ``name``, or ``None``."""
+        ...
+
+    def put_array(self, name: str, array: npt.NDArray[Any]) -> Path:
+        """Store ``array`` as ``name``."""
+        ...
+
+
+@functools.lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """A hash of the code that makes the loops: this module and the loudness meter."""
+    digest = hashlib.sha256()
+    for module in (__file__, loudness.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _loop_lengths(rate_hz: int) -> list[int]:
+    """Lengths of the loops in their stored order: bodies, airs, the two swells, the noise."""
+    chords = [LOOP_S * rate_hz] * len(CHORDS)
+    return [*chords, *chords, BODY_SWELL_S * rate_hz, AIR_SWELL_S * rate_hz, NOISE_LOOP_S * rate_hz]
+
+
+def stored_ambient_parts(rate_hz: int, store: LoopStore | None) -> AmbientParts:
+    """:func:`ambient_parts`, read from ``store`` when it has them, else made and stored."""
+    if store is None:
+        return ambient_parts(rate_hz)
+    name = f"ambient bed loops: rate {rate_hz} Hz, seed {SEED}, source {_source_digest()}, " + (
+        f"numpy {np.__version__}"
+    )
+    lengths = _loop_lengths(rate_hz)
+    flat = store.get_array(name)
+    if flat is None or flat.dtype != np.float32 or flat.shape != (sum(lengths),):
+        parts = ambient_parts(rate_hz)
+        loops = [*parts.bodies, *parts.airs, parts.body_swell, parts.air_swell, parts.noise]
+        store.put_array(name, np.concatenate(loops))
+        return parts
+    bounds = np.cumsum([0, *lengths])
+    loops = [flat[a:b] for a, b in itertools.pairwise(bounds)]
+    count = len(CHORDS)
+    chords, starts_s = chord_plan(SEED)
+    return AmbientParts(
+        bodies=tuple(loops[:count]),
+        airs=tuple(loops[count : 2 * count]),
+        body_swell=loops[2 * count],
+        air_swell=loops[2 * count + 1],
+        noise=loops[2 * count + 2],
+        chords=chords,
+        starts=np.array(starts_s, dtype=np.int64) * rate_hz,
+    )
+
+
 class AmbientBed:
     """The generated bed, readable from any sample (see the module docstring)."""
 
     name = "ambient"
 
-    def __init__(self, rate_hz: int) -> None:
+    def __init__(self, rate_hz: int, store: LoopStore | None = None) -> None:
         self.rate_hz = rate_hz
-        self.parts = ambient_parts(rate_hz)
+        self.parts = stored_ambient_parts(rate_hz, store)
 
     def reader(self, start_sample: int) -> AmbientReader:
         """A reader of the bed from ``start_sample`` on."""
@@ -252,16 +319,25 @@ class AmbientBed:
             lo, hi = max(position, begin), min(end, stop)
             if lo >= hi:
                 continue
-            weight = np.ones(hi - lo, dtype=np.float64)
-            n = np.arange(lo, hi, dtype=np.float64)
-            if index > 0 and lo < begin + fade:  # fading in from the chord before
-                weight *= np.sin(0.5 * np.pi * np.clip((n - begin) / fade, 0.0, 1.0)) ** 2
-            if hi > stop - fade:  # fading out into the next
-                weight *= np.cos(0.5 * np.pi * np.clip((n - (stop - fade)) / fade, 0.0, 1.0)) ** 2
             chord = parts.chords[index]
-            w = weight.astype(np.float32)
-            body[lo - position : hi - position] += _wrapped(parts.bodies[chord], lo, hi - lo) * w
-            air[lo - position : hi - position] += _wrapped(parts.airs[chord], lo, hi - lo) * w
+            body_part = _wrapped(parts.bodies[chord], lo, hi - lo)
+            air_part = _wrapped(parts.airs[chord], lo, hi - lo)
+            fading_in = index > 0 and lo < begin + fade  # from the chord before
+            fading_out = hi > stop - fade  # into the next
+            if fading_in or fading_out:  # (elsewhere the weight is 1: nothing to multiply)
+                weight = np.ones(hi - lo, dtype=np.float64)
+                n = np.arange(lo, hi, dtype=np.float64)
+                if fading_in:
+                    weight *= np.sin(0.5 * np.pi * np.clip((n - begin) / fade, 0.0, 1.0)) ** 2
+                if fading_out:
+                    weight *= (
+                        np.cos(0.5 * np.pi * np.clip((n - (stop - fade)) / fade, 0.0, 1.0)) ** 2
+                    )
+                w = weight.astype(np.float32)
+                body_part *= w
+                air_part *= w
+            body[lo - position : hi - position] += body_part
+            air[lo - position : hi - position] += air_part
         out = body * _wrapped(parts.body_swell, position, frames)
         out += air * _wrapped(parts.air_swell, position, frames)
         out += _wrapped(parts.noise, position, frames)

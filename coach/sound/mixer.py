@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from coach.errors import MusicError
 from coach.sound import sounds
-from coach.sound.ambient import AmbientBed
+from coach.sound.ambient import AmbientBed, LoopStore
 from coach.sound.music import FileBed, MusicFile, music_files, probe_music
 from coach.speech.base import ms_to_samples
 from coach.timeline.model import PULSE_KINDS, CueKind, Timeline, TimelineOptions
@@ -109,11 +109,14 @@ class Music:
     """The bed's loudness relative to the voice."""
     ffmpeg: str = "ffmpeg"
     """The ffmpeg that decodes the files."""
+    store: LoopStore | None = field(default=None, compare=False)
+    """Where the generated bed's loops are kept between runs (the clip cache), or ``None``
+    to make them in every process."""
 
     def bed(self, rate_hz: int) -> Bed:
         """The bed at ``rate_hz``."""
         if not self.files:
-            return AmbientBed(rate_hz)
+            return AmbientBed(rate_hz, self.store)
         return FileBed(self.files, rate_hz, self.ffmpeg)
 
 
@@ -222,7 +225,11 @@ class Mixer:
         ducked = np.flatnonzero(weight)
         if len(ducked):
             span = slice(int(ducked[0]), int(ducked[-1]) + 1)
-            gain[span] *= 10.0 ** (DUCK_DB * weight[span] / 20.0)
+            held = weight[span]
+            if held.min() == held.max():  # one depth held all along (most ducked blocks)
+                gain[span] *= 10.0 ** (DUCK_DB * held[:1] / 20.0)
+            else:
+                gain[span] *= 10.0 ** (DUCK_DB * held / 20.0)
         result: Floats = gain.astype(np.float32)
         return result
 
@@ -246,11 +253,20 @@ class Mixer:
             lo, hi = max(start_sample, rise_lo), min(end_sample, fall_hi)
             if lo >= hi:
                 continue
-            n = np.arange(lo, hi, dtype=np.float64)
-            shape = np.minimum(np.clip((n - rise_lo) / lead, 0.0, 1.0), (fall_hi - n) / release)
-            shape = np.clip(shape, 0.0, 1.0)
-            part = weight[lo - start_sample : hi - start_sample]
-            np.maximum(part, depth / DEPTH_SCALE * (0.5 - 0.5 * np.cos(np.pi * shape)), out=part)
+            # Between the fall and the rise the shape is 1: the full depth, no curve to compute.
+            held_lo, held_hi = max(lo, min(hi, begin)), min(hi, max(lo, end))
+            for a, b in ((lo, held_lo), (held_hi, hi)):
+                if a >= b:
+                    continue
+                n = np.arange(a, b, dtype=np.float64)
+                shape = np.minimum(np.clip((n - rise_lo) / lead, 0.0, 1.0), (fall_hi - n) / release)
+                shape = np.clip(shape, 0.0, 1.0)
+                part = weight[a - start_sample : b - start_sample]
+                curve = depth / DEPTH_SCALE * (0.5 - 0.5 * np.cos(np.pi * shape))
+                np.maximum(part, curve, out=part)
+            if held_lo < held_hi:
+                part = weight[held_lo - start_sample : held_hi - start_sample]
+                np.maximum(part, depth / DEPTH_SCALE * _FULL_CURVE, out=part)
         return weight
 
     def duck_spans(self, timeline: Timeline) -> list[tuple[int, int, float]]:
@@ -291,6 +307,10 @@ class Mixer:
     def live_bed(self) -> LiveBed | None:
         """The bed for a live session, or ``None`` without music."""
         return None if self.bed is None else LiveBed(self)
+
+
+_FULL_CURVE = float((0.5 - 0.5 * np.cos(np.pi * np.ones(1)))[0])
+"""The duck's raised-cosine curve at its bottom (1.0), computed as the curve is."""
 
 
 def _join_speech(timeline: Timeline, rate_hz: int) -> npt.NDArray[np.int64]:

@@ -24,13 +24,18 @@ import logging
 import math
 import os
 import tempfile
+import threading
 import wave
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from coach.errors import OptionError
 from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 _LOG = logging.getLogger(__name__)
 
@@ -43,6 +48,8 @@ LOW_WATER = 0.9
 the next few clips stored do not each start another round of deletions."""
 
 _SUFFIX = ".wav"
+_DATA_SUFFIXES = (".npy", ".png")
+"""Suffixes of the cached things that are not clips (see :meth:`ClipCache.get_array`)."""
 _TEMP_PREFIX = ".tmp-"
 
 
@@ -162,6 +169,7 @@ class ClipCache:
         """Most the clip files may take; see :meth:`evict`."""
         self.used: set[Path] = set()
         """Clips this object wrote or read: never deleted by it."""
+        self._lock = threading.Lock()
         self._total: int | None = None
         """What the cache holds, counted once when the first clip is stored, then kept up."""
         self.hits = 0
@@ -194,16 +202,25 @@ class ClipCache:
 
     def put(self, key: ClipKey, clip: Clip) -> Path:
         """Store ``clip`` under ``key`` atomically; returns the file's path."""
-        path = self.path_for(key)
+
+        def write(handle: BinaryIO) -> None:
+            with wave.open(handle, "wb") as writer:
+                writer.setnchannels(1)
+                writer.setsampwidth(SAMPLE_WIDTH_BYTES)
+                writer.setframerate(clip.sample_rate_hz)
+                writer.writeframes(clip.pcm)
+
+        path = self._store(self.path_for(key), write)
+        _LOG.debug("cached %s (%d ms)", path.name, clip.duration_ms)
+        return path
+
+    def _store(self, path: Path, write: Callable[[BinaryIO], None]) -> Path:
+        """Write ``path`` atomically with ``write``, count it and keep the cache to its limit."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_SUFFIX, dir=path.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                with wave.open(handle, "wb") as writer:
-                    writer.setnchannels(1)
-                    writer.setsampwidth(SAMPLE_WIDTH_BYTES)
-                    writer.setframerate(clip.sample_rate_hz)
-                    writer.writeframes(clip.pcm)
+                write(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp_name, path)
@@ -211,22 +228,77 @@ class ClipCache:
             with contextlib.suppress(OSError):
                 os.unlink(temp_name)
             raise
-        _LOG.debug("cached %s (%d ms)", path.name, clip.duration_ms)
-        self.used.add(path)
-        if self._total is None:
-            self._total = self.info().bytes
-        else:
-            self._total += _size(path)
-        if self._total > self.limit_bytes:
-            self.evict()
+        with self._lock:  # (clips may be stored from several threads at once)
+            self.used.add(path)
+            if self._total is None:
+                self._total = self.info().bytes
+            else:
+                self._total += _size(path)
+            if self._total > self.limit_bytes:
+                self.evict()
         return path
+
+    # --- things that are not clips ----------------------------------------------------------
+
+    def data_path(self, name: str, suffix: str) -> Path:
+        """Where the thing called ``name`` (any text that says everything it depends on) is
+        kept, with ``suffix`` (``.npy`` or ``.png``)."""
+        if suffix not in _DATA_SUFFIXES:
+            raise ValueError(f"cannot cache a {suffix} file (only {', '.join(_DATA_SUFFIXES)})")
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+        return self.root / digest[:2] / f"{digest}{suffix}"
+
+    def _used_now(self, path: Path) -> None:
+        self.used.add(path)
+        with contextlib.suppress(OSError):  # a read-only cache still answers
+            os.utime(path)
+
+    def get_array(self, name: str) -> npt.NDArray[Any] | None:
+        """The array stored as ``name``, mapped read-only from its file (pages are read when
+        first touched, and shared by every process reading it); ``None`` if not there."""
+        import numpy as np
+
+        path = self.data_path(name, ".npy")
+        try:
+            array: npt.NDArray[Any] = np.asarray(np.load(path, mmap_mode="r"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, EOFError) as exc:
+            _LOG.warning("ignoring unreadable cached array %s: %s", path, exc)
+            return None
+        self._used_now(path)
+        return array
+
+    def put_array(self, name: str, array: npt.NDArray[Any]) -> Path:
+        """Store ``array`` as ``name`` atomically; returns the file's path."""
+        import numpy as np
+
+        return self._store(self.data_path(name, ".npy"), lambda f: np.save(f, array))
+
+    def get_bytes(self, name: str, suffix: str) -> bytes | None:
+        """The bytes stored as ``name`` with ``suffix``, or ``None`` if not there."""
+        path = self.data_path(name, suffix)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        self._used_now(path)
+        return data
+
+    def put_bytes(self, name: str, suffix: str, data: bytes) -> Path:
+        """Store ``data`` as ``name`` with ``suffix`` atomically; returns the file's path."""
+
+        def write(handle: BinaryIO) -> None:
+            handle.write(data)
+
+        return self._store(self.data_path(name, suffix), write)
 
     def evict(self) -> int:
         """If the cache is over its limit, delete the least recently used clips (oldest
         modification time first, never one in :attr:`used`) until it holds at most
         :data:`LOW_WATER` of the limit; returns the clips deleted."""
         entries = []
-        for path in self._clip_files():
+        for path in self._cached_files():
             with contextlib.suppress(FileNotFoundError):
                 stat = path.stat()
                 entries.append((stat.st_mtime_ns, path.name, path, stat.st_size))
@@ -256,21 +328,22 @@ class ClipCache:
 
     def info(self) -> CacheInfo:
         """How many clips the cache holds and how many bytes they take."""
-        files = self._clip_files()
+        files = self._cached_files()
         return CacheInfo(
             path=self.root,
-            clips=len(files),
+            clips=sum(path.suffix == _SUFFIX for path in files),
             bytes=sum(_size(path) for path in files),
             limit_bytes=self.limit_bytes,
         )
 
     def clear(self) -> int:
-        """Delete every cached clip (and stray temporary files); returns the clips deleted."""
+        """Delete every cached clip, the other cached things and stray temporary files;
+        returns the clips deleted."""
         removed = 0
-        for path in self._clip_files():
+        for path in self._cached_files():
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-                removed += 1
+                removed += path.suffix == _SUFFIX
         if self.root.is_dir():
             for stray in self.root.glob(f"*/{_TEMP_PREFIX}*"):
                 with contextlib.suppress(FileNotFoundError):
@@ -281,13 +354,14 @@ class ClipCache:
                         folder.rmdir()
         return removed
 
-    def _clip_files(self) -> list[Path]:
+    def _cached_files(self) -> list[Path]:
+        """The clips and the other cached things (not temporary files)."""
         if not self.root.is_dir():
             return []
         return [
             path
-            for path in self.root.glob(f"*/*{_SUFFIX}")
-            if not path.name.startswith(_TEMP_PREFIX)
+            for path in self.root.glob("*/*")
+            if path.suffix in (_SUFFIX, *_DATA_SUFFIXES) and not path.name.startswith(_TEMP_PREFIX)
         ]
 
 

@@ -28,6 +28,7 @@ Delivery is calm and reproducible:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import importlib
@@ -150,6 +151,10 @@ class PiperEngine:
     """Piper's neural voices: installed voice packages, or a ``.onnx`` model given as the voice."""
 
     name = "piper"
+    shares_threads = True
+    """One loaded model may synthesize on several threads at once (onnxruntime runs outside
+    the GIL): an export synthesizes on a thread per core in one process, not a process each
+    (see :func:`coach.render.synthesize_all`)."""
 
     def __init__(
         self,
@@ -222,6 +227,14 @@ class PiperEngine:
         except (EngineError, OSError, ValueError, KeyError, TypeError):
             return None
         return rate if rate > 0 else None
+
+    def release(self) -> None:
+        """Unload the models loaded in this process (each is loaded again when next used):
+        onnxruntime keeps the memory of the longest sentence made so far, hundreds of MB."""
+        with _LOAD_LOCK:
+            _VOICES.clear()
+        with contextlib.suppress(OSError, AttributeError):  # glibc: give the freed pages back
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text``: sentences joined by the pause, outer silence untrimmed."""
