@@ -35,7 +35,7 @@ ET.register_namespace("podcast", PODCAST)
 
 
 def feed_language(sessions: tuple[Session, ...]) -> str:
-    """The feed's ``<language>``: the language most sessions speak (of two as many, the newest
+    """The feed's ``<language>``: the language most sessions speak (on a tie, the newest
     session's); English for none. RSS gives a feed one language, not one per episode."""
     if not sessions:
         return ENGLISH
