@@ -336,9 +336,14 @@ def test_real_voice_loudness_is_spoken_word_standard(
 def test_real_voice_export_with_sound_keeps_loudness_pulses_and_chimes(
     real_export: tuple[RenderedTimeline, Path], tmp_path: Path
 ) -> None:
-    """The same real-voice session with pulses, chimes and the ambient bed: still about
-    -19 LUFS and at most -1 dBTP, within 1 LU of the voice alone, every lone pulse and every
-    chime heard within 1 ms of its start, and no voice over a chime's first 300 ms."""
+    """The same real-voice session with pulses, chimes and the ambient bed: as loud as the
+    voice alone (within 0.5 LU) and at most -1 dBTP, every lone pulse and every chime heard
+    within 1 ms of its start, and no voice over a chime's first 300 ms.
+
+    The voice alone's level (-19 LUFS within 1 LU) is the test above; this one checks what the
+    sounds do to it. They can only lower the whole track's reading a little: a pulse in a
+    silence is a quiet block that the meter's relative gate lets in (measured: -19.8 alone,
+    -20.0 with the sounds here, -20.1 in CI with another eSpeak NG), never raise it."""
     rendered, alone = real_export
     music = choose_music("ambient", -24.0, None)
     mixer = Mixer(rendered.sample_rate_hz, music)
@@ -347,9 +352,8 @@ def test_real_voice_export_with_sound_keeps_loudness_pulses_and_chimes(
         rendered, routine, tmp_path / "out", EncodeSettings(), ffmpeg=find_ffmpeg(), mixer=mixer
     )
     measured, voice = loudness(result.track), loudness(alone)
-    assert abs(measured.integrated_lufs - -19.0) <= 1.0, measured
     assert measured.true_peak_dbtp <= -1.0, measured
-    assert abs(measured.integrated_lufs - voice.integrated_lufs) <= 1.0, (measured, voice)
+    assert abs(measured.integrated_lufs - voice.integrated_lufs) <= 0.5, (measured, voice)
     # the sounds alone: the session as WAV with pulses and chimes, minus the voice alone
     wav = EncodeSettings(fmt="wav")
     ffmpeg = find_ffmpeg()
