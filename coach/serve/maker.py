@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from coach.languages import ENGLISH
@@ -277,20 +277,25 @@ class Maker:
                 self._worker = threading.Thread(target=self._work, daemon=True, name="maker")
                 self._worker.start()
             self._wake.notify()
-            return job
+            return None if job is None else replace(job)
 
     def job(self, number: int) -> Job | None:
-        """The job called ``number``."""
+        """A copy of the job called ``number`` as it is now. The worker thread changes the job
+        itself, and a page made from it must show one moment: a job that ended while its page
+        was being made was answered with a page saying "done" instead of the redirect to the
+        session."""
         with self._lock:
-            return self._jobs.get(number)
+            job = self._jobs.get(number)
+            return None if job is None else replace(job)
 
     def place(self, job: Job) -> int:
         """How many exports are ahead of ``job`` (0 when it runs)."""
         with self._lock:
-            if job not in self._waiting:
+            waiting = [j.number for j in self._waiting]
+            if job.number not in waiting:
                 return 0
             running = any(j.state == "running" for j in self._jobs.values())
-            return self._waiting.index(job) + (1 if running else 0)
+            return waiting.index(job.number) + (1 if running else 0)
 
     def cancel(self, number: int) -> bool:
         """Cancel a queued or running job; False if there is none such."""
