@@ -232,6 +232,7 @@ def test_a_spoken_reply_instead_of_the_chime(
     assert not audio[at + len(reply) :].any()  # paused: nothing after it
 
 
+@pytest.mark.realtime
 def test_listening_keeps_every_cue_on_time(
     write_routine: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -329,6 +330,7 @@ def _rendered_fake(folder: Path) -> object:
     return render_timeline(routine, TimelineOptions(), renderer)
 
 
+@pytest.mark.realtime
 def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
     import time
 
@@ -381,6 +383,7 @@ def test_every_sound_is_subtracted_and_only_words_count_as_coachs() -> None:
     assert not schedule.speaking(0.0, 4.99) and schedule.says("back", 5.5, 5.6)
 
 
+@pytest.mark.realtime
 def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_path: Path) -> None:
     """The real-time path (a recording paced like a microphone, the recognizer in its own
     process): the phrase is acted on within 700 ms of its end, and the cost is reported."""
@@ -427,6 +430,7 @@ def test_the_quiet_screen_says_what_was_heard() -> None:
     assert str(render_screen(heard, quiet=True)).endswith("· heard: next")
 
 
+@pytest.mark.realtime
 def test_a_recording_is_heard_from_the_sessions_start_not_before(tmp_path: Path) -> None:
     """In real time, a recording waits for the session's start (however long the session
     takes to start), so second t of it is second t of the session, as in a dry run."""

@@ -132,6 +132,7 @@ def _voice_lines(output: str) -> list[str]:
     return [line.strip() for line in output.splitlines() if re.match(r"\s*\d+:\d\d  voice ", line)]
 
 
+@pytest.mark.realtime
 @pytest.mark.slow
 def test_in_real_time_coach_acts_on_nothing_it_says_itself(
     tmp_path: Path, write_routine: Callable[..., Path]
@@ -161,6 +162,7 @@ def test_in_real_time_coach_acts_on_nothing_it_says_itself(
     assert int(cancelling.group(2)) >= 10, output  # what it subtracts, the bed included
 
 
+@pytest.mark.realtime
 @pytest.mark.slow
 def test_in_real_time_coach_stop_pauses_once_at_its_time(
     tmp_path: Path, write_routine: Callable[..., Path]
@@ -189,6 +191,7 @@ def test_in_real_time_coach_stop_pauses_once_at_its_time(
     assert "That is the end of the session." not in output, output
 
 
+@pytest.mark.realtime
 @pytest.mark.slow
 def test_command_words_without_the_wake_word_do_nothing(
     tmp_path: Path, write_routine: Callable[..., Path]

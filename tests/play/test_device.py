@@ -264,6 +264,7 @@ def test_sink_is_thread_safe_against_the_callback() -> None:
     assert done.is_set()
 
 
+@pytest.mark.realtime
 def test_open_start_play_close_on_miniaudios_null_backend(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -333,6 +334,7 @@ def test_system_speech_without_a_device(monkeypatch: pytest.MonkeyPatch) -> None
         SystemSpeechSink(engine_factory=_FakeVoice).open(22050, MonotonicClock())
 
 
+@pytest.mark.realtime
 @pytest.mark.usefixtures("linux_player")
 def test_system_speech_says_each_text_at_its_onset_and_stop_drops_the_rest() -> None:
     voice = _FakeVoice()
@@ -366,6 +368,7 @@ def test_system_speech_engine_failure_is_an_engine_error() -> None:
         SystemSpeechSink(engine_factory=broken).open(22050, MonotonicClock())
 
 
+@pytest.mark.realtime
 def test_the_music_bed_plays_against_the_clock_ducks_and_fades_on_pause() -> None:
     """The bed a session gives the device: silent until the session runs, ducked around a
     spoken cue at the frames heard then, and faded out within 0.4 s of a pause."""

@@ -90,6 +90,7 @@ def test_dry_run_prints_every_cue_at_its_time_instantly(quick: Path, tmp_path: P
     assert "Warm some oil in your hands" in lines[0]
 
 
+@pytest.mark.realtime
 def test_real_time_recording_matches_the_timeline(
     write_routine: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -101,6 +102,7 @@ def test_real_time_recording_matches_the_timeline(
     _check_recording(*_record(routine, env, tmp_path, options), shown)
 
 
+@pytest.mark.realtime
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", ["pyttsx3", "piper"])
 def test_a_cold_real_voice_starts_at_once_and_no_cue_is_late(
@@ -149,6 +151,7 @@ MANY_CLIPS = minimal_routine(
 )
 
 
+@pytest.mark.realtime
 @pytest.mark.slow
 def test_a_cold_session_talks_long_before_its_last_clip_is_made(
     write_routine: Callable[..., Path], tmp_path: Path
@@ -281,6 +284,7 @@ def _spawn(quick: Path, tmp_path: Path, *args: str) -> pexpect.spawn:
     )
 
 
+@pytest.mark.realtime
 def test_keys_through_a_pseudo_terminal(quick: Path, tmp_path: Path) -> None:
     shown = _show(quick, _env(tmp_path), "--engine", "fake")
     child = _spawn(quick, tmp_path, "--sink", "null", "--report")

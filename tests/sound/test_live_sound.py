@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 
 from coach.play.base import Command, Sound
@@ -75,6 +76,7 @@ class PausingSink(WavSink):
         self.session.command(Command.PAUSE)
 
 
+@pytest.mark.realtime
 def test_pause_fades_the_music_out_and_resume_brings_it_back(tmp_path: Path) -> None:
     path = tmp_path / "sounds.yaml"
     path.write_text(yaml.safe_dump(SOUNDS, sort_keys=False), "utf-8")
@@ -107,6 +109,7 @@ def test_pause_fades_the_music_out_and_resume_brings_it_back(tmp_path: Path) -> 
     assert rms_db(window) > 20 * np.log10(32768) - 60
 
 
+@pytest.mark.realtime
 def test_a_recording_starts_with_the_session_however_long_the_music_takes(
     tmp_path: Path,
 ) -> None:
@@ -182,6 +185,7 @@ def _ducking_db(samples: np.ndarray, shown: dict, origin: int) -> list[float]:
     return drops
 
 
+@pytest.mark.realtime
 def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> None:
     """Played live into a WAV, the pulses, the voices and the ducked bed are the export's.
 
