@@ -6,6 +6,7 @@ import contextlib
 import copy
 import fcntl
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,18 @@ default, hands out the files with the most tests first, which left these few-tes
 the end of the run, where one of them kept a worker busy long after the other had finished.
 Started first, the many short files fill in beside them (``--no-loadscope-reorder`` in
 pyproject.toml keeps this order)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the processes the tests start be interrupted by SIGINT, as from a terminal.
+
+    A shell that starts a command in the background without job control (``pytest &`` in a
+    script) makes it ignore SIGINT, and an ignored signal stays ignored in every process
+    started from it: the tests that press Ctrl-C on an export, a session or ``coach serve``
+    then saw the child run on (ten of them failed that way in a suite started so). A Python
+    handler instead is reset to the default when a child starts."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
