@@ -21,6 +21,9 @@ Every file is written atomically (see :mod:`coach.atomic`), and all of them are 
 together only once every one is complete: an interrupted export changes nothing. Missing
 folders (``out_dir``, the split folder) are created only then: until that moment the files are
 written in the nearest existing folder, unnamed on Linux, so even ``kill -9`` leaves no trace.
+Then the chapter pictures, and the split steps in this export's format, that an earlier export
+of the same name left and this one did not write are removed (only files named as coach names
+them), so a step that is gone does not stay beside the new ones.
 """
 
 from __future__ import annotations
@@ -214,9 +217,9 @@ def export_track(
         timeline.total_ms,
         _chapters(rendered, 0, timeline.total_ms),
     )
-    segments = _step_segments(rendered) if split else []
     info_year = year or datetime.date.today().year
     words = wording_for(routine.language)
+    segments = _step_segments(rendered, words.introduction()) if split else []
     safety = " ".join(routine.safety) or words.stop_if_it_hurts()
     total_work_ms = whole.end_ms + sum(s.end_ms - s.start_ms for s in segments)
     encoded_ms = 0
@@ -321,6 +324,10 @@ def export_track(
             raise ExportError(f"cannot put the files in place in {out_dir}: {exc}") from None
     step_tracks = tuple(target for _h, target in pending[1:])
     step_lyrics = tuple(path for path, _t in texts[1:-1])
+    _prune(art_dir, _PICTURE, {path.name for path, _png in art})
+    if segments:
+        piece = re.compile(rf"\d{{2,}}-[a-z0-9-]+\.(?:{ext}|lrc)")  # as _step_segments names
+        _prune(split_dir, piece, {path.name for path in step_tracks + step_lyrics})
     files = (
         track_path,
         texts[0][0],
@@ -535,6 +542,22 @@ def _chapter_id(number: int) -> str:
     return f"step{number:02}"
 
 
+_PICTURE = re.compile(r"step-\d{2,}\.png")
+"""A chapter picture's name, as :func:`_picture_name` makes it."""
+
+
+def _prune(folder: Path, named: re.Pattern[str], written: set[str]) -> None:
+    """Remove from ``folder`` the files named as an export names them that this export did not
+    write: a step that is gone (a shorter routine, another language's step titles) must not
+    stay beside the new ones for a player or ``coach serve`` to show. Nothing else in the
+    folder is touched; a file that cannot be removed stays (it was complete)."""
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            if named.fullmatch(path.name) and path.name not in written and path.is_file():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
 def _picture_name(number: int) -> str:
     """The file name of step ``number``'s chapter picture, e.g. ``step-03.png``."""
     return f"step-{number:02}.png"
@@ -557,13 +580,13 @@ def _chapters(rendered: RenderedTimeline, start_ms: int, end_ms: int) -> tuple[C
     return tuple(chapters)
 
 
-def _step_segments(rendered: RenderedTimeline) -> list[_Segment]:
+def _step_segments(rendered: RenderedTimeline, introduction: str) -> list[_Segment]:
     timeline = rendered.timeline
     segments: list[_Segment] = []
     steps = timeline.steps
     first = steps[0].start_ms if steps else timeline.total_ms
     if first > 0:
-        segments.append(_Segment("00-introduction", "Introduction", 0, first, ()))
+        segments.append(_Segment("00-introduction", introduction, 0, first, ()))
     for index, step in enumerate(steps):
         end = timeline.total_ms if index == len(steps) - 1 else step.end_ms
         name = f"{step.number:02}-{step_slug(step.title)}"

@@ -154,3 +154,32 @@ def test_each_distinct_figure_is_drawn_once(drawn: Path, monkeypatch: pytest.Mon
     pngs = step_pngs(load_routine(drawn), (1, 2, 3, 4))
     assert len(drawn_svgs) == 3  # glide, spiral, the view alone; the second glide is shared
     assert pngs[1] == pngs[4] and len({pngs[1], pngs[2], pngs[3]}) == 3
+
+
+def test_a_shorter_export_of_the_same_name_leaves_no_step_of_the_longer_one(
+    drawn: Path, write_routine: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Exported again with two steps fewer into the same folder, the session has two pictures
+    and three split pieces (with their lyrics): the longer export's third and fourth are gone,
+    while a file of the user's, and a split piece in another format, stay."""
+    out = tmp_path / "out"
+    _export(drawn, out, tmp_path / "cache", split=True)
+    assert sorted(p.name for p in (out / "drawn.chapters").iterdir())[-1] == "step-04.png"
+    (out / "drawn.chapters" / "notes.txt").write_text("mine")
+    (out / "drawn" / "99-mine.txt").write_text("mine")
+    (out / "drawn" / "03-plain.wav").write_bytes(b"")  # as a WAV export of it would name it
+    shorter = copy.deepcopy(DRAWN)
+    del shorter["sections"][0]["steps"][2:]
+    _rendered, result = _export(
+        write_routine(shorter, "drawn.yaml"), out, tmp_path / "cache", split=True
+    )
+    assert sorted(p.name for p in (out / "drawn.chapters").iterdir()) == [
+        "notes.txt", "step-01.png", "step-02.png"
+    ]  # fmt: skip
+    assert sorted(p.name for p in (out / "drawn").iterdir()) == [
+        "00-introduction.lrc", "00-introduction.mp3", "01-glide.lrc", "01-glide.mp3",
+        "02-spirals.lrc", "02-spirals.mp3", "03-plain.wav", "99-mine.txt",
+    ]  # fmt: skip
+    assert set(result.chapter_pictures) == {
+        out / "drawn.chapters" / f"step-0{n}.png" for n in (1, 2)
+    }
