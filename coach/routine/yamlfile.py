@@ -127,7 +127,14 @@ def read_text(path: Path, source: str) -> str:
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Parse one YAML document, keeping the line of every value."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # refuses control characters before anything is parsed
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise RoutineError(
+            f"{source}:{line}: the unprintable character U+{exc.character:04X} is not allowed",
+            hint="delete it; it can come with text pasted from another program",
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -156,6 +156,10 @@ CASES: dict[str, tuple[Make, tuple[str, ...]]] = {
     ),
     "unsafe slug": (_routine(slug="../../etc/x"), ("slug", "lowercase")),
     "non-utf8": (_bytes(b"format: 1\nname: caf\xe9\n"), ("bad.yaml:2:", "UTF-8")),
+    "pasted control character": (
+        _bytes(b"format: 1\nname: Back\x0b rub\n"),
+        ("bad.yaml:2:", "unprintable character U+000B", "pasted"),
+    ),
     "alias bomb": (_yaml(_BOMB), ("bad.yaml:1:", "aliases")),
     "deep nesting": (
         _yaml("a: " + "[" * 100_000 + "]" * 100_000 + "\n"),

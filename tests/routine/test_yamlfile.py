@@ -55,6 +55,9 @@ def test_a_key_that_is_not_text_becomes_text() -> None:
         ("a: [1,\n\t2]\n", "f.yaml:2: tabs are not allowed for indentation; use spaces"),
         ("\t", "f.yaml:1: tabs are not allowed for indentation; use spaces"),
         ("a: 1\nb: 1\t\n", "f.yaml:2: a tab (column 5) is not allowed here; use spaces"),
+        ("X\t: 1\n", "f.yaml:1: a tab (column 2) is not allowed here; use spaces"),
+        # a no-break space is not indentation in YAML, so the tab after it is not either
+        ("a: 1\n\u00a0\tb: 2\n", "f.yaml:2: a tab (column 2) is not allowed here; use spaces"),
         ('a: "x\n', "f.yaml:2: YAML syntax error: found unexpected end of stream"),
         ("", "f.yaml: the file is empty"),
         ("# only a comment\n", "f.yaml: the file is empty"),
@@ -72,6 +75,19 @@ def test_a_key_that_is_not_text_becomes_text() -> None:
 )
 def test_refusals_name_the_line(text: str, message: str) -> None:
     assert _refusal(text) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "code"), [("a: 1\nb: x\x0b\n", 2, "000B"), ("\x07", 1, "0007")]
+)
+def test_an_unprintable_character_is_named_with_its_line(text: str, line: int, code: str) -> None:
+    """A vertical tab or a bell pasted in with text was a traceback from PyYAML's reader."""
+    with pytest.raises(RoutineError) as caught:
+        parse_yaml(text, "f.yaml")
+    assert (
+        caught.value.message == f"f.yaml:{line}: the unprintable character U+{code} is not allowed"
+    )
+    assert caught.value.hint == "delete it; it can come with text pasted from another program"
 
 
 def test_read_text_names_what_is_wrong_with_the_file(tmp_path: Path) -> None:
