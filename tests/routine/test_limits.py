@@ -161,6 +161,9 @@ def test_four_hours_of_work_are_accepted_and_a_second_more_refused(
         f"error: {path}:5: sections: the work adds up to 4 h 0 min 1 s; a routine is at most "
         "4 hours (hint: lower reps, seconds_per_rep or seconds)\n"
     )
+    over = routine_yaml(*hours, "timed: {seconds: 120}", "strokes: {reps: 1, seconds_per_rep: 4.5}")
+    path, code, out, err = validate(over, tmp_path, monkeypatch, capsys)
+    assert code == 2 and "the work adds up to 4 h 2 min 5 s; " in err  # 4.5 s reads as 5 s
 
 
 def _lexicon(entries: int) -> str:

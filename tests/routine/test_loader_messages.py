@@ -61,6 +61,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str | None]] = {
         "18: area: must be one of: back, neck-shoulders, feet, hands, head, full-body (got 'neck')",
         None,
     ),
+    "language in capitals": (
+        minimal_routine(language="EN"),
+        "18: language: must be a language code in lowercase, like 'fr' or 'pt-BR' (got 'EN')",
+        None,
+    ),
     "area in capitals": (
         minimal_routine(area="Feet"),
         "18: area: must be one of: back, neck-shoulders, feet, hands, head, full-body (got 'Feet')",

@@ -121,3 +121,23 @@ def test_the_cli_prints_the_hint_on_the_one_error_line(
         cli.main()
     assert exited.value.code != 0
     assert capsys.readouterr().err == line + "\n"
+
+
+def test_a_built_in_without_the_asked_translation_says_which_languages_it_has(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(RoutineError) as caught:
+        resolve_ref("feet", language="fr")
+    assert (caught.value.message, caught.value.hint) == (
+        "the built-in feet has no fr translation",
+        "it is written in: en",
+    )
+    assert load_routine(resolve_ref("lower-back", language="fr")).language == "fr"
+    assert load_routine(resolve_ref("feet", language="en")).slug == "feet"
+    # a routine of the user's own is found whatever language is asked: only built-ins have
+    # translations of their own
+    mine = tmp_path / "mine" / "my-rub.yaml"
+    feet = (builtin_dir() / "feet.yaml").read_text("utf-8")
+    assert "\nslug: feet\n" in feet
+    mine.write_text(feet.replace("\nslug: feet\n", "\nslug: my-rub\n", 1), "utf-8")
+    assert resolve_ref("my-rub", language="fr") == mine
