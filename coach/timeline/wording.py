@@ -283,7 +283,7 @@ class Wording:
         if isinstance(work, Strokes):
             from babel.numbers import get_decimal_symbol
 
-            decimal = get_decimal_symbol(self.language.code.replace("-", "_"))
+            decimal = get_decimal_symbol(self.language.code)  # a base tag: "pt", never "pt-BR"
             # TRANSLATORS: printed card; {reps} and {seconds} are digits ("10", "2.5"); "s" is
             # the symbol for seconds.
             return self._say_n(

@@ -44,6 +44,16 @@ def test_golden_timeline(name: str) -> None:
     check_golden(GOLDEN / f"{name}.json", actual)
 
 
+def test_a_rendered_timeline_names_its_engine_and_voice_after_its_title() -> None:
+    """``coach show --json`` of a rendered timeline names who speaks it; the golden files (no
+    engine) leave both out."""
+    timeline = compile_routine(load_routine("lower-back"), TimelineOptions(), EstimatedDurations())
+    shown = timeline_to_json(timeline, "piper", "en_US-joe-medium")
+    assert list(shown)[:5] == ["routine", "title", "engine", "voice", "total_seconds"]
+    assert (shown["engine"], shown["voice"]) == ("piper", "en_US-joe-medium")
+    assert "engine" not in timeline_to_json(timeline) and "voice" not in timeline_to_json(timeline)
+
+
 def check_golden(path: Path, actual: str) -> None:
     """Compare ``actual`` with the golden file, or rewrite it when ``COACH_UPDATE_GOLDEN=1``."""
     if os.environ.get("COACH_UPDATE_GOLDEN") == "1":
