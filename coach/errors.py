@@ -32,6 +32,15 @@ class OptionError(CoachError):
     exit_code = 2
 
 
+class TooShortError(OptionError):
+    """``--minutes`` below the least length the routine fits into with these options."""
+
+    def __init__(self, message: str, least_minutes: float, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.least_minutes = least_minutes
+        """The least ``--minutes`` that fits, in tenths of a minute (what the message says)."""
+
+
 class MusicError(OptionError):
     """``--music`` names something that cannot be played: missing, empty, not audio."""
 

@@ -47,7 +47,14 @@ from coach.languages import translation_name
 from coach.serve.feed import SHOW_TITLE, feed_xml, served_chapters
 from coach.serve.guard import TokenGuard
 from coach.serve.library import Library, Session, media_type
-from coach.serve.maker import ChoiceError, Maker, find_routines, music_files, parse_form
+from coach.serve.maker import (
+    ChoiceError,
+    Maker,
+    check_length,
+    find_routines,
+    music_files,
+    parse_form,
+)
 from coach.serve.pages import index_page, job_page, new_page, player_page
 from coach.serve.protocol import SECURITY_HEADERS
 from coach.serve.words import page_language, word
@@ -359,6 +366,7 @@ def _post(
     language = page_language(accepted, spoken)
     try:
         request = parse_form(form, routines, music, tuple(v for v, _label in voices), language)
+        check_length(request, language)
     except ChoiceError as exc:
         page = new_page(routines, music, form, str(exc), voices, language)
         return Response(page, 400, media_type=_HTML, headers={**_NO_STORE, **_VARY})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -99,7 +100,9 @@ class Job:
     state: str = "queued"
     """``queued``, ``running``, ``done``, ``failed`` or ``cancelled``."""
     message: str = ""
-    """Why it failed (the export's ``error:`` line)."""
+    """Why it failed (the export's ``error:`` line, English: for the log, not the phone)."""
+    exit_code: int | None = None
+    """The export's exit status once it ended; None if it could not be started."""
     started_s: float = 0.0
     """When it started running (monotonic)."""
     finished_s: float = 0.0
@@ -210,6 +213,46 @@ def parse_form(
         voice or None,
         chosen.language,
     )
+
+
+FAILURES = {2: "choices", 3: "voice", 4: "write"}
+"""What the phone says of a failed export, by its exit status (see :mod:`coach.errors`); any
+other status, or an export that could not start, is ``other``."""
+
+
+def failure(job: Job) -> str:
+    """The key of the phone's sentence for a failed ``job``: ``job.failed.<reason>``."""
+    reason = FAILURES.get(job.exit_code, "other") if job.exit_code is not None else "other"
+    return f"job.failed.{reason}"
+
+
+def check_length(request: Request, language: str = ENGLISH) -> None:
+    """Raise :class:`ChoiceError` (in ``language``) if ``request`` asks for fewer minutes than
+    its routine fits into with its choices, so the form says so at once and in the phone's
+    language instead of a job failing. The length comes from the estimated voice, as a live
+    session's does; a real voice slower than the estimate can still make the export fail,
+    which the job's page then says."""
+    from coach.errors import CoachError, TooShortError
+    from coach.routine.loader import load_routine, resolve_ref
+    from coach.timeline.compiler import compile_routine
+    from coach.timeline.durations import EstimatedDurations
+    from coach.timeline.model import Pulse, TimelineOptions, Verbosity
+
+    if request.minutes is None:
+        return
+    options = TimelineOptions(
+        tempo=float(request.tempo), minutes=request.minutes,
+        verbosity=Verbosity(request.verbosity), pulse=Pulse(request.pulse),
+        chimes=request.chimes,
+    )  # fmt: skip
+    try:
+        routine = load_routine(resolve_ref(request.routine, language=request.language))
+        compile_routine(routine, options, EstimatedDurations(options.rate_wpm))
+    except TooShortError as short:
+        least = math.ceil(short.least_minutes)
+        raise ChoiceError(word("new.error.too_short", language, minutes=least)) from None
+    except CoachError:
+        return  # anything else wrong is the export's to say, as it would be from the terminal
 
 
 def export_command(
@@ -333,6 +376,7 @@ class Maker:
                 stderr=subprocess.PIPE, env=env,
             )  # fmt: skip
         except OSError as exc:
+            _LOG.warning("the session asked from the phone could not start: %s", exc)
             self._finish(job, "failed", str(exc))
             return
         with self._lock:
@@ -341,19 +385,24 @@ class Maker:
         if cancel:
             process.send_signal(signal.SIGINT)
         _out, err = process.communicate()
-        errors = [line for line in err.decode("utf-8", "replace").splitlines() if "error:" in line]
+        said = err.decode("utf-8", "replace")
+        errors = [line for line in said.splitlines() if "error:" in line]
         if job.cancel_asked:
             self._finish(job, "cancelled", "")
         elif process.returncode == 0:
             self._finish(job, "done", "")
         else:
-            _LOG.warning("export %s failed: %s", command, err[-2000:])
-            self._finish(job, "failed", errors[-1] if errors else f"exit {process.returncode}")
+            # what the phone's page points to: the window where coach serve runs
+            shown = " ".join(["coach", *command[3:]])
+            _LOG.warning("the session asked from the phone failed: %s\n%s", shown, said[-2000:])
+            message = errors[-1] if errors else f"exit {process.returncode}"
+            self._finish(job, "failed", message, process.returncode)
 
-    def _finish(self, job: Job, state: str, message: str) -> None:
+    def _finish(self, job: Job, state: str, message: str, code: int | None = None) -> None:
         with self._lock:
             job.state = state
             job.message = message
+            job.exit_code = code
             job.finished_s = time.monotonic()
             job.process = None
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from coach.figures.draw import render_svg
 from coach.languages import ENGLISH
 from coach.serve.library import Session
-from coach.serve.maker import PULSES, TEMPOS, VERBOSITIES, Job, RoutineChoice
+from coach.serve.maker import PULSES, TEMPOS, VERBOSITIES, Job, RoutineChoice, failure
 from coach.serve.words import word, word_n, words_for
 from coach.timeline.compiler import TIMED_PULSE_MS
 from coach.timeline.wording import clock
@@ -350,7 +350,7 @@ def job_page(job: Job, ahead: int, elapsed_s: float, language: str = ENGLISH) ->
     elif job.state == "running":
         status = say("job.running", elapsed=clock(round(elapsed_s * 1000)))
     elif job.state == "failed":
-        status = say("job.failed", message=job.message)
+        status = say(failure(job))
     else:
         status = say(f"job.{job.state}")
     actions = (

@@ -103,6 +103,12 @@ WORDS: dict[str, str] = {
     "new.error.choice": _page(
         "new.error.choice", "Choose one of the values offered for “{field}”."
     ),
+    # TRANSLATORS: {minutes} is a whole number of minutes, always 2 or more.
+    "new.error.too_short": _page(
+        "new.error.too_short",
+        "With these choices this routine needs at least {minutes} minutes: ask for that or "
+        "more, or leave the length empty.",
+    ),
     "new.error.busy": _page(
         "new.error.busy",
         "Too many sessions are being made: wait for one to finish, then try again.",
@@ -112,8 +118,28 @@ WORDS: dict[str, str] = {
     # TRANSLATORS: {elapsed} is a time such as 0:12.
     "job.running": _page("job.running", "Making the session on the computer… {elapsed}"),
     "job.done": _page("job.done", "Ready."),
-    # TRANSLATORS: {message} is the computer's error message, in English.
-    "job.failed": _page("job.failed", "The session could not be made: {message}"),
+    # Why an export failed, by what the export's exit status says; its own message (English)
+    # is in the window where coach serve runs, not on the phone.
+    "job.failed.choices": _page(
+        "job.failed.choices",
+        "The session could not be made with these choices. The window where coach serve runs "
+        "on the computer says why.",
+    ),
+    "job.failed.voice": _page(
+        "job.failed.voice",
+        "The session could not be made: the computer could not use the voice. The window where "
+        "coach serve runs says why.",
+    ),
+    "job.failed.write": _page(
+        "job.failed.write",
+        "The session could not be saved on the computer (is its disk full?). The window where "
+        "coach serve runs says why.",
+    ),
+    "job.failed.other": _page(
+        "job.failed.other",
+        "Something went wrong on the computer while making the session. The window where coach "
+        "serve runs says why.",
+    ),
     "job.cancelled": _page("job.cancelled", "Cancelled. Nothing was written."),
     "job.cancel": _page("job.cancel", "Cancel"),
     "job.open": _page("job.open", "Open the player"),

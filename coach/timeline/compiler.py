@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from coach.errors import OptionError
+from coach.errors import OptionError, TooShortError
 from coach.routine.model import Holds, Repeat, Routine, Sides, SideWork, Step, Strokes, Timed, Work
 from coach.timeline import wording
 from coach.timeline.durations import DurationProvider, EstimatedDurations
@@ -165,9 +165,10 @@ def compile_partial(
     except _TooShort as short:
         least = _least_minutes(routine, options, durations, short.shortest_ms)
         brief = options.verbosity is Verbosity.BRIEF
-        raise OptionError(
+        raise TooShortError(
             f"{routine.slug} needs at least {least:g} minutes with these options "
             f"(asked for {options.minutes:g})",
+            least,
             hint=f"use --minutes {least:g} or more"
             + ("" if brief else ", --verbosity brief")
             + ", or start later with --from",

@@ -6,6 +6,7 @@ test says otherwise; the form is driven through real HTTP and in headless Chromi
 from __future__ import annotations
 
 import http.client
+import math
 import os
 import re
 import threading
@@ -18,9 +19,14 @@ from typing import Any
 
 import pytest
 
+from coach.errors import TooShortError
+from coach.routine.loader import load_routine
 from coach.serve.guard import TokenGuard
 from coach.serve.maker import Maker, export_command, find_routines, parse_form
 from coach.serve.server import bind, make_server
+from coach.timeline.compiler import compile_routine
+from coach.timeline.durations import EstimatedDurations
+from coach.timeline.model import TimelineOptions
 from tests.conftest import real_voice_turn
 from tests.listening import decode
 from tests.serve.conftest import TOKEN
@@ -95,10 +101,19 @@ def post_form(live: Live, form: dict[str, str], **headers: str) -> tuple[int, di
     return request(live, "POST", f"/{TOKEN}/new", urllib.parse.urlencode(form), sent)
 
 
-def wait_done(live: Live, location: str, timeout: float = 180) -> tuple[int, dict[str, str], str]:
+def least_minutes(slug: str, minutes: int) -> int:
+    """The whole minutes the form names for ``slug`` asked at ``minutes`` (default choices)."""
+    with pytest.raises(TooShortError) as short:
+        compile_routine(load_routine(slug), TimelineOptions(minutes=minutes), EstimatedDurations())
+    return math.ceil(short.value.least_minutes)
+
+
+def wait_done(
+    live: Live, location: str, timeout: float = 180, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
     deadline = time.monotonic() + timeout
     while True:
-        answer = request(live, "GET", location)
+        answer = request(live, "GET", location, headers=headers)
         if answer[0] != 200 or (
             'data-state="running"' not in answer[2] and ('data-state="queued"' not in answer[2])
         ):
@@ -169,6 +184,76 @@ def test_a_bad_choice_is_told_on_the_page(live: Live, change: dict[str, str], me
     assert os.listdir(live.folder) == []
 
 
+def test_a_length_the_routine_cannot_fit_is_told_on_the_form_in_the_phones_language(
+    live: Live,
+) -> None:
+    """Asked from the phone, a length too short was a job that failed with the command line's
+    English line inside a translated sentence; the form now says it at once, in the phone's
+    language, with the least whole number of minutes that fits, and asking that is made."""
+    least = least_minutes("lower-back", 5)
+    status, _, page = post_form(live, FORM)  # lower-back in 5 minutes
+    assert status == 400 and 'role="alert"' in page and 'value="5"' in page
+    assert (
+        f"With these choices this routine needs at least {least} minutes: ask for that or "
+        "more, or leave the length empty." in page
+    )
+    status, _, page = post_form(live, FORM, **{"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert status == 400 and '<html lang="fr">' in page
+    assert f"Avec ces choix, ce massage demande au moins {least} minutes" in page
+    assert "needs at least" not in page and "asked for" not in page
+    time.sleep(0.3)
+    assert os.listdir(live.folder) == [] and live.maker.job(1) is None
+    status, headers, _ = post_form(live, {**FORM, "minutes": str(least), "music": "none"})
+    assert status == 303
+    status, _, page = wait_done(live, urllib.parse.urlparse(headers["location"]).path)
+    assert status == 303 or 'data-state="done"' in page, page
+
+
+def test_a_failed_export_is_told_in_the_phones_language_and_its_reason_stays_on_the_computer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A music file ffmpeg cannot decode (the export refuses the choice: exit 2) and a folder
+    where the track should go (it cannot be written: exit 4), each asked from a French phone:
+    the job's page says which kind of failure in French, with no English; the export's own
+    line goes to the window where coach serve runs."""
+    folder, music = tmp_path / "served", tmp_path / "music"
+    folder.mkdir()
+    music.mkdir()
+    (music / "broken.mp3").write_bytes(b"ID3" + bytes(range(256)) * 8)
+    running = start(folder, Maker(folder, "fake", music))
+    live = next(running)
+    french = {"Accept-Language": "fr"}
+    try:
+        pages = []
+        for change in ({"music": "broken.mp3"}, {"music": "none"}):
+            if change["music"] == "none":
+                (folder / "lower-back.mp3").mkdir()  # where the track would be put
+            status, headers, _ = post_form(live, {**FORM, "minutes": "", **change}, **french)
+            assert status == 303
+            location = urllib.parse.urlparse(headers["location"]).path
+            status, _, page = wait_done(live, location, 120, french)
+            assert status == 200 and 'data-state="failed"' in page, page
+            pages.append(page)
+    finally:
+        next(running, None)
+    refused, unwritten = pages
+    assert (
+        "La séance n&#x27;a pas pu être préparée avec ces choix. La fenêtre de l&#x27;ordinateur "
+        "où tourne coach serve en donne la raison." in refused
+    )
+    assert (
+        "La séance n&#x27;a pas pu être enregistrée sur l&#x27;ordinateur (son disque est-il "
+        "plein ?)" in unwritten
+    )
+    for page in pages:
+        assert "error" not in page and "ffmpeg" not in page and "Errno" not in page
+    logged = [r.getMessage() for r in caplog.records if r.name == "coach.serve.maker"]
+    assert len(logged) == 2
+    assert logged[0].startswith("the session asked from the phone failed: coach export lower-back")
+    assert "error: --music: " in logged[0] and "is not audio ffmpeg can decode" in logged[0]
+    assert "error: cannot put the files in place in " in logged[1]
+
+
 def test_the_queue_is_bounded_and_an_export_can_be_cancelled(live: Live) -> None:
     long = {**FORM, "routine": "full-back", "minutes": "60"}
     locations = []
@@ -193,8 +278,9 @@ def test_the_queue_is_bounded_and_an_export_can_be_cancelled(live: Live) -> None
 
 
 def test_the_form_makes_a_session_of_a_chosen_length_with_music(live: Live) -> None:
-    """lower-back cannot be made as short as 5 minutes (its speech alone is longer): the phone
-    is told so and nothing is written; 9 minutes, brief, with ambient music, is made."""
+    """lower-back cannot be made as short as 5 minutes (its speech alone is longer): the form
+    says so at once, with the least length, and nothing is written; 9 minutes, brief, with
+    ambient music, is made."""
     from tests.serve.test_browser import CHROMIUM
 
     if not os.path.exists(CHROMIUM):
@@ -231,11 +317,14 @@ def test_the_form_makes_a_session_of_a_chosen_length_with_music(live: Live) -> N
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "phone-new-session.png"))
         fill(browser, "5", "normal")
-        assert settled(browser) == "failed"
-        status = browser.find_element("id", "status").text
-        assert "needs at least" in status and "(asked for 5)" in status, status
+        alert = browser.find_element("css selector", "p.error[role=alert]").text
+        assert alert == (
+            f"With these choices this routine needs at least {least_minutes('lower-back', 5)} "
+            "minutes: ask for that or more, or leave the length empty."
+        )
+        assert browser.current_url == f"{live.root}new"  # the form again, no job
+        assert browser.find_element("id", "minutes").get_attribute("value") == "5"
         assert os.listdir(live.folder) == []  # nothing written
-        browser.find_element("link text", "Make another").click()
         fill(browser, "9", "brief")
         assert settled(browser) == "done"
         assert browser.current_url == f"{live.root}play/lower-back"
