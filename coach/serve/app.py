@@ -7,7 +7,7 @@ Under the token:
 | ``/<token>/`` | the index of sessions |
 | ``/<token>/play/<name>`` | the player page of a session |
 | ``/<token>/feed.xml`` | the podcast feed |
-| ``/<token>/cover.png`` | the podcast's artwork (coach's own, the same whatever is exported) |
+| ``/<token>/cover.png`` | the podcast's artwork in English (``cover-fr.png``...: in French...) |
 | ``/<token>/cover/<name>.png`` | the cover embedded in a session's track |
 | ``/<token>/files/<path>`` | a file of an export: mp3, m4b, lrc, vtt, json, m3u8, png (Range) |
 | ``/<token>/static/<file>`` | the pages' scripts, style sheet and icon, shipped with coach |
@@ -43,8 +43,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coach.languages import translation_name
-from coach.serve.feed import SHOW_TITLE, feed_xml, served_chapters
+from coach.languages import LANGUAGES, translation_name
+from coach.serve.feed import feed_xml, served_chapters, show_cover_name
 from coach.serve.guard import TokenGuard
 from coach.serve.library import Library, Session, media_type
 from coach.serve.maker import (
@@ -106,7 +106,7 @@ def create_app(
     strikes = guard if guard is not None else TokenGuard()
     static = {name: (resources.files("coach.serve") / "static" / name).read_bytes()
               for name in STATIC_TYPES}  # fmt: skip
-    show_cover = _Lazy(_show_cover)
+    show_covers = _show_covers()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -146,7 +146,7 @@ def create_app(
             return
         request = Request(scope)
         response = await run_in_threadpool(
-            _under_token, library, static, show_cover, request, rest, root, maker
+            _under_token, library, static, show_covers, request, rest, root, maker
         )
         await response(scope, receive, send)
 
@@ -166,10 +166,15 @@ class _Lazy:
         return self._value
 
 
-def _show_cover() -> bytes:
+def _show_covers() -> dict[str, Callable[[], bytes]]:
+    """The podcast's artwork by file name, one per shipped language, each drawn when first
+    asked for: "coach" over the catalog's ``feed.cover`` words."""
     from coach.export.cover import cover_png
 
-    return cover_png(SHOW_TITLE.removeprefix("coach: "))
+    def drawer(language: str) -> Callable[[], bytes]:
+        return _Lazy(lambda: cover_png(word("feed.cover", language)))
+
+    return {show_cover_name(code): drawer(code) for code in LANGUAGES}
 
 
 def _secure(app: ASGIApp) -> ASGIApp:
@@ -233,7 +238,7 @@ def _limit_request_size(app: ASGIApp) -> ASGIApp:
 def _under_token(
     library: Library,
     static: dict[str, bytes],
-    show_cover: Callable[[], bytes],
+    show_covers: dict[str, Callable[[], bytes]],
     request: Request,
     rest: str,
     root: str,
@@ -253,8 +258,8 @@ def _under_token(
     if rest == "feed.xml":
         body = feed_xml(library.sessions(), root)
         return _cached(request, body, "application/rss+xml; charset=utf-8", FILE_CACHE)
-    if rest == "cover.png":
-        return _cached(request, show_cover(), "image/png", STATIC_CACHE)
+    if rest in show_covers:
+        return _cached(request, show_covers[rest](), "image/png", STATIC_CACHE)
     area, _, name = rest.partition("/")
     if area == "play" and name:
         session = library.session(name)

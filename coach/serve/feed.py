@@ -26,9 +26,14 @@ from coach.timeline.wording import whole_seconds
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-SHOW_TITLE = "coach: massage sessions"
-"""The title drawn on the podcast's artwork (the same in every language; the feed's own title
-is ``feed.title`` in the feed's language)."""
+
+
+def show_cover_name(language: str) -> str:
+    """The file name of the podcast's artwork in ``language`` (``cover.png`` for English, as it
+    always was; ``cover-fr.png``...): a URL per language, so each can be cached for good."""
+    return "cover.png" if language == ENGLISH else f"cover-{language}.png"
+
+
 ET.register_namespace("atom", ATOM)
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)
@@ -67,7 +72,7 @@ def feed_xml(sessions: tuple[Session, ...], base: str) -> bytes:
     _text(channel, f"{{{ITUNES}}}explicit", "false")
     _text(channel, f"{{{ITUNES}}}type", "episodic")
     ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
-    cover = f"{base}cover.png"
+    cover = f"{base}{show_cover_name(language)}"
     ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": cover})
     image = ET.SubElement(channel, "image")
     _text(image, "url", cover)

@@ -185,6 +185,8 @@ WORDS: dict[str, str] = {
     "figure.right": _page("figure.right", "R"),
     # the podcast feed
     "feed.title": _page("feed.title", "coach: massage sessions"),
+    # TRANSLATORS: drawn in large type on the podcast's artwork, under the word "coach".
+    "feed.cover": _page("feed.cover", "massage sessions"),
     "feed.description": _page(
         "feed.description", "Guided massage sessions exported by coach, step by step."
     ),

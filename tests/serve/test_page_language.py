@@ -5,6 +5,7 @@ the feed's ``<language>`` read back by feedparser."""
 from __future__ import annotations
 
 import http.client
+import io
 import shutil
 import urllib.parse
 from collections.abc import Iterator
@@ -13,14 +14,16 @@ from typing import Any
 
 import feedparser
 import pytest
+from PIL import Image
 
+from coach.export.cover import cover_png
 from coach.serve.feed import feed_xml
 from coach.serve.library import Library
 from coach.serve.maker import Maker
 from coach.serve.words import page_language
 from tests.serve.conftest import TOKEN, Served
 from tests.serve.test_browser import ARTIFACTS, audio, browser_session, seek_to, wait_for
-from tests.serve.test_new_session import FORM, Live, post_form, start
+from tests.serve.test_new_session import FORM, Live, post_form, request, start
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +196,39 @@ def test_the_feed_says_its_language(figure_served: Served, tmp_path: Path) -> No
         == "Des séances de massage guidées, étape par étape, exportées par coach."
     )
     assert urllib.parse.urlparse(feed.entries[0].enclosures[0].href).path == "/t/files/dos.mp3"
+
+
+def _bytes(live: Live, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=20)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_the_shows_artwork_is_drawn_in_the_feeds_language(
+    figure_served: Served, tmp_path: Path
+) -> None:
+    """The artwork said "massage sessions" in English above a French feed; each language now
+    has its own, at a URL of its own (the English one where it always was)."""
+    only = tmp_path / "fr"
+    only.mkdir()
+    for path in figure_served.exported.folder.glob("dos.*"):
+        if path.is_file():
+            shutil.copy2(path, only / path.name)
+    running = start(only, Maker(only, "fake", None))
+    live: Live = next(running)
+    try:
+        _, _, body = request(live, "GET", f"/{TOKEN}/feed.xml")
+        assert feedparser.parse(body).feed.image.href == f"{live.root}cover-fr.png"
+        status, french = _bytes(live, f"/{TOKEN}/cover-fr.png")
+        assert status == 200 and french == cover_png("séances de massage")
+        status, english = _bytes(live, f"/{TOKEN}/cover.png")
+        assert status == 200 and english == cover_png("massage sessions") != french
+        assert _bytes(live, f"/{TOKEN}/cover-xx.png")[0] == 404
+    finally:
+        next(running, None)
+    square = Image.open(io.BytesIO(french))
+    assert square.format == "PNG" and square.size == (1400, 1400)
