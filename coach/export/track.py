@@ -155,12 +155,20 @@ def _phone_timeline(
 ) -> dict[str, object]:
     """The ``.timeline.json`` of an export: the timeline as ``coach show --json`` prints it,
     plus the music, the language, the routine's area and each step's figure (``null``: the
-    area's view), which the phone's player shows."""
+    area's view), which the phone's player shows; a working period that repeats an earlier
+    step (``repeat_of``) carries that step's ``figure`` and ``figure_title``, shown from the
+    end of the step's work before it to its own end."""
     data = timeline_to_json(rendered.timeline, rendered.engine, rendered.voice)
     steps = routine.steps
     for entry in data["steps"]:
         figure = steps[entry["number"] - 1].figure
         entry["figure"] = None if figure is None else figure_to_data(figure)
+        for work in entry["work"]:  # an earlier step's work again: its figure, while it lasts
+            if "repeat_of" in work:
+                earlier = steps[work["repeat_of"] - 1]
+                shown = earlier.figure
+                work["figure"] = None if shown is None else figure_to_data(shown)
+                work["figure_title"] = earlier.title
     return {
         **data,
         "music": _music_name(mixer),

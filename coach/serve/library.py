@@ -24,6 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from coach.figures.data import FigureDataError, figure_from_data
 from coach.languages import ENGLISH, LANGUAGES, base_tag
@@ -89,16 +90,17 @@ class Work:
 
 @dataclass(frozen=True)
 class StepFigure:
-    """Where a step's figure is shown: its time on the track and what it draws."""
+    """Where a figure is shown: its time on the track and what it draws. A step has one, or,
+    when it repeats an earlier step, that step's figure for the repeat between its own."""
 
     start_ms: int
-    """The step's start, from the start of the track."""
+    """When it starts to be shown (the step's start), from the start of the track."""
     end_ms: int
-    """The next step's start (or the closing's)."""
+    """When it stops (the next step's start, or the closing's)."""
     title: str
-    """The step's title (the figure's label)."""
+    """The title of the step it draws (the figure's label)."""
     figure: Figure | None
-    """The step's figure; None: the view of ``area`` alone."""
+    """The figure; None: the view of ``area`` alone."""
     area: str | None
     """The routine's area (``back``...), for a step without a figure."""
 
@@ -526,19 +528,10 @@ def parse_timeline(text: str, name: str = "timeline") -> TimelineFacts:
         if step["figure"] is None and not isinstance(area, str):
             continue  # neither a figure nor an area to show the view of
         try:
-            figure = None if step["figure"] is None else figure_from_data(step["figure"])
+            figures.extend(_step_figures(step, area if isinstance(area, str) else None))
         except FigureDataError as exc:
             _LOG.warning("%s: step %s: figure left out: %s", name, step.get("number"), exc)
             continue
-        figures.append(
-            StepFigure(
-                round(float(step["start"]) * 1000),
-                round(float(step["end"]) * 1000),
-                str(step.get("title", "")),
-                figure,
-                area if isinstance(area, str) else None,
-            )
-        )
     voice = str(data.get("voice") or "")
     engine = str(data.get("engine") or "")
     shown = f"{voice} ({engine})" if voice and engine else voice or engine
@@ -551,6 +544,37 @@ def parse_timeline(text: str, name: str = "timeline") -> TimelineFacts:
         language if isinstance(language, str) else None,
         tuple(sorted(figures, key=lambda f: f.start_ms)),
     )
+
+
+def _step_figures(step: dict[str, Any], area: str | None) -> list[StepFigure]:
+    """The figures shown during one step of a ``.timeline.json``: its own, and where it repeats
+    an earlier step (work entries with ``repeat_of``), that step's from the end of the work
+    before the repeat (when coach starts saying it) to the end of the repeated work."""
+    start, end = round(float(step["start"]) * 1000), round(float(step["end"]) * 1000)
+    title = str(step.get("title", ""))
+    own = None if step["figure"] is None else figure_from_data(step["figure"])
+    spans: list[tuple[int, int, str, Figure | None]] = []  # the repeats' figures
+    before = start
+    for work in step["work"]:
+        work_end = round(float(work["end"]) * 1000)
+        if "repeat_of" in work and "figure" in work:
+            shown = None if work["figure"] is None else figure_from_data(work["figure"])
+            label = str(work.get("figure_title", title))
+            if spans and spans[-1][1] == before and spans[-1][3] == shown:
+                spans[-1] = (spans[-1][0], work_end, label, shown)  # the same repeat goes on
+            else:
+                spans.append((before, work_end, label, shown))
+        before = work_end
+    shown_here = []
+    at = start
+    for span_start, span_end, label, figure in spans:
+        if span_start > at:
+            shown_here.append(StepFigure(at, span_start, title, own, area))
+        shown_here.append(StepFigure(span_start, span_end, label, figure, area))
+        at = span_end
+    if at < end:
+        shown_here.append(StepFigure(at, end, title, own, area))
+    return shown_here
 
 
 def vtt_ms(stamp: str) -> int:

@@ -106,6 +106,8 @@ class _Work:
     """Count holds aloud."""
     brief: bool
     """Only the most important progress cues."""
+    repeat_of: int | None = None
+    """The earlier step whose work this is (``repeat:``), by number."""
 
 
 @dataclass(frozen=True)
@@ -371,7 +373,7 @@ def _plan(routine: Routine, options: TimelineOptions, minutes_said: int) -> list
                 if section.intro:
                     beats.append(_Say(CueKind.SECTION, number, section.intro))
                 last_section = section.title
-            beats.extend(_step(step, number, len(steps), options, words))
+            beats.extend(_step(step, number, steps, options, words))
     beats.append(_Say(CueKind.CLOSING, None, words.ease_off()))
     beats.append(_Say(CueKind.CLOSING, None, routine.closing or words.default_closing()))
     return beats
@@ -392,9 +394,10 @@ def _preparation(routine: Routine, verbose: bool) -> Iterator[_Beat]:
 
 
 def _step(
-    step: Step, number: int, total: int, options: TimelineOptions, words: Wording
+    step: Step, number: int, steps: tuple[Step, ...], options: TimelineOptions, words: Wording
 ) -> Iterator[_Beat]:
     verbose = options.verbosity is not Verbosity.BRIEF
+    total = len(steps)
     yield _Say(CueKind.STEP, number, words.step_announcement(number, total, step.title))
     if step.stance and verbose:
         yield _Say(CueKind.INSTRUCTION, number, step.stance)
@@ -405,19 +408,26 @@ def _step(
     for caution in step.cautions:
         yield _Say(CueKind.SAFETY, number, caution)
     for work in step.work:
-        yield from _work(work, number, options, words)
+        yield from _work(work, number, steps, options, words)
 
 
-def _work(work: Work, number: int, options: TimelineOptions, words: Wording) -> Iterator[_Beat]:
+def _work(
+    work: Work,
+    number: int,
+    steps: tuple[Step, ...],
+    options: TimelineOptions,
+    words: Wording,
+    repeat_of: int | None = None,
+) -> Iterator[_Beat]:
     verbose = options.verbosity is not Verbosity.BRIEF
     if isinstance(work, Sides):
         yield _Say(CueKind.INSTRUCTION, number, work.first or words.side_first())
         for item in work.work:
-            yield from _side_work(item, number, options, words)
+            yield from _side_work(item, number, options, words, repeat_of)
         yield _Say(CueKind.SWITCH_SIDE, number, work.switch or words.side_switch())
         yield _Pause(MOVE_MS)
         for item in work.work:
-            yield from _side_work(item, number, options, words)
+            yield from _side_work(item, number, options, words, repeat_of)
     elif isinstance(work, Repeat):
         earlier = work.step
         yield _Say(CueKind.INSTRUCTION, number, words.repeat_intro(earlier.title))
@@ -425,14 +435,20 @@ def _work(work: Work, number: int, options: TimelineOptions, words: Wording) -> 
             yield _Say(CueKind.INSTRUCTION, number, earlier.stance)
         if verbose:
             yield _Say(CueKind.INSTRUCTION, number, earlier.instruction)
+        # the step object itself: two steps may be written alike
+        of = next(n for n, each in enumerate(steps, start=1) if each is earlier)
         for earlier_work in earlier.work:
-            yield from _work(earlier_work, number, options, words)
+            yield from _work(earlier_work, number, steps, options, words, of)
     else:
-        yield from _side_work(work, number, options, words)
+        yield from _side_work(work, number, options, words, repeat_of)
 
 
 def _side_work(
-    work: SideWork, number: int, options: TimelineOptions, words: Wording
+    work: SideWork,
+    number: int,
+    options: TimelineOptions,
+    words: Wording,
+    repeat_of: int | None = None,
 ) -> Iterator[_Beat]:
     scaled = _scale(work, options)
     if work.say:
@@ -442,7 +458,7 @@ def _side_work(
     yield _Pause(SETTLE_MS)
     yield _Say(CueKind.BEGIN, number, words.begin())
     brief = options.verbosity is Verbosity.BRIEF
-    yield _Work(number, scaled, _minimum(scaled), options.counts, brief)
+    yield _Work(number, scaled, _minimum(scaled), options.counts, brief, repeat_of)
 
 
 def _scale(work: SideWork, options: TimelineOptions) -> SideWork:
@@ -595,7 +611,7 @@ def _lay_out(
             now = said[-1].end_ms if said else now
         else:
             length = _work_ms(beat.work)
-            period = _period(beat.work, now, length)
+            period = _period(beat.work, now, length, beat.repeat_of)
             periods.setdefault(beat.step, []).append(period)
             wanted = _overlays_wanted(beat, words)
             if horizon is not None:
@@ -710,12 +726,15 @@ def _pulses(period: WorkPeriod, step: int, pulse: Pulse) -> Iterator[Cue]:
             yield Cue(at, at + TICK_MS, CueKind.SUB_PULSE, step, "")
 
 
-def _period(work: SideWork, start_ms: int, length_ms: int) -> WorkPeriod:
+def _period(
+    work: SideWork, start_ms: int, length_ms: int, repeat_of: int | None = None
+) -> WorkPeriod:
+    end_ms = start_ms + length_ms
     if isinstance(work, Strokes):
-        return WorkPeriod(start_ms, start_ms + length_ms, "strokes", work.reps, work.ms_per_rep)
+        return WorkPeriod(start_ms, end_ms, "strokes", work.reps, work.ms_per_rep, repeat_of)
     if isinstance(work, Holds):
-        return WorkPeriod(start_ms, start_ms + length_ms, "holds", work.reps, work.ms_per_rep)
-    return WorkPeriod(start_ms, start_ms + length_ms, "timed", None, None)
+        return WorkPeriod(start_ms, end_ms, "holds", work.reps, work.ms_per_rep, repeat_of)
+    return WorkPeriod(start_ms, end_ms, "timed", None, None, repeat_of)
 
 
 _Wanted = list[tuple[int, CueKind, str]]

@@ -129,6 +129,9 @@ class WorkPeriod:
     """Repetitions, or None for timed work."""
     ms_per_rep: int | None
     """Milliseconds per repetition (a hold includes its rest), or None for timed work."""
+    repeat_of: int | None = None
+    """The number of the earlier step whose work this is, when the step repeats one
+    (``repeat:``); None for the step's own work."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,7 @@ def timeline_to_json(
                         "seconds_per_rep": (
                             None if w.ms_per_rep is None else _seconds(w.ms_per_rep)
                         ),
+                        **({} if w.repeat_of is None else {"repeat_of": w.repeat_of}),
                     }
                     for w in s.work
                 ],

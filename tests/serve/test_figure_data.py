@@ -117,3 +117,29 @@ def test_an_export_made_before_has_no_figures_and_speaks_english(figure_served: 
 )  # fmt: skip
 def test_the_sessions_language(tag: str | None, code: str) -> None:
     assert shipped_language(tag) == code
+
+
+def test_a_step_that_only_repeats_shows_the_repeated_figure_then_its_own() -> None:
+    """A step whose work is an earlier step's, then a silence to its end: the earlier figure
+    from the step's start to the end of that work, its own (here none: the area's view) after;
+    an earlier step without a figure shows the area's view during the repeat."""
+    glide = {"view": "back", "draw": [{"kind": "glide", "path": [[40, 80], [40, 30]]}]}
+    work = {"start": 13.0, "end": 17.0, "kind": "strokes", "reps": 1, "seconds_per_rep": 4.0}
+    steps = [
+        {"number": 1, "title": "Glide", "start": 0.0, "end": 10.0, "work": [], "figure": glide},
+        {"number": 2, "title": "Rest", "start": 10.0, "end": 20.0, "figure": None,
+         "work": [{**work, "repeat_of": 1, "figure": glide, "figure_title": "Glide"}]},
+        {"number": 3, "title": "Plain", "start": 20.0, "end": 30.0, "figure": glide,
+         "work": [{**work, "start": 23.0, "end": 27.0, "repeat_of": 2, "figure": None,
+                   "figure_title": "Rest"}]},
+    ]  # fmt: skip
+    facts = parse_timeline(json.dumps({"steps": steps, "area": "back"}))
+    shown = [(f.start_ms, f.end_ms, f.title, f.figure is None) for f in facts.figures]
+    assert shown == [
+        (0, 10_000, "Glide", False),
+        (10_000, 17_000, "Glide", False),
+        (17_000, 20_000, "Rest", True),
+        (20_000, 27_000, "Rest", True),
+        (27_000, 30_000, "Plain", False),
+    ]
+    assert facts.figures[1].figure == figure_from_data(glide)

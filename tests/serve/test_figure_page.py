@@ -17,7 +17,10 @@ import pytest
 from coach.figures.draw import routes
 from coach.routine.loader import load_routine
 from coach.routine.model import Routine
-from tests.serve.conftest import Served
+from coach.serve.library import Library
+from tests.conftest import minimal_routine
+from tests.serve.conftest import Exported, Served, _export, serving
+from tests.serve.figure_routines import STEPS
 from tests.serve.test_browser import ARTIFACTS, audio, browser_session, seek_to, wait_for
 
 Point = tuple[float, float]
@@ -288,3 +291,69 @@ def test_a_short_phone_keeps_the_counter_and_instruction_above_the_controls(
         assert figure[3] - figure[1] >= 140  # still a picture to read at arm's length
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+AGAIN = minimal_routine(
+    slug="again",
+    name="Glides again",
+    area="back",
+    sections=[
+        {
+            "title": "Back",
+            "steps": [
+                {**STEPS[0], "id": "glides"},
+                {
+                    **STEPS[1],
+                    "work": [
+                        {"strokes": {"reps": 2, "seconds_per_rep": 6}},
+                        {"repeat": "glides"},
+                        {"strokes": {"reps": 1, "seconds_per_rep": 6}},
+                    ],
+                },
+            ],
+        }
+    ],
+)
+"""Step 2 does its own spirals, the glides of step 1 again, then one spiral more."""
+
+
+@pytest.fixture(scope="module")
+def again_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    base = tmp_path_factory.mktemp("again")
+    rendered, result = _export(AGAIN, base / "audio_out", base / "cache")
+    with serving(Exported(base / "audio_out", rendered, result)) as running:
+        yield running
+
+
+def test_a_repeated_step_shows_its_own_figure_while_it_is_done_again(
+    browser: Any, again_served: Served
+) -> None:
+    """lower-back's last step ends with the long glides of step 1 again, and the phone went on
+    showing two fingers down the spine while the voice asked for glides. The repeat now shows
+    the glides' figure, from the end of the step's own strokes (when coach starts saying
+    what to repeat) to the end of the repeated strokes, then the step's own again."""
+    routine = load_routine(again_served.exported.folder.parent / "again.yaml")
+    own, repeated, last = again_served.exported.rendered.timeline.steps[1].work
+    assert (own.repeat_of, repeated.repeat_of, last.repeat_of) == (None, 1, None)
+    session = Library(again_served.exported.folder).session("again")
+    assert session is not None
+    spans = [(f.start_ms, f.end_ms, f.title) for f in session.figures]
+    step_1, step_2 = again_served.exported.rendered.timeline.steps
+    assert spans == [
+        (step_1.start_ms, step_1.end_ms, "Long glides"),
+        (step_2.start_ms, own.end_ms, "Thumb spirals"),
+        (own.end_ms, repeated.end_ms, "Long glides"),
+        (repeated.end_ms, step_2.end_ms, "Thumb spirals"),
+    ]
+    open_player(browser, again_served, "again")
+    for seconds, title, index in (
+        (own.start_ms / 1000 + 1, "Thumb spirals", 1),
+        (own.end_ms / 1000 + 0.5, "Long glides", 2),  # coach says what to do again
+        (repeated.start_ms / 1000 + 0.3 * 4, "Long glides", 2),
+        (last.start_ms / 1000 + 1, "Thumb spirals", 3),
+    ):
+        seek_to(browser, seconds)
+        figure = shown(browser)
+        assert (figure["label"], figure["index"], figure["visible"]) == (title, index, 1), seconds
+    seek_to(browser, repeated.start_ms / 1000 + 0.3 * 4)  # 0.3 of a 4-second glide
+    assert close(shown(browser)["hands"], expected_hands(routine, 0, 0.3), 0.3)

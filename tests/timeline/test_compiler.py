@@ -15,7 +15,15 @@ from coach.routine.loader import load_routine
 from coach.routine.model import Routine
 from coach.timeline.compiler import GAP_MS, SENTENCE_GAP_MS, SETTLE_MS, TAIL_MS, compile_routine
 from coach.timeline.durations import EstimatedDurations
-from coach.timeline.model import PULSE_KINDS, CueKind, Pulse, Timeline, TimelineOptions, Verbosity
+from coach.timeline.model import (
+    PULSE_KINDS,
+    CueKind,
+    Pulse,
+    Timeline,
+    TimelineOptions,
+    Verbosity,
+    timeline_to_json,
+)
 from tests.conftest import minimal_routine, step
 
 Write = Callable[..., Path]
@@ -510,3 +518,19 @@ def test_a_lead_in_and_a_tail_move_everything_and_lengthen_the_session(
         (s.start_ms, s.work[0].start_ms) for s in plain.steps
     ]
     assert led.total_ms == plain.total_ms + 5000
+
+
+@pytest.mark.parametrize("first", [1, 5])
+def test_work_done_again_names_the_step_it_repeats(first: int) -> None:
+    """lower-back's finger run ends with step 1's glides again: that work is marked with the
+    step it repeats (the phone shows that step's figure then), the step's own work is not,
+    and starting later with --from keeps the number of the step that is no longer played."""
+    options = TimelineOptions(from_step=first)
+    timeline = compile_routine(load_routine("lower-back"), options, EstimatedDurations())
+    last = timeline.steps[-1]
+    assert last.number == 5
+    assert [w.repeat_of for w in last.work] == [None, 1]
+    assert [w.reps for w in last.work] == [4, 10]
+    assert all(w.repeat_of is None for s in timeline.steps[:-1] for w in s.work)
+    entries = timeline_to_json(timeline)["steps"][-1]["work"]
+    assert "repeat_of" not in entries[0] and entries[1]["repeat_of"] == 1
