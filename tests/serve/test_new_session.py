@@ -287,7 +287,7 @@ def test_the_form_makes_a_session_of_a_chosen_length_with_music(live: Live) -> N
         pytest.skip("Debian's chromium is not installed")
     from selenium.webdriver.support.ui import Select
 
-    from tests.serve.test_browser import ARTIFACTS, browser_session
+    from tests.serve.test_browser import ARTIFACTS, browser_session, wait_for
 
     def fill(browser: Any, minutes: str, verbosity: str) -> None:
         Select(browser.find_element("id", "routine")).select_by_value("lower-back")
@@ -317,7 +317,12 @@ def test_the_form_makes_a_session_of_a_chosen_length_with_music(live: Live) -> N
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "phone-new-session.png"))
         fill(browser, "5", "normal")
-        alert = browser.find_element("css selector", "p.error[role=alert]").text
+        alert = wait_for(  # the form again, once the answer to the POST has loaded
+            lambda: browser.execute_script(
+                "const p = document.querySelector('p.error[role=alert]');"
+                "return p ? p.textContent : ''"
+            )
+        )
         assert alert == (
             f"With these choices this routine needs at least {least_minutes('lower-back', 5)} "
             "minutes: ask for that or more, or leave the length empty."
