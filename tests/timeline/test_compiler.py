@@ -534,3 +534,28 @@ def test_work_done_again_names_the_step_it_repeats(first: int) -> None:
     assert all(w.repeat_of is None for s in timeline.steps[:-1] for w in s.work)
     entries = timeline_to_json(timeline)["steps"][-1]["work"]
     assert "repeat_of" not in entries[0] and entries[1]["repeat_of"] == 1
+
+
+def test_every_kind_of_work_done_again_names_its_step(write_routine: Callable[..., Path]) -> None:
+    """Holds, timed work and both sides of an earlier step, done again, each keep the number
+    of the step they come from (and timed work keeps no stroke length)."""
+    steps = [
+        step("Hold", {"holds": {"reps": 2, "count": 5, "rest_seconds": 2}}, id="hold"),
+        step("Rest", {"timed": {"seconds": 20}}, id="rest"),
+        step(
+            "Sides",
+            {"sides": {"work": [{"strokes": {"reps": 2, "seconds_per_rep": 4}}]}},
+            id="sides",
+        ),
+        step("Again", {"repeat": "hold"}, {"repeat": "rest"}, {"repeat": "sides"}),
+    ]
+    routine = load_routine(
+        write_routine(minimal_routine(sections=[{"title": "B", "steps": steps}]))
+    )
+    timeline = compile_routine(routine, TimelineOptions(), EstimatedDurations())
+    done_again = timeline.steps[-1].work
+    assert [(w.kind, w.repeat_of) for w in done_again] == [
+        ("holds", 1), ("timed", 2), ("strokes", 3), ("strokes", 3),
+    ]  # fmt: skip
+    assert done_again[1].ms_per_rep is None and done_again[1].reps is None
+    assert all(w.repeat_of is None for s in timeline.steps[:-1] for w in s.work)
