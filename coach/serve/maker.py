@@ -215,15 +215,14 @@ def parse_form(
     )
 
 
-FAILURES = {2: "choices", 3: "voice", 4: "write"}
+FAILURES: dict[int | None, str] = {2: "choices", 3: "voice", 4: "write"}
 """What the phone says of a failed export, by its exit status (see :mod:`coach.errors`); any
 other status, or an export that could not start, is ``other``."""
 
 
 def failure(job: Job) -> str:
     """The key of the phone's sentence for a failed ``job``: ``job.failed.<reason>``."""
-    reason = FAILURES.get(job.exit_code, "other") if job.exit_code is not None else "other"
-    return f"job.failed.{reason}"
+    return f"job.failed.{FAILURES.get(job.exit_code, 'other')}"
 
 
 def check_length(request: Request, language: str = ENGLISH) -> None:
@@ -393,7 +392,7 @@ class Maker:
             self._finish(job, "done", "")
         else:
             # what the phone's page points to: the window where coach serve runs
-            shown = " ".join(["coach", *command[3:]])
+            shown = " ".join(command[2:])  # from "coach export", without the interpreter
             _LOG.warning("the session asked from the phone failed: %s\n%s", shown, said[-2000:])
             message = errors[-1] if errors else f"exit {process.returncode}"
             self._finish(job, "failed", message, process.returncode)

@@ -435,8 +435,8 @@ def _work(
             yield _Say(CueKind.INSTRUCTION, number, earlier.stance)
         if verbose:
             yield _Say(CueKind.INSTRUCTION, number, earlier.instruction)
-        # the step object itself: two steps may be written alike
-        of = next(n for n, each in enumerate(steps, start=1) if each is earlier)
+        # by equality: a step written exactly alike earlier has the same title and figure
+        of = steps.index(earlier) + 1
         for earlier_work in earlier.work:
             yield from _work(earlier_work, number, steps, options, words, of)
     else:
