@@ -19,8 +19,9 @@ from coach.timeline.durations import EstimatedDurations
 # In CI (CI=true) a skip is a failure unless its reason is true in CI: see tests/ci_skips.py.
 from tests.ci_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 
-# A test marked `realtime` runs while the other pytest-xdist workers wait: tests/machine_turn.py.
-from tests.machine_turn import pytest_runtest_protocol  # noqa: F401
+# A test marked `realtime` runs while the other pytest-xdist workers wait (or only its `with
+# alone():` block): tests/machine_turn.py.
+from tests.machine_turn import alone, pytest_runtest_protocol  # noqa: F401
 
 pytest_plugins = ("pytester",)  # tests/test_ci_skips.py runs pytest on small test files
 

@@ -21,6 +21,7 @@ from coach.listen.phrases import VoiceCommand
 from coach.listen.sources import NO_MICROPHONE, microphones
 from coach.play.base import Command
 from tests.conftest import minimal_routine, step
+from tests.machine_turn import Alone
 from tests.play.test_play_cli import _check_recording, _env, _record, _show
 from tests.support.corpus import (
     command_recording,
@@ -234,7 +235,7 @@ def test_a_spoken_reply_instead_of_the_chime(
 
 @pytest.mark.realtime
 def test_listening_keeps_every_cue_on_time(
-    write_routine: Callable[..., Path], tmp_path: Path
+    write_routine: Callable[..., Path], tmp_path: Path, alone: Alone
 ) -> None:
     """A real-time session recorded to WAV while the recognizer hears a recording (a phrase
     that is no command, and noise): every cue where it belongs, none more than 5 ms late."""
@@ -245,7 +246,8 @@ def test_listening_keeps_every_cue_on_time(
     said = tmp_path / "said.wav"
     said_at = [(0.5, "coach yes"), (shown["total_seconds"] - 4.0, "coach well")]
     command_recording(said, said_at, length_s=shown["total_seconds"] + 2, snr_db=15)
-    output, wav = _record(routine, env, tmp_path, (*options, "--listen-from", str(said)))
+    with alone():
+        output, wav = _record(routine, env, tmp_path, (*options, "--listen-from", str(said)))
     _check_recording(output, wav, shown)
     worst = re.search(r"worst (-?[\d.]+) ms late", output)
     assert worst and float(worst.group(1)) <= 5, output

@@ -17,6 +17,7 @@ import pytest
 
 from coach.sound.mixer import LEAD_IN_MS, MUSIC_TAIL_MS
 from tests.conftest import minimal_routine
+from tests.machine_turn import Alone
 
 ROOT = Path(__file__).parents[2]
 
@@ -135,7 +136,7 @@ def _voice_lines(output: str) -> list[str]:
 @pytest.mark.realtime
 @pytest.mark.slow
 def test_in_real_time_coach_acts_on_nothing_it_says_itself(
-    tmp_path: Path, write_routine: Callable[..., Path]
+    tmp_path: Path, write_routine: Callable[..., Path], alone: Alone
 ) -> None:
     """A recording of the session's own sound (voice, pulse, chimes, the ambient bed), with
     "coach back" said while coach says "back" and "coach next" while it says "next", once the
@@ -150,7 +151,8 @@ def test_in_real_time_coach_acts_on_nothing_it_says_itself(
 
     assert setup.dry(recording) == []  # the dry run hears the same recording alike
 
-    output, _ = setup.live(recording)
+    with alone():
+        output, _ = setup.live(recording)
     assert _voice_lines(output) == [], output
     # the session played every cue, to its end (a pause or a jump would have cut or added some)
     spoken = [c for c in setup.shown["cues"] if c["kind"] not in ("tick", "chime")]
@@ -165,7 +167,7 @@ def test_in_real_time_coach_acts_on_nothing_it_says_itself(
 @pytest.mark.realtime
 @pytest.mark.slow
 def test_in_real_time_coach_stop_pauses_once_at_its_time(
-    tmp_path: Path, write_routine: Callable[..., Path]
+    tmp_path: Path, write_routine: Callable[..., Path], alone: Alone
 ) -> None:
     """One "coach stop" in step 2's working period pauses the session, once, when it was said,
     and says how to end it (a second one, while paused, would: see
@@ -178,7 +180,8 @@ def test_in_real_time_coach_stop_pauses_once_at_its_time(
     setup.total_s = first + 4.0  # the recording ends 3 s after the phrase
     recording = setup.recording("stop.wav", (first, "coach stop"))
 
-    output, _ = setup.live(recording)
+    with alone():
+        output, _ = setup.live(recording)
     lines = _voice_lines(output)
     assert [re.sub(r"^\d+:\d\d\s+voice\s+", "", line) for line in lines] == [
         "heard: stop ('coach stop')",
@@ -191,7 +194,6 @@ def test_in_real_time_coach_stop_pauses_once_at_its_time(
     assert "That is the end of the session." not in output, output
 
 
-@pytest.mark.realtime
 @pytest.mark.slow
 def test_command_words_without_the_wake_word_do_nothing(
     tmp_path: Path, write_routine: Callable[..., Path]

@@ -26,6 +26,7 @@ from coach.speech.engines import get_engine
 from coach.timeline.model import TimelineOptions
 from tests.conftest import minimal_routine, step
 from tests.listening import decode
+from tests.machine_turn import Alone
 from tests.sound.conftest import (
     RATE,
     SOUNDS,
@@ -186,7 +187,7 @@ def _ducking_db(samples: np.ndarray, shown: dict, origin: int) -> list[float]:
 
 
 @pytest.mark.realtime
-def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> None:
+def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path, alone: Alone) -> None:
     """Played live into a WAV, the pulses, the voices and the ducked bed are the export's.
 
     Real time on a shared machine: a voice or a pulse may be handed over late by however long
@@ -204,8 +205,9 @@ def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path) -> 
                      "--out", str(tmp_path / "out"))  # fmt: skip
     assert exported.returncode == 0, exported.stderr
     wav = tmp_path / "x.wav"
-    played = coach(env, "play", *base, "--music", "ambient", "--sink", str(wav),
-                   "--preroll-ms", "0", "--report")  # fmt: skip
+    with alone():
+        played = coach(env, "play", *base, "--music", "ambient", "--sink", str(wav),
+                       "--preroll-ms", "0", "--report")  # fmt: skip
     assert played.returncode == 0, played.stderr
     live, _ = decode(wav, RATE)
     track, _ = decode(tmp_path / "out" / "live.wav", RATE)
