@@ -70,11 +70,16 @@ def test_piper_commands_at_15_db_are_heard(session: SessionAudio, spoken: list) 
     pauses of a session heard through a room: at least 88% heard right, at most 3 as another
     command, and recognized within 700 ms of the phrase's end (the README's figures). It was 90%
     (58 of 63) until the stroke pulse moved into the 1-4 kHz band a phone speaker plays (issue
-    23): its knocks and sub-pulses now sit in the band of the words, and 56 of 63 are heard."""
+    23): its knocks and sub-pulses now sit in the band of the words, and 56 of 63 are heard.
+
+    No false trigger either, in the 7.3 minutes of session audio heard around the takes (with
+    the 3.7 minutes of the takes over coach's voice, below, this is the false-trigger check: a
+    test of its own heard 10 minutes with no command in them, the same audio and noise, and
+    caught nothing these two do not; ``scripts/voice_corpus.py measure`` hears 60)."""
     clips = _piper(spoken)
     result = measure(session, clips, snr_db=SNR_DB, length_s=session.seconds)
     print(result)  # pytest -s shows the figures the README states
-    assert result.said == len(clips) == 63
+    assert result.said == len(clips) == 63 and result.minutes >= 7, result
     assert result.hit_rate >= 0.88, result  # was 0.90 before the phone-band pulse: see above
     assert result.wrong <= 3 and result.false_triggers == 0, result
     assert max(result.latencies_s) <= 0.7, result
@@ -90,7 +95,7 @@ def test_piper_commands_said_over_coachs_voice_are_heard(
     clips = [c for c in _piper(spoken) if c.voice.endswith("x1.0")]
     result = measure(session, clips, snr_db=SNR_DB, length_s=session.seconds, over_voice=True)
     print(result)
-    assert result.said == len(clips) == 21
+    assert result.said == len(clips) == 21 and result.minutes >= 3.5, result
     assert result.hit_rate >= HIT_OVER_VOICE, result
     assert result.wrong <= 2 and result.false_triggers == 0, result
 
@@ -104,14 +109,3 @@ def test_espeak_commands_at_15_db_are_heard_less_well(session: SessionAudio, spo
     print(result)
     assert result.said == len(clips) == 28
     assert result.hit_rate >= HIT_ESPEAK, result
-
-
-@pytest.mark.slow
-def test_session_audio_with_no_command_triggers_nothing(session: SessionAudio) -> None:
-    """10 minutes of the session through a room, all of it heard (coach's voice subtracted),
-    with pink noise 15 dB below coach: the target is at most 1 false trigger an hour, which
-    scaled to 10 minutes allows none (scripts/voice_corpus.py measure runs the full 60; it also
-    says takes across the pulse's ticks)."""
-    result = measure(session, [], snr_db=SNR_DB, length_s=600)
-    assert result.minutes == 10
-    assert result.false_triggers == 0, result
