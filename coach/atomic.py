@@ -162,8 +162,9 @@ def commit_together(handles: Sequence[AtomicFile]) -> None:
     meanwhile, or a rename fails, the files already in place are taken back (those they replaced
     are restored, the folders created for them removed) and the signal is then delivered, or
     the error raised. Only SIGKILL in those few milliseconds can leave some files new and others
-    old: each of them complete, with hidden copies of the replaced ones that
-    :func:`remove_stale_temporaries` clears on the next export.
+    old: each of them complete, with hidden copies of the replaced ones (and of a new one, if it
+    struck between linking a file and renaming it) that :func:`remove_stale_temporaries` clears
+    on the next export.
     """
     for handle in handles:
         handle.flush()
@@ -220,7 +221,9 @@ def _take_back(replaced: list[tuple[Path, Path | None]], created: list[Path]) ->
 
 
 def remove_stale_temporaries(folder: Path) -> int:
-    """Delete hidden temporaries left by a killed export on platforms without ``O_TMPFILE``."""
+    """Delete the hidden files in ``folder`` that a killed export left: temporaries (where there
+    is no ``O_TMPFILE``), and, from SIGKILL while files were put in place, the hidden copies
+    of the files replaced and a new file linked but not yet renamed."""
     removed = 0
     if not folder.is_dir():
         return 0

@@ -5,6 +5,12 @@ the middle of a group of renames, or inside a ctypes callback that a C library (
 calling, where the exception cannot propagate and is printed as "Exception ignored ...
 Traceback" and lost. :func:`deferred_signals` records the signals instead and delivers them,
 in order of arrival, when the block ends.
+
+And it runs them only when the main thread runs: a thread waiting on a lock (for other threads
+to finish their work) is woken by a signal sent to it, but a signal sent while the process was
+stopped (Ctrl-Z, then ``kill %1``) goes to whichever thread runs first when it continues,
+often not the main one. :func:`wait_interruptibly` waits in short slices, so Ctrl-C and
+``kill`` take effect within one.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from types import FrameType
+from typing import Any
 
 DEFERRED = (signal.SIGINT, signal.SIGTERM)
 """The signals held back: Ctrl-C and ``kill``'s default."""
@@ -42,3 +50,20 @@ def deferred_signals() -> Iterator[list[int]]:
             signal.signal(sig, handler)
         for signum in dict.fromkeys(held):
             signal.raise_signal(signum)
+
+
+SLICE_S = 0.2
+"""How long the main thread waits at a time in :func:`wait_interruptibly`."""
+
+
+def wait_interruptibly(futures: Iterable[Future[Any]]) -> None:
+    """Wait until every future is done or one has failed, running signal handlers meanwhile.
+
+    (An export stopped and then killed while encoding ran on for 5 to 8 seconds, until its
+    encoders were done, as the main thread waited without a limit.)
+    """
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=SLICE_S, return_when=FIRST_EXCEPTION)
+        if any(future.exception() is not None for future in done):
+            return

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coach.errors import ExportError, OptionError
+from coach.signals import wait_interruptibly
 
 Samples = npt.NDArray[np.int16]
 
@@ -140,7 +141,7 @@ def encode_side_by_side(
     with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="encode") as pool:
         futures = [pool.submit(run, index) for index in range(len(ranges))]
         try:
-            wait(futures, return_when=FIRST_EXCEPTION)
+            wait_interruptibly(futures)
             for future in futures:
                 if future.done() and future.exception() is not None:
                     future.result()

@@ -216,7 +216,6 @@ def export_track(
     jobs = default_jobs() if jobs is None else max(1, jobs)
     timeline = rendered.timeline
     scratch = _scratch_folder(out_dir)
-    remove_stale_temporaries(scratch)
     ext = settings.fmt
     whole = _Segment(
         stem,
@@ -245,6 +244,10 @@ def export_track(
     split_dir = _inside(out_dir, stem)
     art_name = f"{stem}.chapters"
     art_dir = _inside(out_dir, art_name)
+    # what a killed export left hidden beside the files it was putting in place (and in the
+    # folder it wrote in), in every folder this one writes to
+    for folder in dict.fromkeys((scratch, out_dir, split_dir, art_dir)):
+        remove_stale_temporaries(folder)
     numbers = tuple(step.number for step in timeline.steps)
     with ExitStack() as stack:
         pending: list[tuple[AtomicFile, Path]] = []

@@ -23,6 +23,7 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
+from PIL import Image
 
 from coach.atomic import TEMP_MARK
 from coach.errors import ExportError, NotInstalledError
@@ -595,25 +596,30 @@ def _freeze_at(export: subprocess.Popen[str], seen: Moment, still: Moment) -> bo
         time.sleep(0.001)
 
 
-def _interrupt(export: subprocess.Popen[str], how: signal.Signals) -> tuple[int, str]:
-    """Send ``how`` to the frozen export (Ctrl-C to its process group), let it run, wait."""
+def _interrupt(export: subprocess.Popen[str], how: signal.Signals) -> float:
+    """Send ``how`` to the frozen export (Ctrl-C to its process group), let it run, wait.
+
+    Returns how many seconds after it went on the export had ended (as ``kill %1`` after
+    Ctrl-Z in a shell: the signal, then SIGCONT)."""
     if how is signal.SIGINT:
         os.killpg(export.pid, how)
     else:
         os.kill(export.pid, how)
     os.kill(export.pid, signal.SIGCONT)
+    went_on = time.monotonic()
     try:  # returns once every process holding the export's output has ended
         _out, err = export.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(export.pid, signal.SIGKILL)  # what this test started, so nothing lingers
         export.communicate()
         pytest.fail("processes of the export outlived it")
+    took = time.monotonic() - went_on
     if how is signal.SIGKILL:
         assert export.returncode == -signal.SIGKILL
     else:
         assert "Traceback" not in err, err
         assert export.returncode == 130, err
-    return export.returncode, err
+    return took
 
 
 @pytest.fixture(scope="module")
@@ -693,12 +699,15 @@ def test_interrupt_mid_encode_changes_nothing(
     good_split_export: Path, tmp_path: Path, engine: str, how: signal.Signals
 ) -> None:
     """Signal while a track being written grows: the good files stay byte for byte, nothing
-    new or partial appears. Catches writes that go straight to their final names (the track is
-    then cut short in place)."""
+    new or partial appears, and the export ends at once. Catches writes that go straight to
+    their final names (the track is then cut short in place), and a signal left waiting until
+    the encoders were done (5 to 8 s here, 20 s in the suite: sent to the stopped export, it
+    went to an encoder's thread, and the main thread waited on them without a limit)."""
     engine = _real_engine() if engine == _REAL else engine
     export, out, before = _frozen_export(good_split_export, tmp_path, engine, 120, _encoding)
-    _interrupt(export, how)
+    took = _interrupt(export, how)
     assert _tree(out) == before
+    assert took < 3.0, f"the export ended {took:.1f} s after the signal"
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to watch the export")
@@ -722,9 +731,10 @@ def test_interrupt_during_the_final_renames_leaves_only_whole_files(
     """Signal once the finished files start going in place. Ctrl-C or SIGTERM: the renames
     are undone and the folder is exactly as before (catches a new track left beside the old
     lyrics and playlist, which renaming one file after another did). SIGKILL, which nothing
-    can catch: every file is the old one byte for byte or the whole new one, and what is left
-    hidden is a whole copy of an old file, cleared by the next export (catches a partial or
-    temporary file left by an interrupted rename)."""
+    can catch: every file is the old one byte for byte or the whole new one, what is left
+    hidden is a whole copy of an old file or a whole new file staged for its rename (killed
+    between the two steps of putting an unnamed file in place), and the next export clears
+    them (catches a partial or temporary file left by an interrupted rename)."""
     export, out, before = _frozen_export(good_split_export, tmp_path, engine, 11, _renaming, 3)
     _interrupt(export, how)
     after = _tree(out)
@@ -732,17 +742,34 @@ def test_interrupt_during_the_final_renames_leaves_only_whole_files(
         assert after == before, "an interrupted export changed the folder"
         return
     hidden = {name: digest for name, digest in after.items() if TEMP_MARK in name}
-    assert set(hidden.values()) <= set(before.values()), "a hidden file is no old file"
+    for name, digest in hidden.items():
+        if name.endswith("-link"):  # staged: a whole new file
+            _assert_whole(out / name, name.split(TEMP_MARK)[0])
+        else:
+            assert digest in before.values(), f"the hidden {name} is no old file"
     after = {name: digest for name, digest in after.items() if name not in hidden}
     assert set(after) == set(before), "new or missing files"
-    replaced = [name for name in after if after[name] != before[name]]
-    for name in replaced:
-        path = out / name
-        if path.suffix == ".mp3":  # whole: as long as its own tags say, and tagged
-            tags = MP3(path)
-            assert abs(tags.info.length * 1000 - int(str(tags["TLEN"]))) <= 2 * MP3_FRAME_MS
-        else:
-            assert path.read_text("utf-8").endswith("\n")
+    for name in [name for name in after if after[name] != before[name]]:
+        _assert_whole(out / name, name)
+    again = _coach(
+        "export", "lower-back", "--engine", engine, "--split", "--minutes", "11",
+        "--out", str(out), env=_env(tmp_path / "again"),
+    )  # fmt: skip
+    assert again.wait(timeout=300) == 0, again.stderr.read() if again.stderr else ""
+    assert not [name for name in _tree(out) if TEMP_MARK in name], "hidden files stayed"
+
+
+def _assert_whole(path: Path, name: str) -> None:
+    """``path`` (written as ``name``) is whole: a track as long as its own tags say, and
+    tagged; a picture that decodes; a text file ending with its last line."""
+    if name.endswith(".mp3"):
+        tags = MP3(path)
+        assert abs(tags.info.length * 1000 - int(str(tags["TLEN"]))) <= 2 * MP3_FRAME_MS
+    elif name.endswith(".png"):
+        with Image.open(path) as picture:
+            picture.load()
+    else:
+        assert path.read_text("utf-8").endswith("\n"), name
 
 
 def _open_files_under(pid: int, folder: Path) -> list[str]:
@@ -804,19 +831,18 @@ def test_full_disk_keeps_the_good_file(good_export: Path, tmp_path: Path) -> Non
 
 
 def test_concurrent_exports_share_one_cache(tmp_path: Path) -> None:
+    """Two exports at once into one empty cache make the same audio, and a third synthesizes
+    nothing. WAV: the cache is the same for every format, and two MP3 encodes of full-back
+    would be most of this test's time."""
     env = _env(tmp_path)
-    runs = [
-        _coach("export", "full-back", "--engine", "fake", "--out", str(tmp_path / f"o{i}"), env=env)
-        for i in range(2)
-    ]
+    export = ("export", "full-back", "--engine", "fake", "--format", "wav")
+    runs = [_coach(*export, "--out", str(tmp_path / f"o{i}"), env=env) for i in range(2)]
     for run in runs:
         assert run.wait(timeout=180) == 0, run.stderr.read() if run.stderr else ""
-    a = decode(tmp_path / "o0" / "full-back.mp3")[0]
-    b = decode(tmp_path / "o1" / "full-back.mp3")[0]
-    assert a.tobytes() == b.tobytes()
-    third = _coach(
-        "export", "full-back", "--engine", "fake", "--out", str(tmp_path / "o2"), env=env
-    )
+    a = decode(tmp_path / "o0" / "full-back.wav")[0]
+    b = decode(tmp_path / "o1" / "full-back.wav")[0]
+    assert len(a) > 22050 * 60 * 30 and a.tobytes() == b.tobytes()
+    third = _coach(*export, "--out", str(tmp_path / "o2"), env=env)
     out, _ = third.communicate(timeout=180)
     assert "0 clips synthesized" in out
 
