@@ -8,6 +8,7 @@ and line.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,33 @@ class _Loader(
         yaml.resolver.Resolver.__init__(self)
 
 
+# libyaml's scanner and parser, when PyYAML was built with it (its wheels for Linux are)
+_CParser: Any = getattr(yaml.cyaml, "CParser", None) if yaml.__with_libyaml__ else None
+
+
+def _fast_loader(text: str) -> Any:
+    """A loader whose scanner and parser are libyaml's (C) and whose composer is the same
+    guarded one: about 8 times faster on the built-in routines (``coach list`` reads all 26
+    files), the same nodes and lines. None without libyaml."""
+    if _CParser is None:  # pragma: no cover
+        return None
+
+    # (libyaml's parser has no type information: the class line needs the ignore)
+    class _FastLoader(
+        _GuardedComposer,
+        _CParser,  # type: ignore[misc]
+        yaml.constructor.SafeConstructor,
+        yaml.resolver.Resolver,
+    ):
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _GuardedComposer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    return _FastLoader(text)
+
+
 def read_text(path: Path, source: str) -> str:
     """Read a user file as UTF-8 text, refusing folders, huge files and bad bytes."""
     try:
@@ -126,7 +154,17 @@ def read_text(path: Path, source: str) -> str:
 
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
-    """Parse one YAML document, keeping the line of every value."""
+    """Parse one YAML document, keeping the line of every value.
+
+    Read with libyaml first; a file it finds anything wrong with is read again by PyYAML's
+    own parser, whose messages (and the lines they name) every error below was written for. So
+    is a file with a tab or a character PyYAML refuses: libyaml accepts tabs where PyYAML does
+    not, and would let a file through that was refused before.
+    """
+    fast = _fast_loader(text) if "\t" not in text and _printable(text) else None
+    if fast is not None:
+        with contextlib.suppress(RoutineError):
+            return _document(fast, text, source)
     try:
         loader = _Loader(text)  # refuses control characters before anything is parsed
     except yaml.reader.ReaderError as exc:
@@ -135,6 +173,16 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
             f"{source}:{line}: the unprintable character U+{exc.character:04X} is not allowed",
             hint="delete it; it can come with text pasted from another program",
         ) from None
+    return _document(loader, text, source)
+
+
+def _printable(text: str) -> bool:
+    """Whether PyYAML's reader allows every character (libyaml's allows a few more)."""
+    return yaml.reader.Reader.NON_PRINTABLE.search(text) is None
+
+
+def _document(loader: Any, text: str, source: str) -> YamlDocument:
+    """The document ``loader`` reads from ``text``, or a :class:`RoutineError`."""
     try:
         node = loader.get_single_node()
         if node is None:
@@ -180,7 +228,7 @@ _PLAIN_TAGS: dict[type[Node], str] = {
 }
 
 
-def _build(loader: _Loader, node: Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
+def _build(loader: Any, node: Node, path: Path_, lines: dict[Path_, int], source: str) -> Any:
     lines[path] = node.start_mark.line + 1
     plain = _PLAIN_TAGS.get(type(node))
     if plain is not None and node.tag != plain:
