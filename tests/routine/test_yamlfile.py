@@ -125,3 +125,16 @@ def test_libyaml_reads_every_built_in_routine_as_pyyamls_own_parser_does() -> No
         fast = yamlfile._document(fast_loader, text, path.name)
         own = yamlfile._document(yamlfile._Loader(text), text, path.name)
         assert (fast.data, fast.lines) == (own.data, own.lines), path.name
+
+
+def test_a_file_without_tabs_is_read_by_libyaml_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML's own parser (slow) reads only what libyaml cannot, or a file with a tab."""
+    from coach.routine import yamlfile
+
+    def refuse(text: str) -> None:
+        raise AssertionError("read by PyYAML's own parser")
+
+    monkeypatch.setattr(yamlfile, "_Loader", refuse)
+    assert parse_yaml(NESTED, "f.yaml").data == {"a": [{"b": 1, "c": ["x", "y"]}], "d": {"e": 2}}
+    with pytest.raises(AssertionError, match="own parser"):
+        parse_yaml("a: 'x\ty'\n", "f.yaml")
