@@ -9,6 +9,7 @@ and line.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,13 @@ def _fast_loader(text: str) -> Any:
     """A loader whose scanner and parser are libyaml's (C) and whose composer is the same
     guarded one: about 8 times faster on the built-in routines (``coach list`` reads all 26
     files), the same nodes and lines. None without libyaml."""
+    loader_class = _fast_loader_class()
+    return None if loader_class is None else loader_class(text)
+
+
+@functools.cache
+def _fast_loader_class() -> Any:
+    """The class of :func:`_fast_loader`, made once (None without libyaml)."""
     if _CParser is None:  # pragma: no cover
         return None
 
@@ -122,7 +130,7 @@ def _fast_loader(text: str) -> Any:
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
 
-    return _FastLoader(text)
+    return _FastLoader
 
 
 def read_text(path: Path, source: str) -> str:
