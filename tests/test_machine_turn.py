@@ -21,7 +21,9 @@ import time
 import pytest
 
 
-def _ran(name, began):
+def _busy(name, seconds):  # take the seconds, and write down when, as name
+    began = time.monotonic()
+    time.sleep(seconds)
     with open(os.environ["TURN_LOG"], "a") as log:
         log.write(f"{name} {began} {time.monotonic()}\\n")
 """
@@ -29,42 +31,30 @@ def _ran(name, began):
 ORDINARY = """
 @pytest.mark.parametrize("n", range(30))
 def test_ordinary(n):
-    began = time.monotonic()
-    time.sleep(0.15)
-    _ran("ordinary", began)
+    _busy("ordinary", 0.15)
 """
 
 SAMPLE = """
 @pytest.mark.parametrize("n", range(6))
 def test_before(n):
-    began = time.monotonic()
-    time.sleep(0.15)
-    _ran("ordinary", began)
+    _busy("ordinary", 0.15)
 
 
 @pytest.mark.realtime
 def test_in_real_time():
-    began = time.monotonic()
-    time.sleep(0.5)
-    _ran("realtime", began)
+    _busy("realtime", 0.5)
 
 
 @pytest.mark.realtime
 def test_partly_in_real_time(alone):
-    began = time.monotonic()
-    time.sleep(0.6)
-    _ran("preparing", began)
+    _busy("preparing", 0.6)
     with alone():
-        began = time.monotonic()
-        time.sleep(0.5)
-        _ran("realtime", began)
+        _busy("realtime", 0.5)
 
 
 @pytest.mark.parametrize("n", range(6))
 def test_after(n):
-    began = time.monotonic()
-    time.sleep(0.15)
-    _ran("ordinary", began)
+    _busy("ordinary", 0.15)
 """
 
 
