@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from coach.atomic import atomic_file, nearest_folder
 from coach.play.base import Clock, Sound
+from coach.speech.base import WaveWriter
 
 if TYPE_CHECKING:
     from coach.sound.mixer import LiveBed
@@ -129,7 +129,7 @@ class WavSink:
                 track[first : first + frames] += np.round(bed * 32768).astype(np.int32)
         pcm = np.clip(track, -32768, 32767).astype("<i2").tobytes()
         scratch = nearest_folder(self.path.parent)  # missing folders are made with the file
-        with atomic_file(self.path, scratch) as handle, wave.open(handle.path, "wb") as writer:
+        with atomic_file(self.path, scratch) as handle, WaveWriter(str(handle.path)) as writer:
             writer.setnchannels(1)
             writer.setsampwidth(2)
             writer.setframerate(self.rate)

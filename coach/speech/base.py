@@ -6,6 +6,7 @@ samples are converted in exactly one place, :func:`ms_to_samples` / :func:`sampl
 
 from __future__ import annotations
 
+import wave
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,6 +15,22 @@ import numpy.typing as npt
 
 from coach.errors import OptionError, VoiceError
 from coach.timeline.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
+
+
+class WaveWriter(wave.Wave_write):
+    """:class:`wave.Wave_write`, closed only by its ``with`` block, never by the garbage
+    collector.
+
+    A Ctrl-C (or SIGTERM) that lands while one is being made, before its ``with`` block
+    begins, leaves it half made over a file that the caller then closes; the standard class's
+    ``__del__`` later writes its header to that closed file, and Python prints a traceback
+    ("Exception ignored in: <function Wave_write.__del__ ...> ... flush of closed file")
+    after the interrupted export or session. Seen once in the suite's Ctrl-C during
+    synthesis."""
+
+    def __del__(self) -> None:
+        pass
+
 
 SAMPLE_WIDTH_BYTES = 2
 """Bytes per sample of every clip: signed 16-bit little-endian."""

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from coach.errors import OptionError
-from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings
+from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings, WaveWriter
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -204,7 +204,7 @@ class ClipCache:
         """Store ``clip`` under ``key`` atomically; returns the file's path."""
 
         def write(handle: BinaryIO) -> None:
-            with wave.open(handle, "wb") as writer:
+            with WaveWriter(handle) as writer:
                 writer.setnchannels(1)
                 writer.setsampwidth(SAMPLE_WIDTH_BYTES)
                 writer.setframerate(clip.sample_rate_hz)
