@@ -36,10 +36,15 @@ def top_level(names: set[str]) -> set[str]:
     return {name.split(".")[0] for name in names}
 
 
-def test_version_imports_no_heavy_library() -> None:
-    loaded = top_level(imported_modules("--version"))
+@pytest.mark.parametrize("args", [("--version",), ("--help",)])
+def test_version_imports_no_heavy_library(args: tuple[str, ...]) -> None:
+    modules = imported_modules(*args)
+    loaded = top_level(modules)
     assert "typer" in loaded  # the reading works
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+    # nor the timeline's compiler and its wording in seven languages (about 85 ms: the options'
+    # default sentence pause once came from there)
+    assert not modules & {"coach.timeline.compiler", "coach.timeline.wording", "num2words"}
 
 
 @pytest.mark.parametrize("args", [("list",), ("schema",), ("validate", "--help")])

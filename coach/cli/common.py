@@ -16,12 +16,11 @@ from typer.core import TyperCommand
 
 from coach.errors import CoachError, OptionError
 from coach.speech.engines import ENGINES, get_engine
-from coach.timeline.compiler import SENTENCE_GAP_MS
 from coach.timeline.durations import (
     MAX_RATE_WPM,
     MIN_RATE_WPM,
 )
-from coach.timeline.model import Pulse, TimelineOptions, Verbosity
+from coach.timeline.model import SENTENCE_GAP_MS, Pulse, TimelineOptions, Verbosity
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -35,11 +35,10 @@ from coach.cli.common import (
     timeline_options,
 )
 from coach.speech.engines import DEFAULT_ENGINE
-from coach.timeline.compiler import SENTENCE_GAP_MS
 from coach.timeline.durations import (
     DEFAULT_RATE_WPM,
 )
-from coach.timeline.model import Pulse, Verbosity
+from coach.timeline.model import SENTENCE_GAP_MS, Pulse, Verbosity
 
 FORMAT_METAVAR = "<mp3|wav|m4b>"
 """How ``--format`` shows its choices in ``--help`` (``EncodeSettings`` refuses any other)."""

@@ -11,7 +11,6 @@ from coach.cli.common import (
     print_table,
 )
 from coach.errors import CoachError
-from coach.timeline.compiler import compile_routine
 from coach.timeline.durations import (
     EstimatedDurations,
 )
@@ -32,6 +31,7 @@ def list_routines(
     from coach import present
     from coach.languages import base_tag
     from coach.routine.loader import available_routines, load_routine
+    from coach.timeline.compiler import compile_routine
 
     rows = []
     wanted = None if language is None else base_tag(language)

@@ -10,11 +10,10 @@ import typer
 
 from coach.errors import CoachError, OptionError
 from coach.speech.engines import DEFAULT_ENGINE
-from coach.timeline.compiler import SENTENCE_GAP_MS
 from coach.timeline.durations import (
     DEFAULT_RATE_WPM,
 )
-from coach.timeline.model import Pulse, TimelineOptions, Verbosity
+from coach.timeline.model import SENTENCE_GAP_MS, Pulse, TimelineOptions, Verbosity
 
 if TYPE_CHECKING:
     from coach.listen.sources import MicSource

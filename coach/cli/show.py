@@ -31,11 +31,10 @@ from coach.cli.common import (
     timeline_options,
 )
 from coach.speech.engines import DEFAULT_ENGINE
-from coach.timeline.compiler import SENTENCE_GAP_MS
 from coach.timeline.durations import (
     DEFAULT_RATE_WPM,
 )
-from coach.timeline.model import Pulse, Verbosity, timeline_to_json
+from coach.timeline.model import SENTENCE_GAP_MS, Pulse, Verbosity, timeline_to_json
 
 
 @command(short_help="The timeline of a routine: what is said, and when.")

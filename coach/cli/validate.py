@@ -12,7 +12,6 @@ from coach.cli.common import (
     report_error,
 )
 from coach.errors import CoachError
-from coach.timeline.compiler import compile_routine
 from coach.timeline.durations import (
     EstimatedDurations,
 )
@@ -26,6 +25,7 @@ def validate(
     """Check routine files; print one line per file, exit non-zero if any is invalid."""
     from coach import present
     from coach.routine.loader import available_routines, load_routine
+    from coach.timeline.compiler import compile_routine
 
     failed = 0
     clashes = {ref.path.resolve(): ref.clash for ref in available_routines() if ref.clash}

@@ -29,6 +29,7 @@ from coach.routine.model import Holds, Repeat, Routine, Sides, SideWork, Step, S
 from coach.timeline import wording
 from coach.timeline.durations import DurationProvider, EstimatedDurations
 from coach.timeline.model import (
+    SENTENCE_GAP_MS,
     Cue,
     CueKind,
     Pulse,
@@ -42,8 +43,6 @@ from coach.timeline.wording import Wording, wording_for
 
 GAP_MS = 600
 """Silence between two spoken cues."""
-SENTENCE_GAP_MS = TimelineOptions().sentence_pause_ms
-"""Silence between two sentences of one text by default (``--sentence-pause``)."""
 SETTLE_MS = 2000
 """Silence before "Begin.": time to put hands in place."""
 MOVE_MS = 2500

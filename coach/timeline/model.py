@@ -62,6 +62,12 @@ class Verbosity(StrEnum):
     FULL = "full"
 
 
+SENTENCE_GAP_MS = 500
+"""Silence between two sentences of one text by default (``--sentence-pause``). Here, not in
+the compiler, so that the command line's options can name it without loading the compiler
+(``coach --version`` and ``--help`` stay quick)."""
+
+
 @dataclass(frozen=True)
 class TimelineOptions:
     """Everything that shapes a timeline apart from the routine and the speech lengths."""
@@ -82,7 +88,7 @@ class TimelineOptions:
     """How much is said around the work."""
     countdown_s: int = 0
     """A spoken lead-in of this many seconds before anything else, to get oil on the hands."""
-    sentence_pause_ms: int = 500
+    sentence_pause_ms: int = SENTENCE_GAP_MS
     """Silence between two sentences of one text (each sentence is a cue of its own)."""
     pulse: Pulse = Pulse.TICK
     """The sound at the start of every stroke of a ``strokes`` working period."""
