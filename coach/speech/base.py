@@ -6,6 +6,7 @@ samples are converted in exactly one place, :func:`ms_to_samples` / :func:`sampl
 
 from __future__ import annotations
 
+import contextlib
 import wave
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,15 +19,22 @@ from coach.timeline.durations import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WP
 
 
 class WaveWriter(wave.Wave_write):
-    """:class:`wave.Wave_write`, closed only by its ``with`` block, never by the garbage
-    collector.
+    """:class:`wave.Wave_write` that a Ctrl-C (or SIGTERM, raised as one) leaves quietly.
 
-    A Ctrl-C (or SIGTERM) that lands while one is being made, before its ``with`` block
-    begins, leaves it half made over a file that the caller then closes; the standard class's
-    ``__del__`` later writes its header to that closed file, and Python prints a traceback
-    ("Exception ignored in: <function Wave_write.__del__ ...> ... flush of closed file")
-    after the interrupted export or session. Seen once in the suite's Ctrl-C during
-    synthesis."""
+    The standard class, interrupted inside its ``with`` block before its format is set,
+    closes by writing a header it cannot write: ``wave.Error: sampling rate not specified``
+    replaces the interrupt, and the export ends in a traceback. Interrupted between its last
+    frame and its close, with its file then closed by the caller, its ``__del__`` writes to
+    the closed file: "Exception ignored ... flush of closed file". Both were seen in the
+    suite's Ctrl-C during synthesis. Here an interrupted block closes without hiding why
+    (whoever owns the half-written file throws it away), and only the block closes it."""
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is None:
+            self.close()
+            return
+        with contextlib.suppress(Exception):
+            self.close()
 
     def __del__(self) -> None:
         pass

@@ -130,3 +130,23 @@ def test_a_wav_writer_an_interrupt_left_unclosed_prints_nothing(
         with wave.open(str(tmp_path / f"{kind.__name__}.wav"), "rb") as read:
             assert (read.getnframes(), read.getframerate()) == (441, 22050)
     assert len(unraisable) == 1 and "flush of closed file" in unraisable[0], unraisable
+
+
+def test_a_wav_writer_interrupted_before_its_format_raises_the_interrupt(tmp_path: Path) -> None:
+    """Ctrl-C while a clip's format is being set: the standard writer's close replaces the
+    interrupt with ``wave.Error`` (an export then ended in a traceback); coach's lets the
+    interrupt through."""
+    with (
+        pytest.raises(wave.Error, match="not specified"),
+        (tmp_path / "a.wav").open("wb") as file,
+        wave.Wave_write(file) as standard,
+    ):
+        standard.setnchannels(1)
+        raise KeyboardInterrupt
+    with (
+        pytest.raises(KeyboardInterrupt),
+        (tmp_path / "b.wav").open("wb") as handle,
+        WaveWriter(handle) as writer,
+    ):
+        writer.setnchannels(1)
+        raise KeyboardInterrupt
