@@ -21,6 +21,17 @@ and takes the whole machine only inside ``with alone():``; the rest of it runs i
 turn beside the other worker's tests. Its preparation was up to a third of such a test's
 minute, during which the other core stood idle.
 
+Where the workers may change each other's scheduling (``CAP_SYS_NICE``: root, as in CI), the
+other workers do not wait: while a real-time block runs, every thread of their process trees
+(the test, its ffmpeg, Piper, Chromium...) runs under Linux's ``SCHED_IDLE`` policy, which
+gets a core only when nothing else wants it, and goes back to its own policy afterwards. The
+session being timed never waits for them, exactly as if they were stopped, and the second
+core does their work instead of standing idle: what the suite's waits cost was up to a third
+of its time (the other worker finishing its current test, up to 35 s, before each real-time
+block; then the block itself). Only one real-time block runs at a time. Without that
+privilege (an ordinary user: going back from ``SCHED_IDLE`` needs it) the other workers wait,
+as above; the probe is :func:`can_yield`.
+
 What this cannot give: a machine quiet of everything else. A real-time test run beside other
 heavy work on the same cores can still be late; run the suite on a machine doing nothing else
 (the README's Tests section says so).
@@ -30,8 +41,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
-from collections.abc import Callable, Generator, Iterator
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -44,6 +58,118 @@ def _turn_folder(config: pytest.Config) -> Path | None:
     if not os.environ.get("PYTEST_XDIST_WORKER") or not config.option.basetemp:
         return None
     return Path(config.option.basetemp).parent
+
+
+@functools.cache
+def can_yield() -> bool:
+    """Whether this process may put other processes' threads under ``SCHED_IDLE`` and take
+    them out again (tried on a thread of its own, which then ends)."""
+    able: list[bool] = []
+
+    def probe() -> None:
+        tid = threading.get_native_id()
+        try:
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+            os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
+        except OSError:
+            able.append(False)
+        else:
+            able.append(True)
+
+    thread = threading.Thread(target=probe, name="sched-probe")
+    thread.start()
+    thread.join()
+    return able[0]
+
+
+def _threads(roots: Iterable[int]) -> set[int]:
+    """Every thread of the processes ``roots`` and of all their descendants, as now."""
+    children: defaultdict[int, list[int]] = defaultdict(list)
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            # "pid (name) state ppid ...": the name may hold spaces and parentheses
+            children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
+    pids, todo = [], list(roots)
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, ()))
+    threads: set[int] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            threads.update(int(tid) for tid in os.listdir(f"/proc/{pid}/task"))
+    return threads
+
+
+def _reschedule(roots: Iterable[int], policy: int, skip: frozenset[int]) -> set[int]:
+    """Put every thread of the trees ``roots`` (but ``skip``) under ``policy``; again until a
+    pass finds no thread it has not seen (a process may start others meanwhile: those started
+    after their parent's change inherit it). Returns the threads seen."""
+    roots = tuple(roots)
+    seen: set[int] = set()
+    for _ in range(20):
+        fresh = _threads(roots) - seen - skip
+        if not fresh:
+            break
+        for tid in fresh:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if os.sched_getscheduler(tid) != policy:
+                    os.sched_setscheduler(tid, policy, os.sched_param(0))
+        seen |= fresh
+    return seen
+
+
+def _idle_threads(threads: Iterable[int]) -> frozenset[int]:
+    idle = set()
+    for tid in threads:
+        with contextlib.suppress(OSError):
+            if os.sched_getscheduler(tid) == os.SCHED_IDLE:
+                idle.add(tid)
+    return frozenset(idle)
+
+
+class Yielding:
+    """This worker's turn where the others can be made to yield (:func:`can_yield`): a shared
+    turn is no turn at all; the whole machine is the one real-time block at a time, with every
+    other worker's process tree under ``SCHED_IDLE`` until it ends."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        (folder / f"worker-{os.getpid()}").touch()
+        self._realtime = (folder / "realtime").open("a")
+        self.whole: bool | None = None
+        self._others: tuple[int, ...] = ()
+        self._idle_before: frozenset[int] = frozenset()
+
+    def _other_workers(self) -> tuple[int, ...]:
+        own = os.getpid()
+        pids = (int(p.name.removeprefix("worker-")) for p in self._folder.glob("worker-*"))
+        return tuple(pid for pid in pids if pid != own and Path(f"/proc/{pid}").exists())
+
+    def take(self, whole: bool) -> None:
+        if whole:
+            fcntl.flock(self._realtime, fcntl.LOCK_EX)
+            self._others = self._other_workers()
+            self._idle_before = _idle_threads(_threads(self._others))  # left as they were
+            _reschedule(self._others, os.SCHED_IDLE, frozenset())
+        self.whole = whole
+
+    def give_back(self) -> None:
+        if self.whole:
+            try:
+                _reschedule(self._others, os.SCHED_OTHER, self._idle_before)
+            finally:
+                fcntl.flock(self._realtime, fcntl.LOCK_UN)
+        self.whole = None
+
+    def close(self) -> None:
+        if self.whole is not None:
+            self.give_back()
+        self._realtime.close()
 
 
 class Turn:
@@ -80,16 +206,16 @@ class Turn:
         self._turns.close()
 
 
-TURN = pytest.StashKey[Turn]()
+TURN = pytest.StashKey[Turn | Yielding]()
 
 Alone = Callable[[], AbstractContextManager[None]]
 """The type of the :func:`alone` fixture."""
 
 
 @contextlib.contextmanager
-def machine_turn(folder: Path, whole: bool) -> Iterator[Turn]:
+def machine_turn(folder: Path, whole: bool) -> Iterator[Turn | Yielding]:
     """Hold a shared turn on the machine, or the whole machine (``whole``), while in the block."""
-    turn = Turn(folder)
+    turn = Yielding(folder) if can_yield() else Turn(folder)
     try:
         turn.take(whole)
         yield turn
@@ -114,8 +240,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.fixture
 def alone(request: pytest.FixtureRequest) -> Alone:
-    """``with alone():`` runs the block while the other workers wait (the real-time part of a
-    ``realtime`` test); outside it the test shares the machine."""
+    """``with alone():`` runs the block while the other workers wait or yield (the real-time
+    part of a ``realtime`` test); outside it the test shares the machine."""
     assert request.node.get_closest_marker("realtime"), "alone is for tests marked realtime"
     turn = request.node.stash.get(TURN, None)
 
