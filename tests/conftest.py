@@ -133,9 +133,6 @@ LONGEST_FIRST = (
     "tests/listen/test_accuracy.py",
     "tests/export/test_export.py",
     "tests/speech/test_intelligibility.py",
-    "tests/listen/test_listen_live.py",
-    "tests/play/test_play_cli.py",
-    "tests/listen/test_listen.py",
     "tests/serve/test_new_session.py",
     "tests/test_architecture.py",
     "tests/sound/test_phone_sound.py",
@@ -161,7 +158,37 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+REALTIME_FILES = (
+    "tests/listen/test_listen_live.py",
+    "tests/play/test_play_cli.py",
+    "tests/sound/test_live_sound.py",
+    "tests/listen/test_listen.py",
+    "tests/play/test_device.py",
+    "tests/test_machine_turn.py",
+)
+"""Every file with a ``realtime`` test (``tests/machine_turn.py``), longest first. pytest-xdist
+gives them to one worker, one after the other, as if they were one file: on two workers two
+of them ran at once, and one worker stood idle, waiting for the other's real-time block to
+end, while its own waited to begin (the cold-voice test waited 55 s that way). The other
+worker runs every other file meanwhile. ``tests/test_conftest_order.py`` checks the list."""
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (pyproject.toml), with :data:`REALTIME_FILES` as one file."""
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class RealtimeTogether(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = str(super()._split_scope(nodeid))
+            return "realtime files" if path in REALTIME_FILES else path
+
+    return RealtimeTogether(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run :data:`LONGEST_FIRST` first, each file's tests in their own order."""
-    rank = {path: number for number, path in enumerate(LONGEST_FIRST)}
+    """Run :data:`REALTIME_FILES` first, then :data:`LONGEST_FIRST`, each file's tests in their
+    own order."""
+    rank = {path: number for number, path in enumerate((*REALTIME_FILES, *LONGEST_FIRST))}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
