@@ -105,10 +105,11 @@ def _threads(roots: Iterable[int]) -> set[int]:
     return threads
 
 
-def _reschedule(roots: Iterable[int], policy: int, skip: frozenset[int]) -> set[int]:
+def _reschedule(roots: Iterable[int], policy: int, skip: frozenset[int]) -> None:
     """Put every thread of the trees ``roots`` (but ``skip``) under ``policy``; again until a
     pass finds no thread it has not seen (a process may start others meanwhile: those started
-    after their parent's change inherit it). Returns the threads seen."""
+    after their parent's change inherit it). A thread under ``SCHED_BATCH`` before a real-time
+    block comes back under ``SCHED_OTHER`` (nothing in the suite uses it)."""
     roots = tuple(roots)
     seen: set[int] = set()
     for _ in range(20):
@@ -120,7 +121,6 @@ def _reschedule(roots: Iterable[int], policy: int, skip: frozenset[int]) -> set[
                 if os.sched_getscheduler(tid) != policy:
                     os.sched_setscheduler(tid, policy, os.sched_param(0))
         seen |= fresh
-    return seen
 
 
 def _idle_threads(threads: Iterable[int]) -> frozenset[int]:
