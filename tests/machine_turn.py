@@ -44,7 +44,6 @@ import fcntl
 import functools
 import os
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -83,25 +82,15 @@ def can_yield() -> bool:
 
 
 def _threads(roots: Iterable[int]) -> set[int]:
-    """Every thread of the processes ``roots`` and of all their descendants, as now."""
-    children: defaultdict[int, list[int]] = defaultdict(list)
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:  # ended meanwhile
-                continue
-            # "pid (name) state ppid ...": the name may hold spaces and parentheses
-            children[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
-    pids, todo = [], list(roots)
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        todo.extend(children.get(pid, ()))
+    """Every thread of the processes ``roots`` and of all their descendants, as now (each
+    thread's children from /proc, as ``scripts/bench.py`` walks a process tree)."""
     threads: set[int] = set()
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            threads.update(int(tid) for tid in os.listdir(f"/proc/{pid}/task"))
+    todo = list(roots)
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            threads.add(int(task.name))
+            with contextlib.suppress(OSError):  # ended meanwhile
+                todo += [int(child) for child in (task / "children").read_text().split()]
     return threads
 
 
