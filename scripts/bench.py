@@ -178,9 +178,13 @@ TREE_SAMPLE_S = 0.02
 def _children(pid: int) -> list[int]:
     """Direct children of ``pid`` (every thread's children, from /proc)."""
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:  # the process may end at any moment: then it has no children left to count
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
         try:
-            found += [int(c) for c in (task / "children").read_text().split()]
+            found += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
         except OSError:
             continue
     return found

@@ -87,10 +87,16 @@ def _threads(roots: Iterable[int]) -> set[int]:
     threads: set[int] = set()
     todo = list(roots)
     while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
-            threads.add(int(task.name))
+        process = todo.pop()
+        try:  # a process may end at any moment (listing its tasks then fails)
+            tasks = os.listdir(f"/proc/{process}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            threads.add(int(task))
             with contextlib.suppress(OSError):  # ended meanwhile
-                todo += [int(child) for child in (task / "children").read_text().split()]
+                children = Path(f"/proc/{process}/task/{task}/children").read_text().split()
+                todo += [int(child) for child in children]
     return threads
 
 
