@@ -69,17 +69,29 @@ def mix_chunks(
     start_sample: int,
     end_sample: int,
     chunk_samples: int,
+    skip: Sequence[tuple[int, int]] = (),
+    on_skip: Callable[[int], None] | None = None,
 ) -> Iterator[Samples]:
     """The samples from ``start_sample`` to ``end_sample``: silence with the clips mixed in.
 
     ``placements`` must be sorted by start. Overlapping clips are summed (and clipped), so no
-    clip is ever cut short by the next one.
+    clip is ever cut short by the next one. The ranges ``[start, end)`` in ``skip`` (sorted,
+    inside the range) are left out: the chunks jump over them, and ``on_skip`` is called with
+    the length of each as it is passed.
     """
     ordered = sorted(placements, key=lambda p: p.start_sample)
     first = 0
     position = start_sample
+    gaps = iter(skip)
+    gap = next(gaps, None)
     while position < end_sample:
-        stop = min(position + chunk_samples, end_sample)
+        if gap is not None and position >= gap[0]:
+            position = max(position, gap[1])
+            if on_skip is not None:
+                on_skip(gap[1] - gap[0])
+            gap = next(gaps, None)
+            continue
+        stop = min(position + chunk_samples, end_sample, end_sample if gap is None else gap[0])
         mix = np.zeros(stop - position, dtype=np.int32)
         while first < len(ordered) and (
             ordered[first].start_sample + len(ordered[first].samples) <= position
@@ -119,21 +131,27 @@ def encode_side_by_side(
     chunk_samples: int,
     on_chunk: Callable[[int], None] | None = None,
     finish: Callable[[Iterator[Samples], int], Iterator[Samples]] | None = None,
+    skips: Sequence[Sequence[tuple[int, int]]] = (),
 ) -> None:
     """Encode each ``[start, end)`` sample range with its own ``(command, pass_fds)`` at once.
 
-    ``finish`` (the mixed chunks of a range and its start -> the chunks to encode) adds what
-    the placements do not hold, such as a music bed. The encoders are separate processes, so
-    they run on all cores; one thread per range mixes and feeds its encoder (numpy and pipe
-    writes release the GIL). If any encoder fails, or this thread is interrupted, the others
-    are stopped and the first error is raised.
+    ``skips[i]``, if given, lists the sample ranges inside range ``i`` its encoder is not fed (long
+    silences, see :func:`coach.export.mp3join.plan_elisions`); ``on_chunk`` hears of them as of
+    the samples encoded. ``finish`` (the mixed chunks of a range and its start -> the chunks to
+    encode) adds what the placements do not hold, such as a music bed. The encoders are separate
+    processes, so they run on all cores; one thread per range mixes and feeds its encoder (numpy
+    and pipe writes release the GIL). If any encoder fails, or this thread is interrupted, the
+    others are stopped and the first error is raised.
     """
+    if finish is not None and any(skips):
+        raise ValueError("a range with a finish (a music bed) cannot skip samples")
     stop = threading.Event()
 
     def run(index: int) -> None:
         start, end = ranges[index]
         command, pass_fds = commands[index]
-        chunks = mix_chunks(placements, start, end, chunk_samples)
+        skip = skips[index] if skips else ()
+        chunks = mix_chunks(placements, start, end, chunk_samples, skip, on_chunk)
         if finish is not None:
             chunks = finish(chunks, start)
         encode_pcm(_until(stop, chunks), command, pass_fds, on_chunk)

@@ -62,6 +62,7 @@ from coach.export.mp3join import (
     JoinError,
     Part,
     join_parts,
+    plan_elisions,
     plan_overlapping_parts,
     plan_parts,
 )
@@ -207,8 +208,10 @@ def export_track(
     track holds the speech alone. Without a bed the parts are cut in silence. With a music bed
     there is no silence, so the parts overlap by a few frames and are encoded without the bit
     reservoir, which lets the join take the frames before it from one part and those after it
-    from the next (see :func:`coach.export.mp3join.plan_overlapping_parts`). ``store`` (the clip
-    cache) keeps the cover image between exports of the same title.
+    from the next (see :func:`coach.export.mp3join.plan_overlapping_parts`). An MP3 without a
+    bed, even one too short for parts, leaves the middle of its long silences out of the encode
+    (see :func:`coach.export.mp3join.plan_elisions`). ``store`` (the clip cache) keeps the cover
+    image between exports of the same title.
 
     ``name`` is the files' name without suffix (default: the routine's slug).
     """
@@ -229,15 +232,25 @@ def export_track(
     segments = _step_segments(rendered, words.introduction()) if split else []
     safety = " ".join(routine.safety) or words.stop_if_it_hurts()
     total_work_ms = whole.end_ms + sum(s.end_ms - s.start_ms for s in segments)
-    encoded_ms = 0
+    finished_ms = 0  # of the tracks encoded so far
+    samples_done = 0  # of the track being encoded (pieces of any length: count samples)
     lock = threading.Lock()
 
     def advance(samples: int) -> None:
-        nonlocal encoded_ms
+        nonlocal samples_done
         with lock:  # encoders of parts report from their own threads
-            encoded_ms += round(samples * 1000 / rendered.sample_rate_hz)
+            samples_done += samples
+            done_ms = finished_ms + round(samples_done * 1000 / rendered.sample_rate_hz)
             if progress is not None:
-                progress(min(encoded_ms, total_work_ms), total_work_ms)
+                progress(min(done_ms, total_work_ms), total_work_ms)
+
+    def finished(segment: _Segment) -> None:
+        nonlocal finished_ms, samples_done
+        with lock:
+            finished_ms += segment.end_ms - segment.start_ms
+            samples_done = 0
+            if progress is not None:
+                progress(finished_ms, total_work_ms)
 
     track_path = _inside(out_dir, f"{stem}.{ext}")
     cover = _cover(timeline.title, store) if ext in ("mp3", "m4b") else None
@@ -279,6 +292,7 @@ def export_track(
             _encode_segment(
                 rendered, segment, handle, settings, ffmpeg, info, stack, advance, jobs, mixer
             )
+            finished(segment)
             if ext == "mp3":
                 write_id3(handle.path, info, segment.chapters, lyrics, cover, pictures())
             elif ext == "m4b" and cover is not None:
@@ -455,17 +469,28 @@ def _encode_segment(
             placements, parts, rate, handle, settings, ffmpeg, advance, with_bed
         ):
             return
-    elif settings.fmt == "mp3" and count > 1 and (mixer is None or mixer.bed is None):
-        # Parts cut in silence carry no bed: only a track without music is encoded this way.
-        parts = plan_parts(
-            silent_stretches(placements, end - start),
-            end - start,
-            rate,
-            settings.output_rate_hz,
-            count,
-            ms_to_samples(JOIN_MARGIN_MS, rate),
-        )
-        if len(parts) > 1 and _encode_parts(
+    elif settings.fmt == "mp3" and (mixer is None or mixer.bed is None):
+        # Parts cut in silence carry no bed: only a track without music is encoded this way,
+        # and only such a track has long silences to leave out of the encode.
+        silent = silent_stretches(placements, end - start)
+
+        def elide(part: Part) -> Part:
+            return plan_elisions(part, silent, rate, settings.output_rate_hz, settings.bitrate_kbps)
+
+        free = [(e.start_sample, e.end_sample) for e in elide(Part(0, end - start, None)).elided]
+        parts = [
+            elide(part)
+            for part in plan_parts(
+                silent,
+                end - start,
+                rate,
+                settings.output_rate_hz,
+                count,
+                ms_to_samples(JOIN_MARGIN_MS, rate),
+                free,
+            )
+        ]
+        if (len(parts) > 1 or parts[0].elided) and _encode_parts(
             placements, parts, rate, handle, settings, ffmpeg, advance
         ):
             return
@@ -509,10 +534,12 @@ def _encode_parts(
 ) -> bool:
     """Encode ``parts`` side by side into unnamed scratch files and join them into ``handle``.
 
-    ``finish`` adds the music bed to a part's chunks; overlapping parts are encoded without the
-    bit reservoir (see :func:`coach.export.encode.ffmpeg_command`). Returns False if the parts
-    do not line up (``handle`` is then left empty, with nothing joined into it), so that the
-    caller encodes the track in one piece instead.
+    ``finish`` adds the music bed to a part's chunks; overlapping parts are encoded without the bit
+    reservoir (see :func:`coach.export.encode.ffmpeg_command`). A part's long silences
+    (:attr:`coach.export.mp3join.Part.elided`) are not fed to its encoder; the join puts silent
+    frames in their place. Returns False if the parts do not line up (``handle`` is then left
+    empty, with nothing joined into it), so that the caller encodes the track in one piece
+    instead.
     """
     with ExitStack() as scratch:
         files = []
@@ -527,15 +554,18 @@ def _encode_parts(
             for f in files
         ]
         ranges = [(p.start_sample, p.end_sample) for p in parts]
+        skips = [[(e.start_sample, e.end_sample) for e in p.elided] for p in parts]
         chunk = ms_to_samples(CHUNK_MS, rate)
-        encode_side_by_side(placements, ranges, commands, chunk, advance, finish)
+        encode_side_by_side(placements, ranges, commands, chunk, advance, finish, skips)
         readers = [scratch.enter_context(open(f.path, "rb")) for f in files]
-        try:
-            with open(handle.path, "wb") as out:
+        with open(handle.path, "wb") as out:
+            try:
                 join_parts(parts, readers, out)
-        except JoinError as exc:
-            _LOG.warning("encoding in one piece: the parts did not join (%s)", exc)
-            return False
+            except JoinError as exc:
+                _LOG.warning("encoding in one piece: the parts did not join (%s)", exc)
+                out.seek(0)
+                out.truncate()
+                return False
     return True
 
 
