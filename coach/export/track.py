@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import importlib.metadata
 import json
 import logging
 import re
@@ -78,6 +79,7 @@ from coach.export.tags import (
     write_mp4_cover,
 )
 from coach.figures.data import figure_to_data
+from coach.figures.draw import render_png
 from coach.figures.files import step_pngs
 from coach.render import RenderedTimeline, default_jobs
 from coach.routine.model import Routine
@@ -211,7 +213,7 @@ def export_track(
     from the next (see :func:`coach.export.mp3join.plan_overlapping_parts`). An MP3 without a
     bed, even one too short for parts, leaves the middle of its long silences out of the encode
     (see :func:`coach.export.mp3join.plan_elisions`). ``store`` (the clip cache) keeps the cover
-    image between exports of the same title.
+    image and the chapter pictures between exports.
 
     ``name`` is the files' name without suffix (default: the routine's slug).
     """
@@ -267,7 +269,9 @@ def export_track(
         texts: list[tuple[Path, str]] = []
         # The chapters' pictures are drawn while the audio is encoded, each distinct one once.
         drawing = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="chapter-art"))
-        drawn = drawing.submit(step_pngs, routine, numbers, CHAPTER_ART_PX, CHAPTER_ART_THEME)
+        drawn = drawing.submit(
+            step_pngs, routine, numbers, CHAPTER_ART_PX, CHAPTER_ART_THEME, _png_renderer(store)
+        )
 
         def pictures() -> dict[str, bytes]:
             return {_chapter_id(n): png for n, png in drawn.result().items()}
@@ -398,6 +402,27 @@ def _cover(title: str, store: ByteStore | None) -> bytes:
         cached = cover_png(title)
         store.put_bytes(name, ".png", cached)
     return cached
+
+
+def _png_renderer(store: ByteStore | None) -> Callable[[str, int], bytes]:
+    """:func:`coach.figures.draw.render_png`, through ``store`` when there is one: a chapter's
+    picture takes resvg about 60 ms (a routine's ten, more than half a second of a core that
+    the encoders need), so each is kept by the hash of its SVG, its width and resvg's version,
+    and any change to a figure, the drawing or the renderer makes a new one."""
+    if store is None:
+        return render_png
+    renderer = f"resvg_py {importlib.metadata.version('resvg_py')}"
+
+    def render(svg: str, width: int) -> bytes:
+        digest = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32]
+        name = f"picture: {digest}, {width} px, {renderer}"
+        cached = store.get_bytes(name, ".png")
+        if cached is None:
+            cached = render_png(svg, width)
+            store.put_bytes(name, ".png", cached)
+        return cached
+
+    return render
 
 
 def _scratch_folder(out_dir: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,17 +38,23 @@ def write_figures(routine: Routine, folder: Path, theme: str = "dark") -> tuple[
 
 
 def step_pngs(
-    routine: Routine, numbers: tuple[int, ...], width: int = 600, theme: str = "dark"
+    routine: Routine,
+    numbers: tuple[int, ...],
+    width: int = 600,
+    theme: str = "dark",
+    render: Callable[[str, int], bytes] | None = None,
 ) -> dict[int, bytes]:
     """The figure of each step numbered in ``numbers`` (from 1, across the routine) as a PNG
     ``width`` pixels square. Steps that look alike share one PNG: each distinct figure (a step
-    without one: its routine's area's view alone) is rendered once."""
+    without one: its routine's area's view alone) is rendered once, by ``render`` (an SVG and
+    a width -> the PNG; export's keeps them in the clip cache; by default resvg's)."""
+    draw = render_png if render is None else render
     steps = routine.steps
     rendered: dict[Figure | None, bytes] = {}
     pngs = {}
     for number in numbers:
         figure = steps[number - 1].figure
         if figure not in rendered:
-            rendered[figure] = render_png(render_svg(figure, routine.area, theme), width)
+            rendered[figure] = draw(render_svg(figure, routine.area, theme), width)
         pngs[number] = rendered[figure]
     return pngs

@@ -14,6 +14,7 @@ import pytest
 from mutagen.id3 import ID3
 from PIL import Image
 
+import coach.export.track
 import coach.figures.files
 from coach.export.encode import EncodeSettings
 from coach.export.track import CHAPTER_ART_PX, ExportResult, export_track
@@ -183,3 +184,34 @@ def test_a_shorter_export_of_the_same_name_leaves_no_step_of_the_longer_one(
     assert set(result.chapter_pictures) == {
         out / "drawn.chapters" / f"step-0{n}.png" for n in (1, 2)
     }
+
+
+def test_a_second_export_reads_its_pictures_from_the_clip_cache(
+    drawn: Path, write_routine: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each distinct picture is drawn once and kept in the clip cache by its SVG: the second
+    export of the routine draws none and carries the same pictures, those resvg draws; a step
+    whose figure changed is drawn anew, the others still come from the cache."""
+    drawn_svgs: list[str] = []
+
+    def counting(svg: str, width: int = 600) -> bytes:
+        drawn_svgs.append(svg)
+        return render_png(svg, width)
+
+    monkeypatch.setattr(coach.export.track, "render_png", counting)
+    cache = tmp_path / "cache"
+    first = _export(drawn, tmp_path / "one", cache, store=ClipCache(cache))[1]
+    assert len(drawn_svgs) == 3
+    second = _export(drawn, tmp_path / "two", cache, store=ClipCache(cache))[1]
+    assert len(drawn_svgs) == 3
+    pictures = [path.read_bytes() for path in second.chapter_pictures]
+    assert pictures == [path.read_bytes() for path in first.chapter_pictures]
+    routine = load_routine(drawn)
+    expected = step_pngs(routine, (1, 2, 3, 4), CHAPTER_ART_PX, "dark")
+    assert pictures == [expected[n] for n in (1, 2, 3, 4)]
+    changed = copy.deepcopy(DRAWN)
+    changed["sections"][0]["steps"][1]["figure"]["draw"][0]["path"] = [[40, 80], [44, 50]]
+    _export(
+        write_routine(changed, "changed.yaml"), tmp_path / "three", cache, store=ClipCache(cache)
+    )
+    assert len(drawn_svgs) == 4
