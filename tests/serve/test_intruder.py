@@ -9,10 +9,12 @@ against guessing. Tests that guess tokens connect from their own loopback addres
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import html
 import http.client
 import os
+import random
 import re
 import resource
 import select
@@ -330,12 +332,17 @@ def test_a_weak_token_is_refused(tmp_path: Path, weak: str) -> None:
 
 
 def test_random_tokens_pass() -> None:
-    import secrets
-
+    """Tokens made as ``secrets.token_urlsafe(12)`` makes them (12 random bytes, URL-safe
+    base64) pass, from a fixed seed: from the system's randomness about one in 300,000 is
+    refused (measured: 1 of 300,000; all upper case, say), so 2,000 of them failed a run now
+    and then (a fresh clone's run on 2026-12-06)."""
+    rng = random.Random(28)
     for _ in range(2000):
-        check_token(secrets.token_urlsafe(12))
+        check_token(base64.urlsafe_b64encode(rng.randbytes(12)).decode().rstrip("="))
     with pytest.raises(OptionError):
         check_token("aaaaaaaaaaaaaaaa")
+    with pytest.raises(OptionError):
+        check_token("XMXVTCTXOQQJIGOE")  # the one that came up: random, but of one kind
 
 
 def test_the_token_from_a_file_is_used_and_not_shown_by_ps(server: Server, tmp_path: Path) -> None:
