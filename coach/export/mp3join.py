@@ -292,14 +292,21 @@ def _input_frame(input_rate_hz: int, output_rate_hz: int) -> int | None:
 
 def frame_length(header: bytes) -> int:
     """Length in bytes of the MPEG-1 Layer III frame starting with ``header`` (4 bytes)."""
+    slots, rate = _frame_slots(header)
+    return slots // rate + ((header[2] >> 1) & 1)
+
+
+def _frame_slots(header: bytes) -> tuple[int, int]:
+    """The length of the MPEG-1 Layer III frame starting with ``header`` (4 bytes), unpadded,
+    as the fraction ``slots / rate``: 144,000 x kb/s over the sample rate (a 64 kb/s frame at
+    44.1 kHz is 208.98 bytes: 208 or, padded, 209)."""
     if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xFE) != 0xFA:
         raise JoinError("not an MPEG-1 Layer III frame")
     bitrate = LAYER3_BITRATES_KBPS[header[2] >> 4] if header[2] >> 4 < 15 else 0
     rate_index = (header[2] >> 2) & 3
     if not bitrate or rate_index == 3:
         raise JoinError("unsupported MP3 frame header")
-    padding = (header[2] >> 1) & 1
-    return 144_000 * bitrate // MPEG1_SAMPLE_RATES[rate_index] + padding
+    return 144_000 * bitrate, MPEG1_SAMPLE_RATES[rate_index]
 
 
 def read_info(data: bytes) -> InfoFrame:
@@ -487,13 +494,6 @@ class _CrcWriter:
                 self.write(bytes(batch))
                 batch.clear()
         self.write(bytes(batch))
-
-
-def _frame_slots(frame: bytes) -> tuple[int, int]:
-    """A frame's length in bytes as the fraction ``slots / rate``: 144,000 x kb/s over the
-    sample rate (a 64 kb/s frame at 44.1 kHz is 208.98 bytes: 208 or, padded, 209)."""
-    bitrate = LAYER3_BITRATES_KBPS[frame[2] >> 4]
-    return 144_000 * bitrate, MPEG1_SAMPLE_RATES[(frame[2] >> 2) & 3]
 
 
 def _padded_pair(frame: bytes) -> tuple[bytes, bytes]:

@@ -396,10 +396,14 @@ def _cover(title: str, store: ByteStore | None) -> bytes:
     if store is None:
         return cover_png(title)
     source = hashlib.sha256(Path(cover_module.__file__).read_bytes()).hexdigest()[:16]
-    name = f"cover: {title}, source {source}"
+    return _stored_png(store, f"cover: {title}, source {source}", lambda: cover_png(title))
+
+
+def _stored_png(store: ByteStore, name: str, make: Callable[[], bytes]) -> bytes:
+    """The PNG kept in ``store`` as ``name``, made by ``make`` and kept there if it is not."""
     cached = store.get_bytes(name, ".png")
     if cached is None:
-        cached = cover_png(title)
+        cached = make()
         store.put_bytes(name, ".png", cached)
     return cached
 
@@ -416,11 +420,7 @@ def _png_renderer(store: ByteStore | None) -> Callable[[str, int], bytes]:
     def render(svg: str, width: int) -> bytes:
         digest = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:32]
         name = f"picture: {digest}, {width} px, {renderer}"
-        cached = store.get_bytes(name, ".png")
-        if cached is None:
-            cached = render_png(svg, width)
-            store.put_bytes(name, ".png", cached)
-        return cached
+        return _stored_png(store, name, lambda: render_png(svg, width))
 
     return render
 

@@ -396,7 +396,6 @@ def test_a_cut_where_it_would_change_the_sound_is_refused(
     delay = ENCODER_DELAY // 2
     elision = Elision(first, 8, first * frame_in - delay, (first + 8) * frame_in - delay)
     part = Part(0, total, None, elided=(elision,))
-    (tmp_path / "cut").mkdir()
     with pytest.raises(JoinError, match=message):
         _encode(placements, [part], tmp_path / "cut")
 
