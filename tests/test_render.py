@@ -20,6 +20,7 @@ from coach.render import (
     StreamState,
     TimelineStream,
     render_timeline,
+    synthesize_all,
 )
 from coach.routine.loader import load_routine
 from coach.routine.model import Routine
@@ -356,3 +357,80 @@ def test_a_wrong_rate_hint_reopens_the_sink_at_the_clips_rate(lower_back: Routin
     stream.close()
     handed, first = next((t, s) for t, s in sink.played if s.cue.kind is not CueKind.TICK)
     assert first.onset == pytest.approx(handed + 0.3, abs=1e-9)  # a full pre-roll of its own
+
+
+class SharedModelEngine(StretchedEngine):
+    """Synthesizes on several threads at once, as Piper does, and records how many characters
+    were being spoken at once."""
+
+    name = "shared-model"
+    shares_threads = True
+
+    def __init__(self, *, memory_grows_with_text: bool) -> None:
+        super().__init__()
+        self.memory_grows_with_text = memory_grows_with_text
+        self._lock = threading.Condition()
+        self._under_way: list[str] = []
+        self.most_chars = 0
+        self.most_texts = 0
+
+    def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+        with self._lock:
+            self._under_way.append(text)
+            self.most_chars = max(self.most_chars, sum(map(len, self._under_way)))
+            self.most_texts = max(self.most_texts, len(self._under_way))
+            self._lock.notify_all()
+            # stay until another thread speaks too (or it is clear none will): the threads
+            # overlap whenever the scheduler lets them, however loaded the machine
+            self._lock.wait_for(lambda: len(self._under_way) > 1, timeout=0.5)
+        try:
+            return super().synthesize(text, settings)
+        finally:
+            with self._lock:
+                self._under_way.remove(text)
+
+
+def _sentences() -> list[str]:
+    long = ["Lean in and glide both palms up beside the spine, slowly, all the way to the neck."]
+    long.append("Now circle the shoulder blade with your fingertips, keeping the pressure light.")
+    short = [f"Stroke {word}." for word in ("one", "two", "three", "four", "five", "six")]
+    return [*long, *short, "Breathe out and rest your hands.", "Again, a little firmer."]
+
+
+@pytest.mark.parametrize("bounded", [True, False])
+def test_threads_sharing_a_model_never_speak_more_at_once_than_the_longest_text(
+    tmp_path: Path, bounded: bool
+) -> None:
+    """With an engine whose memory grows with the sentence (Piper), two threads make every clip
+    but never speak more characters at once than the longest text alone, and still work side
+    by side on the short ones; without that, both long sentences are made at once."""
+    engine = SharedModelEngine(memory_grows_with_text=bounded)
+    renderer = _renderer(engine, tmp_path)
+    texts = _sentences()
+    synthesize_all(renderer, texts, workers=2)
+
+    assert sorted(engine.calls) == sorted(texts)  # each text made once
+    assert renderer.missing(texts) == []  # and stored
+    assert engine.most_texts == 2  # the threads worked side by side
+    longest = max(map(len, texts))
+    if bounded:
+        assert engine.most_chars <= longest
+    else:
+        assert engine.most_chars > longest  # what the bound prevents: this test can tell
+
+
+def test_a_failing_text_stops_the_threads_with_its_error(tmp_path: Path) -> None:
+    """The longest text is made first, alone; when it fails, the error names it and no other
+    clip is begun."""
+    longest = max(_sentences(), key=len)
+
+    class Failing(SharedModelEngine):
+        def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+            if text == longest:
+                raise EngineError("the voice broke")
+            return super().synthesize(text, settings)
+
+    engine = Failing(memory_grows_with_text=True)
+    with pytest.raises(EngineError, match="Lean in and glide"):
+        synthesize_all(_renderer(engine, tmp_path), _sentences(), workers=2)
+    assert engine.calls == []
