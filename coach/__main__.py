@@ -2,4 +2,5 @@
 
 from coach.cli import main
 
-main()
+if __name__ == "__main__":  # not when a synthesis process started afresh imports it
+    main()
