@@ -377,24 +377,23 @@ class TimelineStream:
                 renderer.clip(text)
                 yield text
             return
+        # Nothing is heard before the first clip: make it here at this process's priority, and
+        # only then start the synthesis processes for the rest (each a fresh interpreter beside
+        # the session's threads, which must import coach and the engine, Piper load its model:
+        # started first, they took the cores the first clip needed).
+        first, later = texts[0], texts[1:]
+        renderer.clip(first)
+        yield first
+        release = getattr(renderer.engine, "release", None)
+        if release is not None:
+            release()  # the workers make the rest: no model kept in this process
+        if self._stop.is_set() or not later:
+            return
         pool = _synthesis_pool(renderer, workers)
         with self._lock:
             self._pool = pool
         try:
-            # Nothing is heard before the first clip: with Piper (whose workers take a second to
-            # import it and load the model), make it here at this process's priority, while the
-            # niced workers start up and take the rest.
-            here = texts[:1] if _shares_threads(renderer) else []
-            later = texts[len(here) :]
             futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in later]
-            for text in here:
-                renderer.clip(text)
-                yield text
-                release = getattr(renderer.engine, "release", None)
-                if release is not None:
-                    release()  # the workers make the rest: no model kept in this process
-                if self._stop.is_set():
-                    return
             for text, future in zip(later, futures, strict=True):
                 if self._stop.is_set():
                     return
