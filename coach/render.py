@@ -467,8 +467,9 @@ def _clean_start() -> multiprocessing.context.BaseContext | None:
     held. A cold live session with ``--reply word`` makes its replies with Piper in a thread
     while its synthesis processes start: forked in the middle of that thread's import of Piper,
     they waited for it forever, and the session went silent after its first clip (three cold
-    starts in four). A live session always runs other threads (the replies, the keys, the
-    listener), and so does ``coach serve``; a plain ``coach export`` may fork.
+    starts in four). A live session starts them from a thread of its own, ``coach serve``
+    exports in threads, and an export's progress bar in a terminal is a thread; an export
+    without one may fork.
     """
     if threading.active_count() == 1:
         return None
@@ -543,7 +544,7 @@ def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: in
     longest text that fits beside the others (:func:`_fitting`). Two long sentences are never
     made at once, short ones keep the other core busy, and the arena that the longest sentence
     grew serves the rest. Measured on full-back with Piper, a cold export's process tree peaked
-    at 506-570 MB against 728-744 MB before, in the same time (see the README, Performance).
+    at 506-570 MB against 715-744 MB before, in the same time (see the README, Performance).
     """
     assert renderer.cache is not None
     engine, settings, cache = renderer.engine, renderer.settings, renderer.cache
