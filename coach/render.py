@@ -550,8 +550,9 @@ def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: in
     engine, settings, cache = renderer.engine, renderer.settings, renderer.cache
     spoken = {text: renderer.spoken(text) for text in texts}
     waiting = sorted(texts, key=lambda text: len(spoken[text]), reverse=True)
-    bounded = bool(getattr(engine, "memory_grows_with_text", False)) and waiting
-    budget = len(spoken[waiting[0]]) if bounded else math.inf
+    budget = math.inf
+    if getattr(engine, "memory_grows_with_text", False) and waiting:
+        budget = len(spoken[waiting[0]])
     running: dict[concurrent.futures.Future[Clip], str] = {}
     pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="coach-speech")
     try:
