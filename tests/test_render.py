@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -209,6 +211,75 @@ def test_a_session_starts_on_the_first_clip_and_reports_a_stall(lower_back: Rout
     assert late[:2] == [0, 0]
     assert all(value == 5000 for value in late[2:])
     assert [o.cue for o in report.onsets] == list(draft.timeline.speech_cues)  # type: ignore[attr-defined]
+
+
+class _Overslept(FakeClock):
+    """Sleeps past a finite deadline by ``over_s`` while ``when()`` holds (a busy machine)."""
+
+    def __init__(self, over_s: float, when: Callable[[], bool]) -> None:
+        super().__init__()
+        self.over_s = over_s
+        self.when = when
+
+    def sleep_until(self, deadline: float, wake: threading.Event | None = None) -> None:
+        super().sleep_until(deadline, wake)
+        if not math.isinf(deadline) and self.when():
+            self.advance(self.over_s)
+
+
+class _LeadSink(NullSink):
+    """A sink handed each sound 300 ms before its onset, as a sound device is."""
+
+    lead_s = 0.3
+
+
+@pytest.mark.parametrize("over_s", [0.0, 0.45])
+def test_a_stall_loses_no_cue_and_reports_how_late_each_was_heard(
+    lower_back: Routine, over_s: float
+) -> None:
+    """A session waiting for the third clip on a sink with a lead, also when the wait began
+    late (a busy machine woke it 450 ms after the point it was to wait at): every cue is
+    played, the third no later than the wait needs, and each cue's reported lateness is when
+    it is heard against where the timeline put it. (The wait once began past the third cue's
+    start, and the session went on after it: a cold live session with Piper never said its
+    second sentence.)"""
+    draft = render_timeline(lower_back, TimelineOptions(), _renderer(StretchedEngine()))
+    cues = draft.timeline.speech_cues
+    held = threading.Event()
+    engine = StretchedEngine(gate={cues[2].text: held})
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(engine)).start()
+    sink = _LeadSink()
+
+    def second_handed() -> bool:
+        return any(sound.cue == cues[1] for _t, sound in sink.played)
+
+    clock = _Overslept(over_s, lambda: not held.is_set() and second_handed())
+    session = Session(stream, clock, sink)
+    result: list[object] = []
+    runner = threading.Thread(target=lambda: result.append(session.run()))
+    runner.start()
+    for _ in range(3000):  # it may also wait a moment for the second clip on the way
+        if second_handed() and session.snapshot().waiting:
+            break
+        threading.Event().wait(0.01)
+    assert session.snapshot().waiting
+    waited_from = clock.now()
+    clock.advance(5.0)
+    held.set()
+    runner.join(30)
+    report = result[0]
+    onsets = report.onsets  # type: ignore[attr-defined]
+    assert [o.cue for o in onsets] == list(draft.timeline.speech_cues)
+    sounds = {sound.cue: sound.onset for _t, sound in sink.played if sound.cue in cues}
+    origin = sounds[cues[0]]
+    for onset in onsets:
+        heard_late_ms = (sounds[onset.cue] - origin - onset.cue.start_ms / 1000) * 1000
+        assert onset.late_ms == pytest.approx(heard_late_ms, abs=1e-6)
+    assert onsets[1].late_ms == pytest.approx(0.0, abs=1e-6)
+    # heard as soon as the sink can: its lead after the wait ended, or the silence before it
+    third = sounds[cues[2]]
+    assert third <= max(waited_from + 5.0 + sink.lead_s, origin + cues[2].start_ms / 1000) + 1e-6
+    assert third >= waited_from + 5.0
 
 
 def test_a_stream_that_cannot_speak_fails_the_session(lower_back: Routine) -> None:

@@ -330,8 +330,15 @@ class Session:
                     stalled = self._step_start(self._pending_step)
             if final is None or final > stalled:
                 with self._lock:  # caught up: go on from where it waited
-                    self._behind_s += self.clock.now() - self._stalled_since
-                    self._anchor(stalled, keep_behind=True)
+                    if self._pending_step is not None:  # a jump: late by the wait for its step
+                        self._behind_s += self.clock.now() - self._stalled_since
+                        self._anchor(stalled, keep_behind=True)
+                    else:
+                        # the next cue, due at `stalled`, is heard as soon as the sink can
+                        # take it: late by the wait and by however late the wait began
+                        due = self._anchor_clock + (stalled - self._anchor_ms) / 1000
+                        self._anchor(stalled, keep_behind=True)
+                        self._behind_s += self._anchor_clock - due
                 return False
             self.clock.sleep_until(math.inf, self._wake)
             return False
@@ -351,12 +358,14 @@ class Session:
         if final is None:
             self.clock.sleep_until(self._clock_at(self.total_ms), self._wake)
             return not self._wake.is_set()
-        # The next cue is not known yet: go on up to where the stream is, then wait there.
+        # The next cue is not known yet: go on up to where it would be handed over, then wait
+        # there. The session stalls at `final` itself, however late this thread woke: every
+        # cue before it has been handed over, and the next one starts at or after it.
         self.clock.sleep_until(self._clock_at(final) - self.sink.lead_s, self._wake)
         if not self._wake.is_set():
             with self._lock:
                 if self._paused_at is None and self._stalled_at is None:
-                    self._stalled_at = self._position()
+                    self._stalled_at = final
                     self._stalled_since = self.clock.now()
                     if self.bed is not None:
                         self.bed.hold(self._stalled_since)
@@ -492,10 +501,11 @@ class Session:
         """Timeline position now (caller holds the lock)."""
         if self._paused_at is not None:
             return self._paused_at
-        if self._stalled_at is not None:
-            return self._stalled_at
         elapsed_ms = (self.clock.now() - self._anchor_clock) * 1000
-        return min(self.total_ms, self._anchor_ms + max(0, round(elapsed_ms)))
+        position = min(self.total_ms, self._anchor_ms + max(0, round(elapsed_ms)))
+        if self._stalled_at is not None:  # what was handed over plays on up to the stall
+            return min(position, self._stalled_at)
+        return position
 
     def _clock_at(self, position_ms: int) -> float:
         with self._lock:
