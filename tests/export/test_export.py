@@ -496,13 +496,16 @@ def _held_under(pid: int, folder: Path) -> list[tuple[int, int, int]]:
 
 
 def _has_ffmpeg_child(pid: int) -> bool:
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    """Whether an ffmpeg runs as a child of ``pid`` (its threads' children, from /proc: a
+    scan of every process took longer than the moments watched for)."""
+    children: list[str] = []
+    with contextlib.suppress(OSError):  # ended meanwhile
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                children += (task / "children").read_text().split()
+    for child in children:
         with contextlib.suppress(OSError):
-            stat = (entry / "stat").read_text()
-            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-            if ppid == pid and "ffmpeg" in (entry / "cmdline").read_text():
+            if "ffmpeg" in Path(f"/proc/{child}/cmdline").read_text():
                 return True
     return False
 
@@ -541,14 +544,17 @@ def _tagging(out: Path, cache: Path) -> tuple[Moment, Moment]:
     file beside the export's own), and no ffmpeg runs: the ID3 tag is being written.
     Joining parts opens files too, but write-only and read-only."""
 
-    def moment(pid: int) -> bool:
+    def twice_open(pid: int) -> bool:
         held: dict[int, list[int]] = {}
         for inode, _size, mode in _held_under(pid, out):
             held.setdefault(inode, []).append(mode)
         twice = [modes for modes in held.values() if len(modes) > 1]
-        return twice == [[os.O_RDWR, os.O_RDWR]] and not _has_ffmpeg_child(pid)
+        return twice == [[os.O_RDWR, os.O_RDWR]]
 
-    return moment, moment
+    def tagging(pid: int) -> bool:  # checked once stopped: the tag takes milliseconds
+        return twice_open(pid) and not _has_ffmpeg_child(pid)
+
+    return twice_open, tagging
 
 
 def _tree(folder: Path) -> dict[str, str]:
