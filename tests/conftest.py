@@ -160,17 +160,30 @@ def pytest_configure(config: pytest.Config) -> None:
 
 REALTIME_FILES = (
     "tests/listen/test_listen_live.py",
-    "tests/play/test_play_cli.py",
+    "tests/play/test_play_realtime.py",
     "tests/sound/test_live_sound.py",
-    "tests/listen/test_listen.py",
-    "tests/play/test_device.py",
+    "tests/listen/test_listen_realtime.py",
     "tests/test_machine_turn.py",
+    "tests/play/test_device.py",
 )
 """Every file with a ``realtime`` test (``tests/machine_turn.py``), longest first. pytest-xdist
 gives them to one worker, one after the other, as if they were one file: on two workers two
 of them ran at once, and one worker stood idle, waiting for the other's real-time block to
 end, while its own waited to begin (the cold-voice test waited 55 s that way). The other
-worker runs every other file meanwhile. ``tests/test_conftest_order.py`` checks the list."""
+workers run every other file meanwhile. These files hold real-time tests and little else (the
+dry runs and error lines of ``coach play`` and of voice commands are in
+``tests/play/test_play_cli.py`` and ``tests/listen/test_listen.py``): this worker's files are
+the longest chain of the suite. ``tests/test_conftest_order.py`` checks the list."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: a worker per core, and one more for :data:`REALTIME_FILES`.
+
+    Their sessions play in real time and mostly sleep: on two workers, the one running them
+    used 139 processor-seconds in 386 s while the other ran every other file on the second core
+    alone (2,328 tests in 6 min 34 s; with a third worker, 6 min 0 s). Under ``taskset`` or a
+    container's CPU set, the cores this process may use."""
+    return len(os.sched_getaffinity(0)) + 1
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:

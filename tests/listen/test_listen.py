@@ -1,11 +1,11 @@
 """Voice commands: echo cancellation and coach's own words, the phrase mapping, a session driven
-by a recording (simulated and real time), no microphone. (The measured accuracy of the
-recognizer on synthetic voices is tests/listen/test_accuracy.py.)"""
+by a recording in a dry run, no microphone. (The same in real time is
+tests/listen/test_listen_realtime.py and tests/listen/test_listen_live.py; the measured accuracy
+of the recognizer on synthetic voices is tests/listen/test_accuracy.py.)"""
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,25 +20,12 @@ from coach.listen.gate import SpeakingSchedule
 from coach.listen.phrases import VoiceCommand
 from coach.listen.sources import NO_MICROPHONE, microphones
 from coach.play.base import Command
-from tests.conftest import minimal_routine, step
-from tests.machine_turn import Alone
-from tests.play.test_play_cli import _check_recording, _env, _record, _show
+from tests.listen.test_listen_live import Setup
 from tests.support.corpus import (
-    command_recording,
     rms,
     speak,
     through_room,
 )
-
-SHORT = minimal_routine(
-    slug="short",
-    name="Short",
-    safety=[],
-    sections=[
-        {"title": "Back", "steps": [step("Glide", {"strokes": {"reps": 3, "seconds_per_rep": 2}})]}
-    ],
-)
-"""A session of a few seconds with a silent working period, for real-time checks."""
 
 
 def test_coach_never_obeys_a_command_word_it_is_saying_itself() -> None:
@@ -233,26 +220,6 @@ def test_a_spoken_reply_instead_of_the_chime(
     assert not audio[at + len(reply) :].any()  # paused: nothing after it
 
 
-@pytest.mark.realtime
-def test_listening_keeps_every_cue_on_time(
-    write_routine: Callable[..., Path], tmp_path: Path, alone: Alone
-) -> None:
-    """A real-time session recorded to WAV while the recognizer hears a recording (a phrase
-    that is no command, and noise): every cue where it belongs, none more than 5 ms late."""
-    env = _env(tmp_path)
-    routine = write_routine(SHORT, "short.yaml")
-    options = ("--engine", "fake", "--verbosity", "brief", "--rate", "220")
-    shown = _show(routine, env, *options)
-    said = tmp_path / "said.wav"
-    said_at = [(0.5, "coach yes"), (shown["total_seconds"] - 4.0, "coach well")]
-    command_recording(said, said_at, length_s=shown["total_seconds"] + 2, snr_db=15)
-    with alone():
-        output, wav = _record(routine, env, tmp_path, (*options, "--listen-from", str(said)))
-    _check_recording(output, wav, shown)
-    worst = re.search(r"worst (-?[\d.]+) ms late", output)
-    assert worst and float(worst.group(1)) <= 5, output
-
-
 def test_listen_without_a_microphone_says_so_in_one_line_and_plays_on(tmp_path: Path) -> None:
     if microphones()[1]:
         pytest.skip("this machine has a microphone")
@@ -332,28 +299,6 @@ def _rendered_fake(folder: Path) -> object:
     return render_timeline(routine, TimelineOptions(), renderer)
 
 
-@pytest.mark.realtime
-def test_a_recording_is_heard_in_real_time_or_at_once(tmp_path: Path) -> None:
-    import time
-
-    from coach.listen.sources import FileSource
-    from tests.support.corpus import write_wav
-
-    path = tmp_path / "half.wav"
-    write_wav(path, np.full(24_000, 1000.0), rate_hz=48_000)  # 0.5 s at 48 kHz
-    for realtime in (True, False):
-        source = FileSource(path, realtime=realtime)
-        began = time.monotonic()
-        source.open(time.monotonic)
-        source.begin(began)  # the session starts (a simulated clock's recording began at open)
-        chunks = list(source.chunks())
-        took = time.monotonic() - began
-        assert sum(len(c.samples) for c in chunks) == 8_000  # 16 kHz
-        assert chunks[0].start_s == pytest.approx(began, abs=0.01)
-        assert chunks[-1].end_s == pytest.approx(began + 0.5, abs=0.01)
-        assert (0.45 <= took <= 1.5) if realtime else took < 0.2
-
-
 def test_no_microphone_is_a_listen_error() -> None:
     from coach.listen.sources import DeviceSource, ListenError
 
@@ -385,38 +330,6 @@ def test_every_sound_is_subtracted_and_only_words_count_as_coachs() -> None:
     assert not schedule.speaking(0.0, 4.99) and schedule.says("back", 5.5, 5.6)
 
 
-@pytest.mark.realtime
-def test_the_listener_hears_a_recording_in_real_time_off_the_main_thread(tmp_path: Path) -> None:
-    """The real-time path (a recording paced like a microphone, the recognizer in its own
-    process): the phrase is acted on within 700 ms of its end, and the cost is reported."""
-    import threading
-    import time
-
-    from coach.listen.listener import Listener
-    from coach.listen.recognizer import Heard
-    from coach.listen.sources import FileSource
-
-    path = tmp_path / "next.wav"
-    placed = command_recording(path, [(0.5, "coach next")], length_s=2.5, snr_db=20)
-    heard: list[tuple[float, Heard]] = []
-    done = threading.Event()
-
-    def on_heard(phrase: Heard) -> None:
-        heard.append((time.monotonic(), phrase))
-        done.set()
-
-    source = FileSource(path)
-    listener = Listener(source, SpeakingSchedule(), Playback(), on_heard)
-    with listener:
-        listener.begin(time.monotonic())  # the session starts: the recording is heard from now
-        assert done.wait(10)
-        time.sleep(max(0.0, source.started_s + 2.7 - time.monotonic()))  # to its end
-    assert [h.command for _, h in heard] == [VoiceCommand.NEXT]
-    acted_at, _ = heard[0]
-    assert 0 < acted_at - (source.started_s + placed[0].end_s) <= 0.7
-    assert listener.stats is not None and 0 < listener.stats.real_time_factor < 0.5
-
-
 def test_the_quiet_screen_says_what_was_heard() -> None:
     from dataclasses import replace
 
@@ -430,31 +343,6 @@ def test_the_quiet_screen_says_what_was_heard() -> None:
     assert "heard" not in str(render_screen(state, quiet=True))
     heard = replace(state, voice='voice: "coach" + pause   heard: next')
     assert str(render_screen(heard, quiet=True)).endswith("· heard: next")
-
-
-@pytest.mark.realtime
-def test_a_recording_is_heard_from_the_sessions_start_not_before(tmp_path: Path) -> None:
-    """In real time, a recording waits for the session's start (however long the session
-    takes to start), so second t of it is second t of the session, as in a dry run."""
-    import threading
-    import time
-
-    from coach.listen.sources import FileSource
-    from tests.support.corpus import write_wav
-
-    path = tmp_path / "short.wav"
-    write_wav(path, np.full(3200, 1000.0))  # 0.2 s
-    source = FileSource(path, realtime=True)
-    source.open(time.monotonic)
-    chunks: list = []
-    reader = threading.Thread(target=lambda: chunks.extend(source.chunks()))
-    reader.start()
-    time.sleep(0.5)  # the session is still starting: nothing heard yet
-    assert chunks == []
-    origin = time.monotonic()
-    source.begin(origin)
-    reader.join(timeout=5)
-    assert chunks[0].start_s == pytest.approx(origin) and len(chunks) == 10
 
 
 def test_the_far_end_lies_on_the_samples_a_track_places_its_sounds_on() -> None:
@@ -490,3 +378,21 @@ def test_espeak_takes_are_the_same_whatever_was_said_before() -> None:
     again = speak(["coach stop"], piper=False)
     assert len(first) == len(again) == 8
     assert all(np.array_equal(a.samples, b.samples) for a, b in zip(first, again, strict=True))
+
+
+@pytest.mark.slow
+def test_command_words_without_the_wake_word_do_nothing(
+    tmp_path: Path, write_routine: Callable[..., Path]
+) -> None:
+    """Bare "pause", "next" and "stop" said in the session's silence (step 1's working period,
+    between the ticks) do not act; "coach pause" said in step 2's does."""
+    setup = Setup(tmp_path, write_routine)
+    one, two = setup.begins()
+    said = [(one + 0.7, "next"), (one + 2.7, "stop"), (one + 4.9, "pause")]
+    control = [(two + 0.5, "coach pause"), (two + 2.5, "coach pause")]
+    recording = setup.recording("bare.wav", *said, *control)
+    events = setup.dry(recording)
+    assert [(e["event"], e.get("phrase")) for e in events][:2] == [
+        ("heard", "coach pause"), ("pause", None),
+    ], events  # fmt: skip
+    assert two + 0.5 <= events[0]["t"] <= two + 4.0  # nothing before: the bare words did not act

@@ -192,21 +192,3 @@ def test_in_real_time_coach_stop_pauses_once_at_its_time(
     assert heard_at and first <= int(heard_at[1]) * 60 + int(heard_at[2]) <= first + 2.5, lines
     # the session ended there: the closing words were never played
     assert "That is the end of the session." not in output, output
-
-
-@pytest.mark.slow
-def test_command_words_without_the_wake_word_do_nothing(
-    tmp_path: Path, write_routine: Callable[..., Path]
-) -> None:
-    """Bare "pause", "next" and "stop" said in the session's silence (step 1's working period,
-    between the ticks) do not act; "coach pause" said in step 2's does."""
-    setup = Setup(tmp_path, write_routine)
-    one, two = setup.begins()
-    said = [(one + 0.7, "next"), (one + 2.7, "stop"), (one + 4.9, "pause")]
-    control = [(two + 0.5, "coach pause"), (two + 2.5, "coach pause")]
-    recording = setup.recording("bare.wav", *said, *control)
-    events = setup.dry(recording)
-    assert [(e["event"], e.get("phrase")) for e in events][:2] == [
-        ("heard", "coach pause"), ("pause", None),
-    ], events  # fmt: skip
-    assert two + 0.5 <= events[0]["t"] <= two + 4.0  # nothing before: the bare words did not act

@@ -194,7 +194,7 @@ def test_a_live_recording_has_the_exports_pulses_and_ducking(tmp_path: Path, alo
     the machine was busy. So every onset is checked against when the session itself says it
     played it (its ``--report``): never earlier, and no later than a live cue's 20 ms; and the
     bed, which follows the clock and not the hand-overs, against the export's. How late a
-    session may be is ``tests/play/test_play_cli.py``'s business."""
+    session may be is ``tests/play/test_play_realtime.py``'s business."""
     path = tmp_path / "live.yaml"
     path.write_text(yaml.safe_dump(LIVE, sort_keys=False), "utf-8")
     env = sound_env(tmp_path)
