@@ -81,6 +81,9 @@ if importlib.util.find_spec("coach") is None:  # before any import that needs th
         f" `. .venv/bin/activate`, or run `.venv/bin/python scripts/{Path(__file__).name}`)"
     )
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tooling: tests/support
+from tests.support.proc import children
+
 NAIVE = r"""
 import json, sys, time
 from pydub import AudioSegment
@@ -175,21 +178,6 @@ TREE_SAMPLE_S = 0.02
 """How often the process tree's memory is sampled from /proc."""
 
 
-def _children(pid: int) -> list[int]:
-    """Direct children of ``pid`` (every thread's children, from /proc)."""
-    found: list[int] = []
-    try:  # the process may end at any moment: then it has no children left to count
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            found += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 def tree_rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and all its descendants now, summed, MB."""
     page = os.sysconf("SC_PAGE_SIZE")
@@ -200,7 +188,7 @@ def tree_rss_mb(pid: int) -> float:
             total += int(Path(f"/proc/{here}/statm").read_text().split()[1]) * page
         except (OSError, IndexError, ValueError):
             continue
-        todo += _children(here)
+        todo += children(here)
     return total / 1e6
 
 
@@ -722,7 +710,6 @@ def bench_listen(routine: str, engine: str, seconds: float) -> None:
     import json
     import signal
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tooling
     from tests.support.corpus import command_recording, gaps, spoken_cues
 
     coach = [sys.executable, "-m", "coach"]

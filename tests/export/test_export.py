@@ -50,6 +50,7 @@ from tests.listening import (
     parse_lrc,
     stretch_kbps,
 )
+from tests.support.proc import children
 
 SHORT = minimal_routine(
     slug="short",
@@ -497,14 +498,7 @@ def _held_under(pid: int, folder: Path) -> list[tuple[int, int, int]]:
 
 
 def _has_ffmpeg_child(pid: int) -> bool:
-    """Whether an ffmpeg runs as a child of ``pid`` (its threads' children, from /proc: a
-    scan of every process took longer than the moments watched for)."""
-    children: list[str] = []
-    with contextlib.suppress(OSError):  # ended meanwhile
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with contextlib.suppress(OSError):
-                children += (task / "children").read_text().split()
-    for child in children:
+    for child in children(pid):
         with contextlib.suppress(OSError):
             if "ffmpeg" in Path(f"/proc/{child}/cmdline").read_text():
                 return True
