@@ -61,6 +61,15 @@ class StretchedEngine(FakeEngine):
         return Clip.from_samples(samples[index], clip.sample_rate_hz)
 
 
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait, up to 30 s of real time, until ``condition()`` holds (another thread gets there);
+    the caller checks what it needs afterwards."""
+    for _ in range(3000):
+        if condition():
+            return
+        threading.Event().wait(0.01)
+
+
 def _renderer(engine: FakeEngine, cache: Path | None = None) -> ClipRenderer:
     return ClipRenderer(engine, SpeechSettings(), ClipCache(cache) if cache else None)
 
@@ -194,11 +203,12 @@ def test_a_session_starts_on_the_first_clip_and_reports_a_stall(lower_back: Rout
     result: list[object] = []
     runner = threading.Thread(target=lambda: result.append(session.run()))
     runner.start()
-    for _ in range(3000):  # it may also wait a moment for the second clip on the way
+
+    def at_the_third() -> bool:  # (it may also wait a moment for the second clip on the way)
         now = session.snapshot()
-        if now.waiting and now.position_ms == cues[2].start_ms:
-            break
-        threading.Event().wait(0.01)
+        return now.waiting and now.position_ms == cues[2].start_ms
+
+    _until(at_the_third)
     snapshot = session.snapshot()
     assert snapshot.waiting and not snapshot.paused
     assert len(sink.played) == 2
@@ -258,10 +268,7 @@ def test_a_stall_loses_no_cue_and_reports_how_late_each_was_heard(
     result: list[object] = []
     runner = threading.Thread(target=lambda: result.append(session.run()))
     runner.start()
-    for _ in range(3000):  # it may also wait a moment for the second clip on the way
-        if second_handed() and session.snapshot().waiting:
-            break
-        threading.Event().wait(0.01)
+    _until(lambda: second_handed() and session.snapshot().waiting)  # not the second clip's wait
     assert session.snapshot().waiting
     waited_from = clock.now()
     clock.advance(5.0)
@@ -367,10 +374,7 @@ def test_a_device_wakes_while_the_first_clip_is_made(
     made: list[Session] = []
     opening = threading.Thread(target=lambda: made.append(Session(stream, clock, sink)))
     opening.start()
-    for _ in range(3000):  # until the sink is woken
-        if sink.played:
-            break
-        threading.Event().wait(0.01)
+    _until(lambda: bool(sink.played))  # the sink is woken
     (handed, wake), *_ = sink.played
     assert handed == 10.0 and wake.cue.kind is CueKind.TICK and wake.cue not in draft.timeline.cues
     assert int(np.abs(wake.samples).max()) <= 40  # near-silent noise, not speech
@@ -381,10 +385,7 @@ def test_a_device_wakes_while_the_first_clip_is_made(
     stops = sink.stops
     thread = threading.Thread(target=session.run)
     thread.start()
-    for _ in range(3000):
-        if len(sink.played) > 1:
-            break
-        threading.Event().wait(0.01)
+    _until(lambda: len(sink.played) > 1)
     session.command(Command.QUIT)
     thread.join(30)
     stream.close()
@@ -419,10 +420,7 @@ def test_a_wrong_rate_hint_reopens_the_sink_at_the_clips_rate(lower_back: Routin
     assert sink.rates == [16000, 22050]
     thread = threading.Thread(target=session.run)
     thread.start()
-    for _ in range(3000):
-        if any(s.cue.kind is not CueKind.TICK for _t, s in sink.played):
-            break
-        threading.Event().wait(0.01)
+    _until(lambda: any(s.cue.kind is not CueKind.TICK for _t, s in sink.played))
     session.command(Command.QUIT)
     thread.join(30)
     stream.close()
