@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,29 +17,7 @@ import pexpect
 import pytest
 
 from coach.timeline.wording import whole_seconds
-from tests.conftest import minimal_routine, step
 from tests.listening import decode, onset_ms
-
-QUICK = minimal_routine(
-    slug="quick",
-    name="Quick routine",
-    safety=["Never press on the spine."],
-    sections=[
-        {
-            "title": "Back",
-            "steps": [
-                step("Glide", {"strokes": {"reps": 3, "seconds_per_rep": 2}}),
-                step("Lift", {"holds": {"reps": 1, "count": 3, "rest_seconds": 1}}),
-                step("Circles", {"strokes": {"reps": 2, "seconds_per_rep": 2}}),
-            ],
-        }
-    ],
-)
-
-
-@pytest.fixture
-def quick(write_routine: Callable[..., Path]) -> Path:
-    return write_routine(QUICK, "quick.yaml")
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

@@ -18,13 +18,7 @@ import pytest
 
 from tests.conftest import minimal_routine, step
 from tests.machine_turn import Alone
-from tests.play.test_play_cli import QUICK, _check_recording, _env, _record, _show, _spawn
-
-
-@pytest.fixture
-def quick(write_routine: Callable[..., Path]) -> Path:
-    return write_routine(QUICK, "quick.yaml")
-
+from tests.play.test_play_cli import _check_recording, _env, _record, _show, _spawn
 
 RECORDED = minimal_routine(
     slug="recorded",
