@@ -463,10 +463,14 @@ def _copy_of(good: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
 # its children, the clip cache and the output folder) until the moment it is after, freezes it
 # there with SIGSTOP, checks the moment still holds, sends the signal and lets it run on. Ctrl-C
 # goes to the whole process group, as a terminal sends it (ffmpeg and synthesis workers get it
-# too); SIGTERM and SIGKILL go to coach alone, as `kill` sends them.
+# too); SIGTERM and SIGKILL go to coach alone, as `kill` sends them. The ID3 tag's write is
+# too short to catch from outside (about 1.5 ms): there the export stops itself (TAG_PAUSE).
 
 Moment = Callable[[int], bool]
 """Looks at the export's process (by pid) and says whether it is at the moment wanted."""
+
+TAG_PAUSE = Path(__file__).parents[1] / "support" / "tag_pause"
+"""A folder whose ``sitecustomize`` stops the export in its first ID3 tag write."""
 
 _GOOD_MINUTES = 12
 """Length of the finished export the interrupted ones must leave alone."""
@@ -534,22 +538,11 @@ def _encoding(out: Path, cache: Path) -> tuple[Moment, Moment]:
     return growing, still
 
 
-def _tagging(out: Path, cache: Path) -> tuple[Moment, Moment]:
-    """mutagen has a finished track open for update (read-write, a second descriptor on the
-    file beside the export's own), and no ffmpeg runs: the ID3 tag is being written.
-    Joining parts opens files too, but write-only and read-only."""
-
-    def twice_open(pid: int) -> bool:
-        held: dict[int, list[int]] = {}
-        for inode, _size, mode in _held_under(pid, out):
-            held.setdefault(inode, []).append(mode)
-        twice = [modes for modes in held.values() if len(modes) > 1]
-        return twice == [[os.O_RDWR, os.O_RDWR]]
-
-    def tagging(pid: int) -> bool:  # checked once stopped: the tag takes milliseconds
-        return twice_open(pid) and not _has_ffmpeg_child(pid)
-
-    return twice_open, tagging
+def _tagging(pid: int, out: Path) -> bool:
+    """A file in ``out`` is open for update (read-write: mutagen's, for the ID3 tag), and no
+    ffmpeg runs. (Joining parts opens files too, but write-only and read-only.)"""
+    held = _held_under(pid, out)
+    return any(mode == os.O_RDWR for _i, _s, mode in held) and not _has_ffmpeg_child(pid)
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -589,12 +582,17 @@ def _freeze_at(export: subprocess.Popen[str], seen: Moment, still: Moment) -> bo
         assert time.monotonic() < deadline, "the moment never came"
         if seen(export.pid):
             os.kill(export.pid, signal.SIGSTOP)
-            while Path(f"/proc/{export.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+            while not _stopped(export.pid):
                 time.sleep(0.001)
             if still(export.pid):
                 return True
             os.kill(export.pid, signal.SIGCONT)
         time.sleep(0.001)
+
+
+def _stopped(pid: int) -> bool:
+    """Whether ``pid`` is stopped (SIGSTOP), from its state in /proc."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
 
 
 def _interrupt(export: subprocess.Popen[str], how: signal.Signals) -> float:
@@ -716,10 +714,24 @@ def test_interrupt_mid_encode_changes_nothing(
 def test_interrupt_while_tags_are_written_changes_nothing(
     good_split_export: Path, tmp_path: Path, engine: str, how: signal.Signals
 ) -> None:
-    """Signal while mutagen writes a finished track's ID3 tag. Catches writes that go straight
-    to their final names (the track in place is then untagged or half-tagged)."""
-    # The tag is written in about 50 ms per track: on a busy machine the watcher can miss it.
-    export, out, before = _frozen_export(good_split_export, tmp_path, engine, 11, _tagging, 6)
+    """Signal while mutagen writes a finished track's ID3 tag: made room for, not yet written
+    (the export stops itself there: ``tests/support/tag_pause``). Catches writes that go
+    straight to their final names (the track in place is then untagged or half-tagged; seen
+    to fail with the tag written on the track already in place)."""
+    out, before = _copy_of(good_split_export, tmp_path)
+    env = _env(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(TAG_PAUSE), env.get("PYTHONPATH"))))
+    export = _coach(
+        "export", "lower-back", "--engine", engine, "--split", "--minutes", "11",
+        "--out", str(out), env=env, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not _stopped(export.pid):
+        if export.poll() is not None:
+            pytest.fail(f"the export never stopped in a tag write: {export.communicate()}")
+        assert time.monotonic() < deadline, "the export never reached its tags"
+        time.sleep(0.01)
+    assert _tagging(export.pid, out), "stopped, but not with a track open for its tag"
     _interrupt(export, how)
     assert _tree(out) == before
 
