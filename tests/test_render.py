@@ -30,7 +30,7 @@ from coach.speech.base import Clip, SpeechSettings
 from coach.speech.cache import ClipCache
 from coach.speech.fake import FakeEngine
 from coach.timeline.compiler import CHIME_LEAD_MS
-from coach.timeline.model import CueKind, TimelineOptions
+from coach.timeline.model import Cue, CueKind, TimelineOptions
 
 
 class StretchedEngine(FakeEngine):
@@ -77,6 +77,18 @@ def _renderer(engine: FakeEngine, cache: Path | None = None) -> ClipRenderer:
 @pytest.fixture(scope="module")
 def lower_back() -> Routine:
     return load_routine("lower-back")
+
+
+def _third_held(
+    routine: Routine,
+) -> tuple[tuple[Cue, ...], threading.Event, StretchedEngine, TimelineStream]:
+    """``routine`` streamed with its third spoken cue's clip held back until the event is set:
+    its spoken cues (as laid out once every clip is made), the event, the engine, the stream."""
+    draft = render_timeline(routine, TimelineOptions(), _renderer(StretchedEngine()))
+    cues = draft.timeline.speech_cues
+    held = threading.Event()
+    engine = StretchedEngine(gate={cues[2].text: held})
+    return cues, held, engine, TimelineStream(routine, TimelineOptions(), _renderer(engine)).start()
 
 
 def test_the_intro_says_the_estimated_length_whatever_the_engine(lower_back: Routine) -> None:
@@ -191,11 +203,7 @@ def test_a_session_plays_a_stream_exactly_as_the_finished_timeline(lower_back: R
 
 def test_a_session_starts_on_the_first_clip_and_reports_a_stall(lower_back: Routine) -> None:
     """While the third cue is not synthesized the session waits there; time lost is lateness."""
-    draft = render_timeline(lower_back, TimelineOptions(), _renderer(StretchedEngine()))
-    cues = draft.timeline.speech_cues
-    held = threading.Event()
-    engine = StretchedEngine(gate={cues[2].text: held})
-    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(engine)).start()
+    cues, held, engine, stream = _third_held(lower_back)
     clock = FakeClock()
     sink = NullSink()
     session = Session(stream, clock, sink)  # returns once the first cue is known
@@ -220,7 +228,7 @@ def test_a_session_starts_on_the_first_clip_and_reports_a_stall(lower_back: Rout
     late = [round(o.late_ms) for o in report.onsets]  # type: ignore[attr-defined]
     assert late[:2] == [0, 0]
     assert all(value == 5000 for value in late[2:])
-    assert [o.cue for o in report.onsets] == list(draft.timeline.speech_cues)  # type: ignore[attr-defined]
+    assert [o.cue for o in report.onsets] == list(cues)  # type: ignore[attr-defined]
 
 
 class _Overslept(FakeClock):
@@ -253,11 +261,7 @@ def test_a_stall_loses_no_cue_and_reports_how_late_each_was_heard(
     it is heard against where the timeline put it. (The wait once began past the third cue's
     start, and the session went on after it: a cold live session with Piper never said its
     second sentence.)"""
-    draft = render_timeline(lower_back, TimelineOptions(), _renderer(StretchedEngine()))
-    cues = draft.timeline.speech_cues
-    held = threading.Event()
-    engine = StretchedEngine(gate={cues[2].text: held})
-    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(engine)).start()
+    cues, held, _engine, stream = _third_held(lower_back)
     sink = _LeadSink()
 
     def second_handed() -> bool:
@@ -276,7 +280,7 @@ def test_a_stall_loses_no_cue_and_reports_how_late_each_was_heard(
     runner.join(30)
     report = result[0]
     onsets = report.onsets  # type: ignore[attr-defined]
-    assert [o.cue for o in onsets] == list(draft.timeline.speech_cues)
+    assert [o.cue for o in onsets] == list(cues)
     sounds = {sound.cue: sound.onset for _t, sound in sink.played if sound.cue in cues}
     origin = sounds[cues[0]]
     for onset in onsets:
