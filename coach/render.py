@@ -374,7 +374,7 @@ class TimelineStream:
             for text in texts:
                 if self._stop.is_set():
                     return
-                renderer.clip(text)
+                self._clip(renderer, text)
                 yield text
             return
         # Nothing is heard before the first clip: make it here at this process's priority, and
@@ -382,7 +382,7 @@ class TimelineStream:
         # the session's threads, which must import coach and the engine, Piper load its model:
         # started first, they took the cores the first clip needed).
         first, later = texts[0], texts[1:]
-        renderer.clip(first)
+        self._clip(renderer, first)
         yield first
         release = getattr(renderer.engine, "release", None)
         if release is not None:
@@ -408,6 +408,16 @@ class TimelineStream:
             # After a failure, wait for the clips under way, so that their warnings come out
             # before the error is reported; when the session is over, do not wait for them.
             pool.shutdown(wait=not self._stop.is_set(), cancel_futures=True)
+
+    def _clip(self, renderer: ClipRenderer, text: str) -> None:
+        """Make ``text``'s clip; while no cue is ready (nothing is heard yet, the session waits
+        for this clip and nothing else synthesizes), on every core where the engine can."""
+        every_core = getattr(renderer.engine, "on_every_core", None)
+        if every_core is None or self._first_ready():
+            renderer.clip(text)
+            return
+        with every_core():
+            renderer.clip(text)
 
     def _publish(self) -> None:
         durations = _KnownDurations(self.renderer)

@@ -149,17 +149,20 @@ with ProcessPoolExecutor(jobs) as pool:
 
 
 FIRST_CUE = r"""
-import os, sys, time
+import contextlib, os, sys, time
 from coach.play.clock import process_start
 from coach.speech.base import SpeechSettings
 from coach.speech.engines import get_engine
 
-get_engine(sys.argv[1]).synthesize(sys.argv[2], SpeechSettings())
+engine = get_engine(sys.argv[1])
+with getattr(engine, "on_every_core", contextlib.nullcontext)():
+    engine.synthesize(sys.argv[2], SpeechSettings())
 print(time.monotonic() - process_start())
 """
 """The floor of a cold live start: a bare interpreter that imports the engine, loads its voice
-and speaks the first cue's text (no routine, no timeline, no trimming, no cache, no sink);
-prints the seconds since its own launch, measured as ``coach play --report`` measures."""
+and speaks the first cue's text (no routine, no timeline, no trimming, no cache, no sink), on
+every core where the engine can, as a live session makes its first clip; prints the seconds
+since its own launch, measured as ``coach play --report`` measures."""
 
 
 @dataclass(frozen=True)

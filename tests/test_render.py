@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +175,44 @@ def test_a_stream_can_speak_once_the_first_sentence_is_made(lower_back: Routine)
     finally:
         held.set()
         stream.close()
+
+
+class AllCores(StretchedEngine):
+    """The stretched engine, with a block in which it would synthesize on every core (as
+    Piper's :meth:`~coach.speech.piper_engine.PiperEngine.on_every_core`): notes what it made
+    there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on_all: list[str] = []
+        self._inside = False
+
+    @contextlib.contextmanager
+    def on_every_core(self) -> Iterator[None]:
+        self._inside = True
+        try:
+            yield
+        finally:
+            self._inside = False
+
+    def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
+        if self._inside:
+            self.on_all.append(text)
+        return super().synthesize(text, settings)
+
+
+def test_only_the_clip_the_session_waits_for_is_made_on_every_core(lower_back: Routine) -> None:
+    """While no cue is ready nothing is heard and nothing else synthesizes: the first clip is
+    made on every core; every later one beside the playing session, as before."""
+    engine = AllCores()
+    stream = TimelineStream(lower_back, TimelineOptions(), _renderer(engine), workers=1).start()
+    try:
+        first = stream.wait_first(30).rendered.timeline.speech_cues[0].text
+        stream.wait_complete(60)
+    finally:
+        stream.close()
+    assert engine.on_all == [first] == engine.calls[:1]
+    assert len(engine.calls) > 20
 
 
 def test_a_cached_stream_is_final_at_once(lower_back: Routine, tmp_path: Path) -> None:

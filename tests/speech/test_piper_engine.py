@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,24 @@ def test_threads_share_one_model(engine: PiperEngine) -> None:
     for thread in threads:
         thread.join()
     assert found == expected
+
+
+def test_a_clip_made_on_every_core_is_the_same_and_its_model_is_unloaded_after(
+    engine: PiperEngine, cue: Clip
+) -> None:
+    """A live session's first clip is made on every core (:meth:`PiperEngine.on_every_core`):
+    the same samples, a model loaded with one onnxruntime thread per core for it, and only the
+    one-thread model left loaded afterwards (the rest of the session would otherwise keep a
+    second copy of the voice)."""
+    cores = len(os.sched_getaffinity(0))
+    with engine.on_every_core():
+        assert engine.threads == cores
+        assert engine.synthesize(TEXT, SpeechSettings()) == cue
+        loaded = {threads for _path, threads in piper_engine._VOICES}
+        assert cores in loaded
+    assert engine.threads == piper_engine.THREADS
+    assert {threads for _path, threads in piper_engine._VOICES} == {piper_engine.THREADS}
+    assert engine.synthesize(TEXT, SpeechSettings()) == cue
 
 
 def test_sentences_are_joined_by_the_pause(engine: PiperEngine) -> None:
