@@ -44,6 +44,11 @@ MAX_RENDER_ROUNDS = 4
 WORKER_NICENESS = 10
 """How much lower a live session's synthesis processes run (Unix ``nice``): when
 the CPU is busy, a live session's timing in the main process must come first."""
+CLOSE_WAIT_S = 5.0
+"""How long closing a stream waits for its thread to end (a clip under way in this process
+takes well under a second)."""
+STOP_CHECK_S = 0.1
+"""How often a stream waiting for a synthesis process's clip checks that it was closed."""
 
 
 @dataclass(frozen=True)
@@ -292,8 +297,19 @@ class TimelineStream:
             self._listeners.append(listener)
 
     def close(self) -> None:
-        """Stop synthesizing: clips being made are finished and cached, the rest are not made."""
+        """Stop synthesizing: clips being made are finished and cached, the rest are not made.
+        Returns once the background thread has ended (at most :data:`CLOSE_WAIT_S`): a thread
+        left inside the engine while the interpreter exits can crash it. Ctrl-C while a cold
+        session's first clip was being made once ended ``coach play`` with onnxruntime's
+        "terminate called without an active exception" and an abort, not exit 130."""
         self._stop.set()
+        self._shut_pool()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(CLOSE_WAIT_S)
+        self._shut_pool()  # one started while this waited
+
+    def _shut_pool(self) -> None:
         with self._lock:
             pool = self._pool
         if pool is not None:
@@ -393,12 +409,11 @@ class TimelineStream:
         with self._lock:
             self._pool = pool
         try:
-            futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in later]
+            with _workers_deaf_to_ctrl_c():
+                futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in later]
             for text, future in zip(later, futures, strict=True):
-                if self._stop.is_set():
+                if not self._made(future):
                     return
-                with _worker_failures():
-                    future.result()
                 renderer.clip(text)  # from the cache the worker wrote
                 renderer.synthesized += 1
                 yield text
@@ -408,6 +423,20 @@ class TimelineStream:
             # After a failure, wait for the clips under way, so that their warnings come out
             # before the error is reported; when the session is over, do not wait for them.
             pool.shutdown(wait=not self._stop.is_set(), cancel_futures=True)
+
+    def _made(self, future: concurrent.futures.Future[None]) -> bool:
+        """Wait for a worker's clip; False once the stream is closed (the clip may still be
+        under way: the worker finishes it, nobody waits)."""
+        while not self._stop.is_set():
+            with _worker_failures():
+                try:
+                    future.result(STOP_CHECK_S)
+                except concurrent.futures.TimeoutError:
+                    continue
+                except concurrent.futures.CancelledError:  # closed meanwhile
+                    return False
+            return True
+        return False
 
     def _clip(self, renderer: ClipRenderer, text: str) -> None:
         """Make ``text``'s clip; while no cue is ready (nothing is heard yet, the session waits
@@ -515,8 +544,10 @@ def synthesize_all(
         # Workers write into the shared cache (atomically); this process then reads the clips.
         with _synthesis_pool(renderer, workers, nice=False) as pool:
             spoken = [renderer.spoken(text) for text in missing]
+            with _workers_deaf_to_ctrl_c():  # map submits every chunk before it returns
+                made = pool.map(_worker_render, spoken, chunksize=4)
             with _worker_failures():
-                for _ in pool.map(_worker_render, spoken, chunksize=4):
+                for _ in made:
                     done += 1
                     if progress is not None:
                         progress(done, total)
@@ -591,6 +622,32 @@ def _fitting(waiting: list[str], spoken: Mapping[str, str], room: float) -> str 
         if len(spoken[text]) <= room:
             return waiting.pop(index)
     return None
+
+
+@contextlib.contextmanager
+def _workers_deaf_to_ctrl_c() -> Iterator[None]:
+    """Synthesis processes started in the block begin with Ctrl-C (SIGINT) blocked, until their
+    initializer ignores it (:func:`_worker_start`): a signal mask is inherited through fork
+    and exec. Ctrl-C in a terminal reaches the whole process group, and a process started
+    as a fresh interpreter got it while still importing coach: a ``KeyboardInterrupt``
+    traceback on the terminal for each, after Ctrl-C in the first seconds of a cold ``coach
+    play`` (13 runs in 40). This thread blocks it only meanwhile (Python handles Ctrl-C in the
+    main thread, which another thread's mask does not change).
+
+    multiprocessing's resource tracker, which processes started afresh share, unblocks SIGINT
+    in the thread that starts it (Python 3.11-3.13): it is started first."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    if _clean_start() is not None:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,10 +17,13 @@ from coach.timeline.durations import (
 from coach.timeline.model import SENTENCE_GAP_MS, Pulse, TimelineOptions, Verbosity
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from coach.listen.sources import MicSource
     from coach.play.base import AudioSink, Samples
     from coach.play.session import SessionReport
-    from coach.render import RenderedTimeline, TimelineStream
+    from coach.render import ClipRenderer, RenderedTimeline, TimelineStream
+    from coach.routine.model import Routine
 
 from coach.cli.common import (
     MAX_PREROLL_MS,
@@ -171,7 +175,7 @@ def play_command(
         recording = isinstance(out, WavSink)
         if hear_from is not None:
             said = (
-                _replies(routine, options, engine, voice, volume, language, wait=True)
+                _replies(routine, options, engine, voice, volume, language, wait=True).made
                 if reply == "word"
                 else None
             )
@@ -187,32 +191,38 @@ def play_command(
         screen = sink is None and console().is_terminal
         ears = _ears(listen, hear_from)
         source = _live_source(routine, options, engine, voice, volume, language)
-        samples = output == "device"  # the system voice plays text, not samples
-        clock = MonotonicClock()
-        replies = (
-            _replies(routine, options, engine, voice, volume, language) if reply == "word" else None
-        )
-        hooks = {} if ears is None else voice_hooks(ears, audio, clock, screen, replies)
-        audio = hooks.pop("sink", audio)
-        control = hooks.pop("control", None)
+        replies: Replies | None = None
         try:
-            report = play(
-                source, clock, audio, keys=interactive, screen=screen,
-                quiet_screen=quiet_screen, on_cue=None if screen else echo_cue,
-                sound=samples, music=bed if samples else None,
-                on_key=None if screen else echo_key, **hooks,
+            samples = output == "device"  # the system voice plays text, not samples
+            clock = MonotonicClock()
+            if reply == "word":
+                replies = _replies(routine, options, engine, voice, volume, language)
+            hooks = (
+                {} if ears is None
+                else voice_hooks(ears, audio, clock, screen, replies.made if replies else None)
             )  # fmt: skip
-            if show_report and control is not None:
-                print_listening(hooks["controls"], control)
-        except SessionInterrupted as stopped:  # Ctrl-C: report what was played, still exit 130
-            if show_report:
-                _print_report(stopped.report, process_start())
-                if control is not None:
+            audio = hooks.pop("sink", audio)
+            control = hooks.pop("control", None)
+            try:
+                report = play(
+                    source, clock, audio, keys=interactive, screen=screen,
+                    quiet_screen=quiet_screen, on_cue=None if screen else echo_cue,
+                    sound=samples, music=bed if samples else None,
+                    on_key=None if screen else echo_key, **hooks,
+                )  # fmt: skip
+                if show_report and control is not None:
                     print_listening(hooks["controls"], control)
-            raise
-        finally:
+            except SessionInterrupted as stopped:  # Ctrl-C: report what was played, exit 130
+                if show_report:
+                    _print_report(stopped.report, process_start())
+                    if control is not None:
+                        print_listening(hooks["controls"], control)
+                raise
+        finally:  # no thread of this process may still be speaking when it exits
             if isinstance(source, TimelineStream):
                 source.close()
+            if replies is not None:
+                replies.close()
     if show_report:
         _print_report(report, None if dry_run else process_start())
 
@@ -251,6 +261,47 @@ def _say_commands_are_english(routine_ref: str, language: str | None) -> None:
         )
 
 
+class Replies:
+    """``--reply word``: the spoken replies in the session's voice, made in a thread (the
+    session does not wait for them; until each is made, the chime acknowledges), or at once
+    with ``wait``. A reply that cannot be made stays a chime."""
+
+    def __init__(self, make: Callable[[], tuple[Routine, ClipRenderer]], *, wait: bool) -> None:
+        self.made: dict[str, Samples] = {}
+        """Each reply by its event, as it is made."""
+        self._make = make
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if wait:
+            self._run()
+        else:
+            self._thread = threading.Thread(target=self._run, name="coach-replies", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        from coach.timeline.wording import wording_for
+
+        try:
+            loaded, renderer = self._make()
+            for event, text in wording_for(loaded.language).replies().items():
+                if self._stop.is_set():
+                    return
+                self.made[event] = renderer.clip(text).samples()
+        except CoachError:  # the session itself will say what is wrong with the engine
+            pass
+
+    def close(self) -> None:
+        """Make no more; return once the thread is out of the engine (at most
+        :data:`coach.render.CLOSE_WAIT_S`). Ctrl-C while it was still making them ended the
+        session in an abort from onnxruntime, "terminate called without an active exception",
+        18 cold starts in 40 interrupted 0.3-1.2 s after launch."""
+        from coach.render import CLOSE_WAIT_S
+
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(CLOSE_WAIT_S)
+
+
 def _replies(
     routine_ref: str,
     options: TimelineOptions,
@@ -260,31 +311,12 @@ def _replies(
     language: str | None,
     *,
     wait: bool = False,
-) -> dict[str, Samples]:
-    """``--reply word``: the spoken replies in the session's voice, made in a thread (the
-    session does not wait for them; until each is made, the chime acknowledges), or at once
-    with ``wait``. A reply that cannot be made stays a chime."""
-    import threading
-
-    from coach.timeline.wording import wording_for
-
-    made: dict[str, Samples] = {}
-
-    def make() -> None:
-        try:
-            loaded, renderer = make_renderer(
-                routine_ref, options, engine, voice, volume, language, quiet=True
-            )
-            for event, text in wording_for(loaded.language).replies().items():
-                made[event] = renderer.clip(text).samples()
-        except CoachError:  # the session itself will say what is wrong with the engine
-            pass
-
-    if wait:
-        make()
-    else:
-        threading.Thread(target=make, name="coach-replies", daemon=True).start()
-    return made
+) -> Replies:
+    """:class:`Replies` for the session, in its routine's language and voice."""
+    return Replies(
+        lambda: make_renderer(routine_ref, options, engine, voice, volume, language, quiet=True),
+        wait=wait,
+    )
 
 
 def _print_report(report: SessionReport, launched: float | None) -> None:
