@@ -31,13 +31,42 @@ if TYPE_CHECKING:
     from coach.sound.mixer import Music
 
 
+class Interrupted(Exception):
+    """A command stopped by Ctrl-C or SIGTERM (a ``KeyboardInterrupt`` inside it), carried past
+    Typer to :func:`coach.cli.entry.main`, which says that nothing was written and exits 130."""
+
+
 class CoachCommand(TyperCommand):
     """A command whose usage line names a required argument plainly (``coach export [OPTIONS]
-    ROUTINE``), not in the braces Typer writes around it, which read as literal characters."""
+    ROUTINE``), not in the braces Typer writes around it, which read as literal characters.
+
+    A ``KeyboardInterrupt`` inside the command leaves it as :class:`Interrupted`, so that the
+    user reads "interrupted: nothing was written" (every file coach writes is put in place
+    whole, or not at all). Typer would turn it into its own exit 130 and, outside its standalone
+    mode, hand back only the number, so an interrupted export ended without a word; older Typer
+    versions raised click's ``Abort`` instead."""
+
+    says_nothing_written = True
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            if not self.says_nothing_written:
+                raise
+            raise Interrupted from None
+
+
+class LiveCommand(CoachCommand):
+    """``coach play``: Ctrl-C ends a session with its own report (``--report``) and exit 130,
+    and a recording (``--sink FILE.wav``) keeps what was played, so "nothing was written" would
+    be wrong."""
+
+    says_nothing_written = False
 
 
 app = typer.Typer(
@@ -340,11 +369,12 @@ def report_error(exc: CoachError) -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def command(name: str | None = None, *, short_help: str) -> Callable[[F], F]:
+def command(name: str | None = None, *, short_help: str, live: bool = False) -> Callable[[F], F]:
     """Register a command of ``coach``. ``short_help`` is its line in ``coach --help``: short
     enough to be shown whole at 80 columns (the docstring's first sentence would be cut with
-    "...")."""
-    decorate: Callable[[F], F] = app.command(name, cls=CoachCommand, short_help=short_help)
+    "..."). ``live``: a :class:`LiveCommand`."""
+    kind = LiveCommand if live else CoachCommand
+    decorate: Callable[[F], F] = app.command(name, cls=kind, short_help=short_help)
     return decorate
 
 

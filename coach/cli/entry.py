@@ -28,7 +28,7 @@ from coach.cli import (  # noqa: F401  (importing a command's module registers i
     validate,
     voices,
 )
-from coach.cli.common import app, report_error
+from coach.cli.common import Interrupted, app, report_error
 from coach.errors import CoachError
 
 
@@ -113,7 +113,7 @@ def main() -> None:
     except CoachError as exc:
         report_error(exc)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):  # every write is atomic: nothing is half-written
         sys.stderr.write("interrupted: nothing was written\n")
         sys.exit(130)
     except Exception as exc:

@@ -64,7 +64,7 @@ from coach.cli.voice import (
 )
 
 
-@command("play", short_help="Talk you through a routine live.")
+@command("play", short_help="Talk you through a routine live.", live=True)
 def play_command(
     routine: RoutineArg,
     output: Annotated[

@@ -137,6 +137,9 @@ def test_ctrl_c_stops_at_once_with_status_130(quick: Path, tmp_path: Path) -> No
     assert time.monotonic() - started < 3
     assert child.exitstatus == 130 or child.signalstatus == signal.SIGINT
     assert "Traceback" not in (child.before or "")
+    # the recording keeps what was played, so play does not say what an export says
+    assert (tmp_path / "rec.wav").stat().st_size > 44
+    assert "nothing was written" not in (child.before or "")
 
 
 _CUE_LINE = re.compile(r"^ *(\d+):(\d\d)  (\S+) +(.+?)\r?$", re.MULTILINE)
