@@ -354,6 +354,7 @@ def load_voice(model: VoiceModel, threads: int = THREADS) -> PiperVoice:
 
 
 def _load(model: VoiceModel, threads: int) -> PiperVoice:
+    _no_telemetry()
     from piper import PiperConfig, PiperVoice
 
     onnxruntime: Any = importlib.import_module("onnxruntime")
@@ -405,6 +406,21 @@ def _check_installed() -> None:
         raise NotInstalledError("Piper is not installed", hint=INSTALL_HINT)
 
 
+TELEMETRY_SWITCH = "ORT_DISABLE_TELEMETRY"
+"""onnxruntime's own switch for its telemetry, read when it is imported (1.29 and later)."""
+
+
+def _no_telemetry() -> None:
+    """Turn onnxruntime's telemetry off before it is imported, unless the user set the switch.
+
+    Since 1.29 onnxruntime, on its first use in a process, writes a lasting device id under the
+    user's cache (``Microsoft/DeveloperTools/.onnxruntime``) and queues a "ProcessInfo" event
+    (the system, the program's path, the kind of network, a hash of that id) for upload to
+    Microsoft; it skips this only where a CI variable is set. coach is offline: nothing about
+    the user leaves the machine. Synthesis processes inherit the variable."""
+    os.environ.setdefault(TELEMETRY_SWITCH, "1")
+
+
 def _require_piper() -> None:
     """Import piper (once), or raise :class:`EngineError` saying what to install.
 
@@ -418,6 +434,7 @@ def _require_piper() -> None:
         if _imported:
             return
         _check_installed()
+        _no_telemetry()
         try:
             importlib.import_module("piper")
             _preload_espeak_bridge()

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from coach.speech.piper_engine import (
     PiperEngine,
     join_sentences,
 )
+from tests.conftest import minimal_routine
 
 pytest.importorskip("piper", reason="Piper is not installed: pip install 'coach[neural]'")
 voice_package = pytest.importorskip(
@@ -95,6 +97,40 @@ def test_another_process_makes_the_same_samples(cue: Clip) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == _sha(cue)
+
+
+CI_VARIABLES = (
+    "CI", "APPVEYOR", "BITBUCKET_BUILD_NUMBER", "BUILDKITE", "CIRCLECI", "CODEBUILD_BUILD_ID",
+    "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI",
+    "TEAMCITY_VERSION", "TF_BUILD", "TRAVIS",
+)  # fmt: skip
+"""The variables by which onnxruntime (1.32) recognizes a CI machine, where it collects no
+telemetry (the names in its library)."""
+
+
+def test_an_export_with_piper_leaves_no_trace_of_onnxruntimes_telemetry(
+    write_routine: Callable[..., Path], tmp_path: Path
+) -> None:
+    """coach is offline. Since 1.29 onnxruntime, on its first use in a process, writes a lasting
+    device id into the user's cache (``Microsoft/DeveloperTools/.onnxruntime``) and queues a
+    "ProcessInfo" event there for upload to Microsoft, except on a CI machine: so the export
+    runs here as on a user's, with no CI variable, and its cache and home must hold nothing of
+    it (they did before coach set ``ORT_DISABLE_TELEMETRY``)."""
+    routine = write_routine(minimal_routine(safety=[]), "tiny.yaml")
+    home, cache, out = tmp_path / "home", tmp_path / "cache", tmp_path / "out"
+    unset = {*CI_VARIABLES, piper_engine.TELEMETRY_SWITCH}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(cache))
+    result = subprocess.run(
+        [sys.executable, "-m", "coach", "export", str(routine), "--engine", "piper",
+         "--format", "wav", "--out", str(out)],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "(piper)" in result.stdout  # Piper's voice spoke it
+    assert list((cache / "coach" / "clips").rglob("*.wav"))  # the cache was used
+    found = [p for p in (*home.rglob("*"), *cache.rglob("*")) if "Microsoft" in p.parts]
+    assert found == [], found
 
 
 def test_threads_share_one_model(engine: PiperEngine) -> None:
