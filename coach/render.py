@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coach.errors import EngineError
 from coach.routine.lexicon import Lexicon
@@ -408,9 +408,11 @@ class TimelineStream:
         pool = _synthesis_pool(renderer, workers)
         with self._lock:
             self._pool = pool
+        futures: list[concurrent.futures.Future[None]] = []
         try:
             with _workers_deaf_to_ctrl_c():
-                futures = [pool.submit(_worker_render, renderer.spoken(text)) for text in later]
+                for text in later:
+                    futures.append(pool.submit(_worker_render, renderer.spoken(text)))
             for text, future in zip(later, futures, strict=True):
                 if not self._made(future):
                     return
@@ -420,6 +422,7 @@ class TimelineStream:
                 if self._stop.is_set():
                     return
         finally:
+            _cancel(futures)
             # After a failure, wait for the clips under way, so that their warnings come out
             # before the error is reported; when the session is over, do not wait for them.
             pool.shutdown(wait=not self._stop.is_set(), cancel_futures=True)
@@ -465,6 +468,18 @@ class TimelineStream:
             listeners = list(self._listeners)
         for listener in listeners:
             listener()
+
+
+def _cancel(futures: Iterable[concurrent.futures.Future[Any]]) -> None:
+    """Cancel, here and now, the clips a pool has not begun.
+
+    ``shutdown(cancel_futures=True)`` leaves that to the pool's manager thread, which finds the
+    pool through a weak reference: if the pool object is gone by the time that thread runs (the
+    session over and its stream freed, the interpreter exiting), it cancels nothing, and every
+    clip still queued is made before the interpreter may exit. A cold ``coach play`` stopped
+    with Ctrl-C now and then took over 10 s to end that way, both synthesis processes busy."""
+    for future in futures:
+        future.cancel()
 
 
 def _pool_worthy(renderer: ClipRenderer, missing: int, workers: int) -> bool:

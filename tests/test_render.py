@@ -30,8 +30,10 @@ from coach.routine.loader import load_routine
 from coach.routine.model import Routine
 from coach.speech.base import Clip, SpeechSettings
 from coach.speech.cache import ClipCache
+from coach.speech.engines import get_engine
 from coach.speech.fake import FakeEngine
-from coach.timeline.compiler import CHIME_LEAD_MS
+from coach.timeline.compiler import CHIME_LEAD_MS, compile_routine
+from coach.timeline.durations import EstimatedDurations
 from coach.timeline.model import Cue, CueKind, TimelineOptions
 
 
@@ -234,6 +236,46 @@ def test_closing_a_stream_waits_for_the_clip_under_way(lower_back: Routine) -> N
     assert time.monotonic() - began >= 0.25  # it waited for the clip
     assert "coach-speech" not in {thread.name for thread in threading.enumerate()}
     assert engine.calls == [first]  # and made nothing more
+
+
+def test_closing_a_stream_cancels_the_clips_its_processes_have_not_begun(
+    lower_back: Routine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing a stream (Ctrl-C, quit) leaves nothing queued for its synthesis processes, even
+    where the pool's own manager thread cancels nothing: it finds the pool through a weak
+    reference, and once the pool object is gone (the session over, the interpreter exiting) it
+    made every queued clip first. A cold ``coach play`` stopped with Ctrl-C now and then took
+    over 10 s to end that way. Here the manager thread is made to cancel nothing, as then."""
+    from concurrent.futures import process
+
+    from tests.speech.speech_helpers import available_engine
+
+    available_engine("pyttsx3")
+    monkeypatch.setattr(
+        process._ExecutorManagerThread, "flag_executor_shutting_down", lambda self: None
+    )
+    clips = tmp_path / "clips"
+    renderer = ClipRenderer(get_engine("pyttsx3"), SpeechSettings(), ClipCache(clips))
+    stream = TimelineStream(lower_back, TimelineOptions(), renderer, workers=2).start()
+
+    def made() -> int:
+        return len(list(clips.rglob("*.wav")))
+
+    _until(lambda: made() >= 4)  # the first clip here, then the processes' first few
+    pool = stream._pool
+    assert pool is not None and made() >= 4
+    processes = list(pool._processes.values())
+    stream.close()
+    at_close = made()
+    for worker in processes:
+        worker.join(60)
+    draft = compile_routine(lower_back, TimelineOptions(), EstimatedDurations())
+    assert (
+        len({cue.text for cue in draft.speech_cues}) > at_close + 40
+    )  # most were still to be made
+    # those under way (one a process) and the three the pool had handed over (made 4-5 here;
+    # with the pool's thread left to cancel them, 70)
+    assert made() - at_close <= 8, (at_close, made())
 
 
 def test_a_cached_stream_is_final_at_once(lower_back: Routine, tmp_path: Path) -> None:
