@@ -354,7 +354,6 @@ def load_voice(model: VoiceModel, threads: int = THREADS) -> PiperVoice:
 
 
 def _load(model: VoiceModel, threads: int) -> PiperVoice:
-    _no_telemetry()
     from piper import PiperConfig, PiperVoice
 
     onnxruntime: Any = importlib.import_module("onnxruntime")
