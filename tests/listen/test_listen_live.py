@@ -17,7 +17,10 @@ import pytest
 
 from coach.sound.mixer import LEAD_IN_MS, MUSIC_TAIL_MS
 from tests.conftest import minimal_routine
+from tests.listening import decode
 from tests.machine_turn import Alone
+from tests.sound.conftest import RATE
+from tests.sound.test_live_sound import voices_as_reported
 
 ROOT = Path(__file__).parents[2]
 
@@ -143,7 +146,12 @@ def test_in_real_time_coach_acts_on_nothing_it_says_itself(
     canceller hears through coach's voice: no action at all, in real time over the whole
     session, nor in a dry run. (Real time once quit by itself here: the recording ran ahead of
     what the session played, each sound landed a fraction of a sample off, and the bed was not
-    subtracted; without the rule on its own words, "coach back" jumps back.)"""
+    subtracted; without the rule on its own words, "coach back" jumps back.)
+
+    And listening, with the canceller and the bed, keeps every cue on time: none more than 5 ms
+    late, each voice in the recording where the export has it, as late as reported. (That was
+    a session of its own, a shorter one without music, in tests/listen/test_listen_realtime.py;
+    this one hears more and checks the same.)"""
     setup = Setup(tmp_path, write_routine)
     back_at = setup.cue("draw them back")[0] + 1.6
     next_at = setup.cue("next chime")[0] + 1.2
@@ -152,11 +160,16 @@ def test_in_real_time_coach_acts_on_nothing_it_says_itself(
     assert setup.dry(recording) == []  # the dry run hears the same recording alike
 
     with alone():
-        output, _ = setup.live(recording)
+        output, played = setup.live(recording)
     assert _voice_lines(output) == [], output
     # the session played every cue, to its end (a pause or a jump would have cut or added some)
     spoken = [c for c in setup.shown["cues"] if c["kind"] not in ("tick", "chime")]
     assert f"\n{len(spoken)} cues: " in output, output
+    # listening kept every cue on time: none more than 5 ms late by the session's own report,
+    # and each voice is in the recording where the export has it, as late as reported
+    worst = re.search(r"worst (-?[\d.]+) ms late", output)
+    assert worst and float(worst.group(1)) <= 5, output
+    voices_as_reported(decode(played, RATE)[0], decode(setup.export, RATE)[0], setup.shown, output)
     cancelling = re.search(r"cancelling from ([\d.]+) s, (-?\d+) dB at the end", output)
     assert cancelling, output
     # the phrases were said after the canceller had learned the room: heard, not gated
