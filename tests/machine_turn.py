@@ -32,6 +32,12 @@ block; then the block itself). Only one real-time block runs at a time. Without 
 privilege (an ordinary user: going back from ``SCHED_IDLE`` needs it) the other workers wait,
 as above; the probe is :func:`can_yield`.
 
+``SCHED_IDLE`` holds a thread back only against the threads of its own scheduling group: where
+Linux groups tasks by session (``sched_autogroup_enabled``), a process a test starts in a
+session of its own (``start_new_session``) is served as fairly as the timed session, and
+stalled it by up to 1.4 s. The tests start such processes in a process group of their own
+instead (``process_group=0``); ``tests/test_conftest_order.py`` checks.
+
 What this cannot give: a machine quiet of everything else. A real-time test run beside other
 heavy work on the same cores can still be late; run the suite on a machine doing nothing else
 (the README's Tests section says so).

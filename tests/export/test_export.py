@@ -652,7 +652,7 @@ def _frozen_export(
         before = _tree(out)
         export = _coach(
             "export", "lower-back", "--engine", engine, "--split", "--minutes", str(minutes),
-            "--out", str(out), env=_env(folder), start_new_session=True,
+            "--out", str(out), env=_env(folder), process_group=0,
         )  # fmt: skip
         if _freeze_at(export, *moment(out, folder / "xdg")):
             return export, out, before
@@ -725,7 +725,7 @@ def test_interrupt_while_tags_are_written_changes_nothing(
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(TAG_PAUSE), env.get("PYTHONPATH"))))
     export = _coach(
         "export", "lower-back", "--engine", engine, "--split", "--minutes", "11",
-        "--out", str(out), env=env, start_new_session=True,
+        "--out", str(out), env=env, process_group=0,
     )  # fmt: skip
     deadline = time.monotonic() + 300
     while not _stopped(export.pid):

@@ -70,7 +70,7 @@ def test_ctrl_c_while_synthesis_processes_start_is_one_clean_exit(tmp_path: Path
         [sys.executable, "-m", "coach", "play", "lower-back", "--engine", "pyttsx3",
          "--sink", "null"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
+        text=True, process_group=0,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
