@@ -25,7 +25,7 @@ def test_the_realtime_files_are_the_files_with_realtime_tests() -> None:
 
 def test_no_test_starts_a_process_in_a_session_of_its_own() -> None:
     """``start_new_session=True`` (setsid) puts a process in a scheduling group of its own
-    where Linux groups tasks by session (``sched_autogroup_enabled``, on here and in CI): the
+    where Linux groups tasks by session (``sched_autogroup_enabled``, on here): the
     kernel then shares the processor between that group and the one the real-time session is
     in, and ``SCHED_IDLE`` (``tests/machine_turn.py``) no longer holds it back. Exports started
     so by the interrupt tests stalled a listening session by up to 1.4 s (cues 237 and 374 ms
