@@ -70,12 +70,12 @@ def test_random_token_each_time(exported: Exported) -> None:
         finally:
             process.send_signal(signal.SIGINT)
             try:
-                process.communicate(timeout=20)
+                _, err = process.communicate(timeout=20)
             except subprocess.TimeoutExpired:  # never leave a server running after the test
                 process.kill()
                 process.communicate()
                 raise
-        assert process.returncode == 0
+        assert process.returncode == 0, err
     tokens = [url.rstrip("/").rsplit("/", 1)[1] for url in urls]
     assert tokens[0] != tokens[1] and all(re.fullmatch(r"[A-Za-z0-9_-]{16}", t) for t in tokens)
 
