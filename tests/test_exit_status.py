@@ -77,3 +77,45 @@ def test_status_4_output_not_writable(tmp_path: Path) -> None:
     assert result.returncode == 4, result.stderr
     assert result.stderr.startswith("error: ")
     assert blocker.read_text() == "a file where the folder should be\n"
+
+
+# A Ctrl-C in coach's first tenth of a second, sent from inside its start-up at a chosen moment
+# (one timed from outside lands anywhere), during ``coach export``.
+_CTRL_C_AT = """
+import os, signal, sys
+
+moment = sys.argv.pop(1)
+if moment == "import":  # while the command line's modules are imported (typer comes first)
+    class CtrlC:
+        def find_spec(self, name, path=None, target=None):
+            if name == "typer":
+                os.kill(os.getpid(), signal.SIGINT)
+            return None
+    sys.meta_path.insert(0, CtrlC())
+else:  # while Typer parses the command line, before the command begins
+    from typer.core import TyperGroup
+    parse = TyperGroup.parse_args
+    def parse_args(self, ctx, args):
+        os.kill(os.getpid(), signal.SIGINT)
+        return parse(self, ctx, args)
+    TyperGroup.parse_args = parse_args
+sys.argv[0] = "coach"
+from coach.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("moment", ["import", "parse"])
+def test_status_130_ctrl_c_as_coach_starts(tmp_path: Path, moment: str) -> None:
+    """A Ctrl-C pressed as coach starts is the table's 130 too: before, one during the imports
+    ended in a traceback of the import machinery, one during Typer's parsing in exit 130 and
+    not a word."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AT, moment, "export", "lower-back", "--engine", "fake",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "interrupted: nothing was written\n"
+    assert not out.exists()

@@ -4,19 +4,33 @@ One module per command (``export``, ``play``, ``serve``...), the options and hel
 ``common``, and ``entry``, which assembles the app and holds ``main``: the single error boundary,
 and with the commands the only place that writes to the user or chooses an exit code.
 
-``app`` and ``main`` are loaded on first use, so that importing a command's module (which imports
-this package first) never imports every other command.
+``app`` is loaded on first use and ``main`` imports the command line when called, so that
+importing a command's module (which imports this package first) never imports every other
+command.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 __all__ = ["app", "main", "usage_error_line"]
 
 
+def main() -> None:
+    """The ``coach`` command: :func:`coach.cli.entry.main`, imported here so that a Ctrl-C
+    while its modules are still being imported (the first 0.1 s) ends as any other Ctrl-C
+    before a file is written does, not in a traceback of the import machinery."""
+    try:
+        from coach.cli.entry import main as run
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        sys.exit(130)
+    run()
+
+
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in ("app", "usage_error_line"):
         from coach.cli import entry
 
         return getattr(entry, name)

@@ -47,12 +47,15 @@ class CoachCommand(TyperCommand):
     versions raised click's ``Abort`` instead."""
 
     says_nothing_written = True
+    began = False
+    """Whether a command has begun in this process (its own code, past Typer's parsing)."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = super().collect_usage_pieces(ctx)
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
     def invoke(self, ctx: Any) -> Any:
+        CoachCommand.began = True
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:

@@ -28,7 +28,7 @@ from coach.cli import (  # noqa: F401  (importing a command's module registers i
     validate,
     voices,
 )
-from coach.cli.common import Interrupted, app, report_error
+from coach.cli.common import CoachCommand, Interrupted, app, report_error
 from coach.errors import CoachError
 
 
@@ -108,6 +108,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     """Entry point of the ``coach`` command."""
     signal.signal(signal.SIGTERM, _terminate)  # clean up like Ctrl-C: no partial files
+    CoachCommand.began = False
     try:
         code = app(prog_name="coach", standalone_mode=False)
     except CoachError as exc:
@@ -125,4 +126,7 @@ def main() -> None:
             raise
         sys.stderr.write(line + "\n")
         sys.exit(2)
+    if code == 130 and not CoachCommand.began:
+        # Ctrl-C while Typer parsed the command line: Typer makes it its own exit 130, silently
+        sys.stderr.write("interrupted: nothing was written\n")
     sys.exit(code if isinstance(code, int) else 0)
