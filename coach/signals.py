@@ -2,9 +2,10 @@
 
 Python runs a signal handler between two bytecodes of the main thread, wherever they are: in
 the middle of a group of renames, or inside a ctypes callback that a C library (eSpeak NG) is
-calling, where the exception cannot propagate and is printed as "Exception ignored ...
-Traceback" and lost. :func:`deferred_signals` records the signals instead and delivers them,
-in order of arrival, when the block ends.
+calling, or while pydantic-core builds a validator (the routine schema, at start-up): there
+the exception cannot propagate and is printed as "Exception ignored ... Traceback" and lost.
+:func:`deferred_signals` records the signals instead and delivers them, in order of arrival,
+when the block ends.
 
 And it runs them only when the main thread runs: a thread waiting on a lock (for other threads
 to finish their work) is woken by a signal sent to it, but a signal sent while the process was

@@ -23,6 +23,7 @@ from coach.errors import RoutineError
 from coach.languages import ENGLISH
 from coach.routine.schema import LexiconWord, Spoken
 from coach.routine.yamlfile import parse_yaml, read_text
+from coach.signals import deferred_signals
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def _pattern(entries: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
     return pattern
 
 
-_ADAPTER = TypeAdapter(dict[LexiconWord, Spoken])
+with deferred_signals():  # as the schema's validators are built (schema._build_validators)
+    _ADAPTER = TypeAdapter(dict[LexiconWord, Spoken])
 
 
 def read_lexicon_file(path: Path) -> tuple[tuple[str, str], ...]:

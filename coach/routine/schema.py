@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
+from coach.signals import deferred_signals
+
 FORMAT_VERSION = 1
 
 MAX_REPS = 500
@@ -63,7 +65,9 @@ Title = Annotated[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Each model's validator is built at the end of this module (_build_validators), not as its
+    # class is made.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class StrokesSpec(_Strict):
@@ -413,7 +417,7 @@ class RoutineSpec(_Strict):
     )
     intro: Spoken | None = Field(default=None, description="Spoken at the very start.")
     safety: tuple[Spoken, ...] = Field(default=(), max_length=20)
-    preparation: PreparationSpec = PreparationSpec()
+    preparation: PreparationSpec = PreparationSpec.model_construct()  # no validator built yet
     closing: Spoken | None = Field(default=None, description="Spoken at the very end.")
     lexicon: dict[LexiconWord, Spoken] = Field(
         default_factory=dict,
@@ -430,3 +434,17 @@ class RoutineSpec(_Strict):
 def routine_json_schema() -> dict[str, Any]:
     """The JSON Schema of a routine file, for editors (YAML language servers read it too)."""
     return RoutineSpec.model_json_schema(mode="validation")
+
+
+def _build_validators() -> None:
+    """Build every model's validator now, with Ctrl-C and SIGTERM held back until they are
+    built. pydantic-core cannot pass on a KeyboardInterrupt raised while it builds one: it
+    printed "Exception ignored in: '_section_kind'" and a traceback, and the command went on
+    as if never interrupted (a Ctrl-C in these 20 ms of coach's start-up)."""
+    models = [m for m in globals().values() if isinstance(m, type) and issubclass(m, _Strict)]
+    with deferred_signals():
+        for model in models:  # in the order they are defined: a model's parts before it
+            model.model_rebuild(force=True)
+
+
+_build_validators()
