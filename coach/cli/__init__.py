@@ -2,7 +2,8 @@
 
 One module per command (``export``, ``play``, ``serve``...), the options and helpers they share in
 ``common``, and ``entry``, which assembles the app and holds ``main``: the single error boundary,
-and with the commands the only place that writes to the user or chooses an exit code.
+and with the commands the only place that writes to the user or chooses an exit code (but for
+a Ctrl-C while ``entry`` is still being imported, which :func:`main` here answers alike).
 
 ``app`` is loaded on first use and ``main`` imports the command line when called, so that
 importing a command's module (which imports this package first) never imports every other
