@@ -17,6 +17,10 @@ from typing import Any
 
 __all__ = ["app", "main", "usage_error_line"]
 
+INTERRUPTED = "interrupted: nothing was written\n"
+"""What a Ctrl-C or ``kill`` leaves on stderr (with exit 130): every file coach writes is put in
+place whole or not at all (``coach play`` ends with its own report instead)."""
+
 
 def main() -> None:
     """The ``coach`` command: :func:`coach.cli.entry.main`, imported here so that a Ctrl-C
@@ -25,7 +29,7 @@ def main() -> None:
     try:
         from coach.cli.entry import main as run
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted: nothing was written\n")
+        sys.stderr.write(INTERRUPTED)
         sys.exit(130)
     run()
 

@@ -14,6 +14,7 @@ import typer
 
 from coach import __version__
 from coach.cli import (  # noqa: F401  (importing a command's module registers it with the app)
+    INTERRUPTED,
     author,
     cache,
     card,
@@ -115,7 +116,7 @@ def main() -> None:
         report_error(exc)
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, Interrupted):  # every write is atomic: nothing is half-written
-        sys.stderr.write("interrupted: nothing was written\n")
+        sys.stderr.write(INTERRUPTED)
         sys.exit(130)
     except Exception as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":  # plain `coach`: the help, as before
@@ -128,5 +129,5 @@ def main() -> None:
         sys.exit(2)
     if code == 130 and not CoachCommand.began:
         # Ctrl-C while Typer parsed the command line: Typer makes it its own exit 130, silently
-        sys.stderr.write("interrupted: nothing was written\n")
+        sys.stderr.write(INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
