@@ -205,7 +205,7 @@ def word_error_rates(
             heard16[int(c["start"] * RATE_HZ) : int(c["end"] * RATE_HZ) + RATE_HZ // 10]
             for c in cues
         ]
-        texts = transcribe_all(segments)
+        texts = transcribe_all(segments, full=True)
         rate_ = wer([Heard(c["start"], c["text"], t) for c, t in zip(cues, texts, strict=True)])
         label = "no music" if level is None else f"{level:g} dB"
         print(f"  word error rate, {label}: {rate_:.3f} ({len(cues)} cues)")

@@ -35,13 +35,25 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^a-z' ]", " ", text).split())
 
 
-class Ear:
-    """A pocketsphinx decoder with the general en-US language model."""
+QUICK_SEARCH = {"fwdflat": False, "topn": 2}
+"""The tests' search: pocketsphinx's first pass only (no second, flat pass) and the 2 best
+Gaussians of each senone instead of 4. On lower-back's 82 cues (2026-12-07) it needed 20-24
+processor-s where the full search needed 32-41, with a word error rate of 0.241 against 0.234
+for Piper and 0.887 against 0.865 for eSpeak NG (every third cue); with Piper's clips trimmed
+200 ms short it heard 0.298 against 0.295, with the cues cut out 400 ms late 0.349 against
+0.341. The README's figures are the full search's (``Ear(full=True)``, as
+``scripts/sound_figures.py`` measures)."""
 
-    def __init__(self) -> None:
+
+class Ear:
+    """A pocketsphinx decoder with the general en-US language model; :data:`QUICK_SEARCH`
+    unless ``full``."""
+
+    def __init__(self, full: bool = False) -> None:
         from pocketsphinx import Decoder
 
-        self._decoder = Decoder(samprate=RATE_HZ, loglevel="FATAL")
+        search = {} if full else QUICK_SEARCH
+        self._decoder = Decoder(samprate=RATE_HZ, loglevel="FATAL", **search)
         for word, phones in EXTRA_WORDS.items():
             self._decoder.add_word(word, phones, True)
 
@@ -59,9 +71,9 @@ class Ear:
 _EAR: Ear | None = None
 
 
-def _start_ear() -> None:
+def _start_ear(full: bool) -> None:
     global _EAR
-    _EAR = Ear()
+    _EAR = Ear(full)
 
 
 def _transcribe(samples: npt.NDArray[np.int16]) -> str:
@@ -69,14 +81,14 @@ def _transcribe(samples: npt.NDArray[np.int16]) -> str:
     return _EAR.transcribe(samples)
 
 
-def transcribe_all(segments: list[npt.NDArray[np.int16]]) -> list[str]:
+def transcribe_all(segments: list[npt.NDArray[np.int16]], full: bool = False) -> list[str]:
     """What the recognizer hears in each segment, one process per core (it is CPU-bound and
-    the test process leaves the other core idle); the same result as one :class:`Ear`."""
+    the test process leaves the other core idle); the same result as one ``Ear(full)``."""
     import os
     from concurrent.futures import ProcessPoolExecutor
 
     workers = max(1, min(os.cpu_count() or 1, 4, len(segments)))
-    with ProcessPoolExecutor(workers, initializer=_start_ear) as pool:
+    with ProcessPoolExecutor(workers, initializer=_start_ear, initargs=(full,)) as pool:
         return list(pool.map(_transcribe, segments, chunksize=4))
 
 
