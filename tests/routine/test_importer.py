@@ -456,6 +456,25 @@ def test_other_list_and_heading_styles(tmp_path: Path) -> None:
     assert routine.steps[1].instruction == "Squeeze the forearm gently. Work for 30 seconds."
 
 
+def test_a_heading_without_words_names_no_section(tmp_path: Path) -> None:
+    """``## #`` (closing hashes alone), ``## **`` and an underlined ``**`` end the list before
+    them as headings do (each list here starts again at 1: a section of its own, named after
+    the last heading), but title nothing: the draft loads (a section titled "" did not)."""
+    article = tmp_path / "empty-headings.md"
+    article.write_text(
+        "# Hand rub\n\n## Palms\n\n1. Circle the palm 6 times.\n\n## #\n\n"
+        "1. Press each finger 3 times.\n\n## **\n\n**\n--\n\n1. Hold the hand for 10 seconds.\n",
+        "utf-8",
+    )
+    routine = load_routine(import_article(article).target)
+    assert [s.title for s in routine.sections] == ["Palms", "Palms (2)", "Palms (3)"]
+    assert [[_work(w) for w in s.work] for s in routine.steps] == [
+        [("strokes", 6)],
+        [("strokes", 3)],
+        [("holds", 1, 10)],
+    ]
+
+
 @pytest.mark.parametrize(
     ("out", "message"),
     [

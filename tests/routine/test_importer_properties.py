@@ -74,6 +74,7 @@ def line(draw: st.DrawFn) -> str:
     one_step=sentence(),
 )
 @example(lines=[], suffix=".md", steps=3, one_step="Slide 1000 times on the other side. ")
+@example(lines=["0. Slide. "] * 8 + ["## #", "0. Slide. "], suffix=".md", steps=0, one_step="")
 def test_any_article_gives_a_valid_draft_or_one_article_error(
     lines: list[str], suffix: str, steps: int, one_step: str
 ) -> None:

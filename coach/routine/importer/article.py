@@ -187,11 +187,11 @@ def _raw_blocks(lines: list[str], markdown: bool) -> list[Block]:
         if heading:
             close_paragraph()
             close_item()
-            blocks.append(Block("heading", clean_inline(heading.group(2)), len(heading.group(1))))
+            _add_heading(blocks, heading.group(2), len(heading.group(1)))
             continue
         if markdown and _SETEXT.match(stripped) and paragraph and len(paragraph) == 1:
             close_item()
-            blocks.append(Block("heading", clean_inline(paragraph[0].strip()), number=2))
+            _add_heading(blocks, paragraph[0].strip(), 2)
             paragraph.clear()
             continue
         numbered = _ITEM.match(line)
@@ -224,6 +224,15 @@ def _raw_blocks(lines: list[str], markdown: bool) -> list[Block]:
     close_paragraph()
     close_item()
     return blocks
+
+
+def _add_heading(blocks: list[Block], text: str, level: int) -> None:
+    """A heading block, unless it has no words: ``## #`` (Markdown's closing hashes alone) or
+    ``## **`` ends the paragraph or item before it, as any heading does, and names nothing (a
+    section titled "" made a draft that did not load)."""
+    cleaned = clean_inline(text)
+    if cleaned:
+        blocks.append(Block("heading", cleaned, level))
 
 
 @dataclass
