@@ -39,9 +39,11 @@ QUICK_SEARCH = {"fwdflat": False, "topn": 2}
 """The tests' search: pocketsphinx's first pass only (no second, flat pass) and the 2 best
 Gaussians of each senone instead of 4. On lower-back's 82 cues (2026-12-07) it needed 20-24
 processor-s where the full search needed 32-41, with a word error rate of 0.241 against 0.234
-for Piper and 0.887 against 0.865 for eSpeak NG (every third cue); with Piper's clips trimmed
-200 ms short it heard 0.298 against 0.295, with the cues cut out 400 ms late 0.349 against
-0.341. The README's figures are the full search's (``Ear(full=True)``, as
+for Piper and 0.87-0.89 against 0.84-0.88 for eSpeak NG (every third cue, four runs each: its
+clips differ a little from run to run, as eSpeak NG carries state from one sentence to the
+next within a process; see :func:`tests.support.corpus._in_a_fresh_process`); with Piper's
+clips trimmed 200 ms short it heard 0.298 against 0.295, with the cues cut out 400 ms late
+0.349 against 0.341. The README's figures are the full search's (``Ear(full=True)``, as
 ``scripts/sound_figures.py`` measures)."""
 
 
