@@ -593,33 +593,39 @@ def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: in
     outside the GIL; trimming and loudness run in the threads too. A failure, or Ctrl-C, stops
     the clips not begun; those under way finish (a clip takes well under a second).
 
-    An engine whose runtime's memory grows with the sentence it speaks (Piper's: about 200 MB
-    for an 11 s sentence, kept by onnxruntime's arena for reuse) says so with
-    ``memory_grows_with_text``. Then the texts under way at once never add up to more
-    characters than the longest text alone: the longest first, each free thread taking the
-    longest text that fits beside the others (:func:`_fitting`). Two long sentences are never
-    made at once, short ones keep the other core busy, and the arena that the longest sentence
-    grew serves the rest. Measured on full-back with Piper, a cold export's process tree peaked
-    at 506-570 MB against 715-744 MB before, in the same time (see the README, Performance).
+    An engine whose runtime's memory grows with what it speaks (Piper's: about 1.3 MB a
+    character, kept by onnxruntime's arena for reuse) gives ``memory_chars``, the most
+    characters it should speak at once, and may give ``inference_chars(text)``, how many it
+    speaks at once for a text (Piper's longest piece of it; else the text's length). Then the
+    texts under way never weigh more than ``memory_chars`` together, or than the heaviest
+    text alone where that is more: the heaviest first, each free thread taking the heaviest
+    text that fits beside the others (:func:`_fitting`). Two long pieces are never spoken at
+    once, short ones keep the other core busy, and the arena grown for the largest serves the
+    rest. Measured on full-back with Piper, a cold export's process tree peaked at 506-570 MB
+    against 715-744 MB with no bound, in the same time (see the README, Performance), then
+    lower with Piper's texts spoken in pieces.
     """
     assert renderer.cache is not None
     engine, settings, cache = renderer.engine, renderer.settings, renderer.cache
     spoken = {text: renderer.spoken(text) for text in texts}
-    waiting = sorted(texts, key=lambda text: len(spoken[text]), reverse=True)
+    weigh = getattr(engine, "inference_chars", len)
+    weight = {text: weigh(spoken[text]) for text in texts}
+    waiting = sorted(texts, key=weight.__getitem__, reverse=True)
     budget = math.inf
-    if getattr(engine, "memory_grows_with_text", False) and waiting:
-        budget = len(spoken[waiting[0]])
+    limit = getattr(engine, "memory_chars", None)
+    if limit is not None and waiting:
+        budget = max(limit, weight[waiting[0]])
     running: dict[concurrent.futures.Future[Clip], str] = {}
     pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="coach-speech")
     try:
         while waiting or running:
-            room = budget - sum(len(spoken[text]) for text in running.values())
+            room = budget - sum(weight[text] for text in running.values())
             while len(running) < workers:
-                text = _fitting(waiting, spoken, room)
+                text = _fitting(waiting, weight, room)
                 if text is None:
                     break
                 running[pool.submit(render_clip, engine, spoken[text], settings, cache)] = text
-                room -= len(spoken[text])
+                room -= weight[text]
             finished, _ = concurrent.futures.wait(
                 running, return_when=concurrent.futures.FIRST_COMPLETED
             )
@@ -630,11 +636,11 @@ def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: in
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _fitting(waiting: list[str], spoken: Mapping[str, str], room: float) -> str | None:
-    """Take from ``waiting`` (longest spoken text first) the first text whose spoken form has
-    at most ``room`` characters; ``None`` if none has."""
+def _fitting(waiting: list[str], weight: Mapping[str, int], room: float) -> str | None:
+    """Take from ``waiting`` (heaviest first) the first text that weighs at most ``room``;
+    ``None`` if none does."""
     for index, text in enumerate(waiting):
-        if len(spoken[text]) <= room:
+        if weight[text] <= room:
             return waiting.pop(index)
     return None
 

@@ -541,9 +541,10 @@ class SharedModelEngine(StretchedEngine):
     name = "shared-model"
     shares_threads = True
 
-    def __init__(self, *, memory_grows_with_text: bool) -> None:
+    def __init__(self, *, memory_chars: int | None) -> None:
         super().__init__()
-        self.memory_grows_with_text = memory_grows_with_text
+        if memory_chars is not None:
+            self.memory_chars = memory_chars
         self._lock = threading.Condition()
         self._under_way: list[str] = []
         self.most_chars = 0
@@ -573,25 +574,53 @@ def _sentences() -> list[str]:
 
 
 @pytest.mark.parametrize("bounded", [True, False])
-def test_threads_sharing_a_model_never_speak_more_at_once_than_the_longest_text(
+def test_threads_sharing_a_model_never_speak_more_at_once_than_its_memory_allows(
     tmp_path: Path, bounded: bool
 ) -> None:
     """With an engine whose memory grows with the sentence (Piper), two threads make every clip
-    but never speak more characters at once than the longest text alone, and still work side
-    by side on the short ones; without that, both long sentences are made at once."""
-    engine = SharedModelEngine(memory_grows_with_text=bounded)
-    renderer = _renderer(engine, tmp_path)
+    but never speak more characters at once than its ``memory_chars``, and still work side by
+    side on the short ones; without that, both long sentences are made at once."""
     texts = _sentences()
+    longest = max(map(len, texts))
+    engine = SharedModelEngine(memory_chars=longest if bounded else None)
+    renderer = _renderer(engine, tmp_path)
     synthesize_all(renderer, texts, workers=2)
 
     assert sorted(engine.calls) == sorted(texts)  # each text made once
     assert renderer.missing(texts) == []  # and stored
     assert engine.most_texts == 2  # the threads worked side by side
-    longest = max(map(len, texts))
     if bounded:
         assert engine.most_chars <= longest
     else:
         assert engine.most_chars > longest  # what the bound prevents: this test can tell
+
+
+def test_a_text_heavier_than_the_memory_allows_is_made_alone(tmp_path: Path) -> None:
+    """A text that weighs more than ``memory_chars`` on its own (one Piper cannot split) is
+    still made, with nothing beside it: the bound becomes what that text alone needs, and the
+    short ones go side by side within it."""
+    texts = _sentences()
+    engine = SharedModelEngine(memory_chars=30)
+    synthesize_all(_renderer(engine, tmp_path), texts, workers=2)
+    assert sorted(engine.calls) == sorted(texts)
+    assert engine.most_chars <= max(map(len, texts))  # the long ones one at a time
+    assert engine.most_texts == 2
+
+
+def test_texts_weigh_what_the_engine_speaks_at_once(tmp_path: Path) -> None:
+    """An engine that speaks a text in pieces (Piper) weighs it by its longest piece
+    (``inference_chars``): two long texts whose pieces fit together are made side by side."""
+
+    class InPieces(SharedModelEngine):
+        def inference_chars(self, text: str) -> int:
+            return min(len(text), 40)
+
+    texts = _sentences()
+    longest = max(map(len, texts))
+    engine = InPieces(memory_chars=80)
+    synthesize_all(_renderer(engine, tmp_path), texts, workers=2)
+    assert sorted(engine.calls) == sorted(texts)
+    assert engine.most_chars > longest  # both long ones at once: 40 + 40 weigh 80
 
 
 def test_a_failing_text_stops_the_threads_with_its_error(tmp_path: Path) -> None:
@@ -605,7 +634,7 @@ def test_a_failing_text_stops_the_threads_with_its_error(tmp_path: Path) -> None
                 raise EngineError("the voice broke")
             return super().synthesize(text, settings)
 
-    engine = Failing(memory_grows_with_text=True)
+    engine = Failing(memory_chars=len(longest))
     with pytest.raises(EngineError, match="Lean in and glide"):
         synthesize_all(_renderer(engine, tmp_path), _sentences(), workers=2)
     assert engine.calls == []

@@ -14,6 +14,9 @@ Delivery is calm and reproducible:
 - phonemes last :data:`DEFAULT_LENGTH_SCALE` times the model's own length at the default rate,
   and ``rate_wpm`` scales that inversely (audible length grows a little less than the scale:
   Piper rounds every phoneme up to whole frames);
+- a text longer than :data:`PIECE_CHARS` is spoken in pieces split at a comma, semicolon or
+  colon (:func:`pieces`), so that onnxruntime never holds the memory of a whole long sentence;
+  each piece keeps its punctuation, so the voice pauses there as it would have;
 - Piper synthesizes one sentence at a time and puts no pause between sentences. The compiler
   already gives every sentence a cue of its own, ``--sentence-pause`` apart; should Piper find
   more than one sentence in a text anyway, each sentence's inner edges are trimmed and
@@ -36,6 +39,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -121,7 +125,31 @@ EDGE_SILENCE_DBFS = -60.0
 """Between sentences, what is quieter than this counts as Piper's silence and is replaced by the
 pause."""
 
-ADAPTER_VERSION = "2"
+PIECE_CHARS = 60
+"""The most characters Piper is given at once, where a text can be split (:func:`pieces`).
+
+onnxruntime's working memory grows with the sentence it speaks, about 1.3 MB a character with
+en_US-joe-medium: full-back's longest text (156 characters, 11 s) took 206 MB above the 156 MB
+of the loaded voice whole, 102-103 MB in pieces (the longest 79 characters: nowhere to split
+it further). Measured on full-back (2026-12-07): 41 of its 160 texts are split; the test ear
+heard them as well (word error rate 0.253 against 0.245 whole, 0.227 against 0.258 with its
+full search), the clips 1.2% longer in all; the pause at a split lasted 197-534 ms (median
+332 ms), that at the nearest pause of the whole text a median 385 ms."""
+
+MIN_PIECE_CHARS = 20
+"""Neither side of a split is shorter: a short clause is spoken with what follows it."""
+
+MEMORY_CHARS = 100
+"""The most characters the threads sharing a model speak at once (see
+:func:`coach.render._synthesize_in_threads`); a longer piece that cannot be split is spoken
+alone. With :data:`PIECE_CHARS`, a cold export of full-back peaked at 372-385 MB (process tree,
+four runs) against 459-498 MB with its texts whole and up to their longest at once, as fast
+(15.1-16.1 s against 15.0-16.2 s, interleaved; 2026-12-07)."""
+
+_CLAUSE_END = re.compile(r"[,;:](?=\s)")
+"""Where a text may be split: after a comma, semicolon or colon followed by a space."""
+
+ADAPTER_VERSION = "3"
 """Bump whenever this adapter changes the sound it makes: old cached clips go stale."""
 
 Floats = npt.NDArray[np.float32]
@@ -158,10 +186,10 @@ class PiperEngine:
     """One loaded model may synthesize on several threads at once (onnxruntime runs outside
     the GIL): an export synthesizes on a thread per core in one process, not a process each
     (see :func:`coach.render.synthesize_all`)."""
-    memory_grows_with_text = True
-    """onnxruntime holds about 200 MB while it speaks an 11 s sentence: threads that share the
-    model never speak more characters at once than the longest text alone (see
-    :func:`coach.render._synthesize_in_threads`)."""
+    memory_chars = MEMORY_CHARS
+    """onnxruntime's memory grows with what it speaks (about 1.3 MB a character): threads
+    that share the model never speak more characters at once than this, counted by
+    :meth:`inference_chars` (see :func:`coach.render._synthesize_in_threads`)."""
 
     def __init__(
         self,
@@ -263,8 +291,15 @@ class PiperEngine:
         with contextlib.suppress(OSError, AttributeError):  # glibc: give the freed pages back
             ctypes.CDLL("libc.so.6").malloc_trim(0)
 
+    def inference_chars(self, text: str) -> int:
+        """The most characters onnxruntime is given at once to speak ``text``: its longest
+        piece (:func:`pieces`)."""
+        return max(map(len, pieces(text)))
+
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
-        """Speak ``text``: sentences joined by the pause, outer silence untrimmed."""
+        """Speak ``text``: piece by piece (:func:`pieces`), each piece's sentences joined by the
+        pause, the pieces as they come (each ends on its comma's own pause); outer silence
+        untrimmed."""
         _require_piper()
         from piper import SynthesisConfig
 
@@ -275,14 +310,38 @@ class PiperEngine:
             noise_w_scale=self.noise_w_scale,
             normalize_audio=False,
         )
-        try:
-            sentences = [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
-        except Exception as exc:  # phonemizer or onnxruntime: report, do not crash the caller
-            raise EngineError(f"Piper failed to speak {text!r}: {exc}") from exc
         rate_hz = int(voice.config.sample_rate)
         pause_ms = round(self.sentence_pause_ms * DEFAULT_RATE_WPM / settings.rate_wpm)
-        joined = join_sentences(sentences, ms_to_samples(pause_ms, rate_hz))
+        spoken = []
+        for piece in pieces(text):
+            try:
+                sentences = [chunk.audio_float_array for chunk in voice.synthesize(piece, config)]
+            except Exception as exc:  # phonemizer or onnxruntime: report, do not crash the caller
+                raise EngineError(f"Piper failed to speak {text!r}: {exc}") from exc
+            spoken.append(join_sentences(sentences, ms_to_samples(pause_ms, rate_hz)))
+        joined = np.concatenate(spoken)
         return Clip.from_samples(joined.astype(np.float64) * settings.volume, rate_hz)
+
+
+def pieces(text: str, limit: int = PIECE_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters where it can be split, in order.
+
+    A longer text is split after the comma, semicolon or colon nearest its middle that leaves
+    at least :data:`MIN_PIECE_CHARS` on each side, and each side again while it is longer; a
+    side with no such place stays whole, however long. Each piece keeps its punctuation;
+    the spaces after a split are dropped.
+    """
+    if len(text) <= limit:
+        return [text]
+    cuts = [
+        match.end()
+        for match in _CLAUSE_END.finditer(text)
+        if match.end() >= MIN_PIECE_CHARS and len(text[match.end() :].strip()) >= MIN_PIECE_CHARS
+    ]
+    if not cuts:
+        return [text]
+    cut = min(cuts, key=lambda end: abs(2 * end - len(text)))
+    return [*pieces(text[:cut], limit), *pieces(text[cut:].lstrip(), limit)]
 
 
 def join_sentences(sentences: list[Floats], pause_samples: int) -> Floats:

