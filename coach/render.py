@@ -595,11 +595,11 @@ def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: in
     the clips not begun; those under way finish (a clip takes well under a second).
 
     An engine whose runtime's memory grows with what it speaks (Piper's: about 1.3 MB a
-    character, kept by onnxruntime's arena for reuse) gives ``memory_chars``, the most
-    characters it should speak at once, and may give ``inference_chars(text)``, how many it
-    speaks at once for a text (Piper's longest piece of it; else the text's length). Then the
-    texts under way never weigh more than ``memory_chars`` together, or than the heaviest
-    text alone where that is more: the heaviest first, each free thread taking the heaviest
+    character, kept by onnxruntime's arena for reuse) gives ``chars_per_thread``, and may give
+    ``inference_chars(text)``, how many characters it speaks at once for a text (Piper's
+    longest piece of it; else the text's length). Then the texts under way never weigh more
+    than ``chars_per_thread`` times ``workers`` together, or than the heaviest text alone
+    where that is more: the heaviest first, each free thread taking the heaviest
     text that fits beside the others (:func:`_fitting`). Two long pieces are never spoken at
     once, short ones keep the other core busy, and the arena grown for the largest serves the
     rest. Measured on full-back with Piper, a cold export's process tree peaked at 506-570 MB
@@ -613,9 +613,9 @@ def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: in
     weight = {text: weigh(spoken[text]) for text in texts}
     waiting = sorted(texts, key=weight.__getitem__, reverse=True)
     budget = math.inf
-    limit = getattr(engine, "memory_chars", None)
-    if limit is not None and waiting:
-        budget = max(limit, weight[waiting[0]])
+    per_thread = getattr(engine, "chars_per_thread", None)
+    if per_thread is not None and waiting:
+        budget = max(per_thread * workers, weight[waiting[0]])
         _one_malloc_heap()
     running: dict[concurrent.futures.Future[Clip], str] = {}
     pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="coach-speech")

@@ -541,10 +541,14 @@ class SharedModelEngine(StretchedEngine):
     name = "shared-model"
     shares_threads = True
 
-    def __init__(self, *, memory_chars: int | None) -> None:
+    def __init__(
+        self, *, chars_per_thread: int | None, together: int = 2, patience_s: float = 0.5
+    ) -> None:
         super().__init__()
-        if memory_chars is not None:
-            self.memory_chars = memory_chars
+        if chars_per_thread is not None:
+            self.chars_per_thread = chars_per_thread
+        self.together = together
+        self.patience_s = patience_s
         self._lock = threading.Condition()
         self._under_way: list[str] = []
         self.most_chars = 0
@@ -558,7 +562,9 @@ class SharedModelEngine(StretchedEngine):
             self._lock.notify_all()
             # stay until another thread speaks too (or it is clear none will): the threads
             # overlap whenever the scheduler lets them, however loaded the machine
-            self._lock.wait_for(lambda: len(self._under_way) > 1, timeout=0.5)
+            self._lock.wait_for(
+                lambda: len(self._under_way) >= self.together, timeout=self.patience_s
+            )
         try:
             return super().synthesize(text, settings)
         finally:
@@ -578,11 +584,11 @@ def test_threads_sharing_a_model_never_speak_more_at_once_than_its_memory_allows
     tmp_path: Path, bounded: bool
 ) -> None:
     """With an engine whose memory grows with the sentence (Piper), two threads make every clip
-    but never speak more characters at once than its ``memory_chars``, and still work side by
-    side on the short ones; without that, both long sentences are made at once."""
+    but never speak more characters at once than its ``chars_per_thread`` times two, and still
+    work side by side on the short ones; without that, both long sentences are made at once."""
     texts = _sentences()
     longest = max(map(len, texts))
-    engine = SharedModelEngine(memory_chars=longest if bounded else None)
+    engine = SharedModelEngine(chars_per_thread=longest // 2 if bounded else None)
     renderer = _renderer(engine, tmp_path)
     synthesize_all(renderer, texts, workers=2)
 
@@ -596,11 +602,11 @@ def test_threads_sharing_a_model_never_speak_more_at_once_than_its_memory_allows
 
 
 def test_a_text_heavier_than_the_memory_allows_is_made_alone(tmp_path: Path) -> None:
-    """A text that weighs more than ``memory_chars`` on its own (one Piper cannot split) is
+    """A text that weighs more than the threads' characters on its own (one Piper cannot split) is
     still made, with nothing beside it: the bound becomes what that text alone needs, and the
     short ones go side by side within it."""
     texts = _sentences()
-    engine = SharedModelEngine(memory_chars=30)
+    engine = SharedModelEngine(chars_per_thread=15)
     synthesize_all(_renderer(engine, tmp_path), texts, workers=2)
     assert sorted(engine.calls) == sorted(texts)
     assert engine.most_chars <= max(map(len, texts))  # the long ones one at a time
@@ -617,10 +623,21 @@ def test_texts_weigh_what_the_engine_speaks_at_once(tmp_path: Path) -> None:
 
     texts = _sentences()
     longest = max(map(len, texts))
-    engine = InPieces(memory_chars=80)
+    engine = InPieces(chars_per_thread=40)
     synthesize_all(_renderer(engine, tmp_path), texts, workers=2)
     assert sorted(engine.calls) == sorted(texts)
     assert engine.most_chars > longest  # both long ones at once: 40 + 40 weigh 80
+
+
+def test_more_threads_speak_more_characters_at_once(tmp_path: Path) -> None:
+    """Four threads may speak twice the characters of two, as four processes with a model each
+    did before: four texts of 28 characters at once with 30 characters a thread, never more."""
+    texts = [f"Stroke number {n:>5}, slowly." for n in range(8)]
+    engine = SharedModelEngine(chars_per_thread=30, together=4, patience_s=5.0)
+    synthesize_all(_renderer(engine, tmp_path), texts, workers=4)
+    assert sorted(engine.calls) == sorted(texts)
+    assert engine.most_texts == 4  # two at most, were the bound that of two threads
+    assert engine.most_chars <= 4 * 30
 
 
 def test_a_failing_text_stops_the_threads_with_its_error(tmp_path: Path) -> None:
@@ -634,7 +651,7 @@ def test_a_failing_text_stops_the_threads_with_its_error(tmp_path: Path) -> None
                 raise EngineError("the voice broke")
             return super().synthesize(text, settings)
 
-    engine = Failing(memory_chars=len(longest))
+    engine = Failing(chars_per_thread=len(longest) // 2)
     with pytest.raises(EngineError, match="Lean in and glide"):
         synthesize_all(_renderer(engine, tmp_path), _sentences(), workers=2)
     assert engine.calls == []

@@ -139,12 +139,14 @@ full search), the clips 1.2% longer in all; the pause at a split lasted 197-534 
 MIN_PIECE_CHARS = 20
 """Neither side of a split is shorter: a short clause is spoken with what follows it."""
 
-MEMORY_CHARS = 100
-"""The most characters the threads sharing a model speak at once (see
-:func:`coach.render._synthesize_in_threads`); a longer piece that cannot be split is spoken
-alone. With :data:`PIECE_CHARS`, a cold export of full-back peaked at 372-385 MB (process tree,
-four runs) against 459-498 MB with its texts whole and up to their longest at once, as fast
-(15.1-16.1 s against 15.0-16.2 s, interleaved; 2026-12-07)."""
+CHARS_PER_THREAD = 50
+"""How many characters each thread sharing a model may speak at once, on average: two threads
+speak at most 100 together (see :func:`coach.render._synthesize_in_threads`), and a longer
+piece that cannot be split is spoken alone. With :data:`PIECE_CHARS`, a cold export of
+full-back on two cores peaked at 372-385 MB (process tree, four runs) against 459-498 MB with
+its texts whole and up to their longest at once, as fast (15.1-16.1 s against 15.0-16.2 s,
+interleaved; 2026-12-07). More threads (up to 4, on more cores) get more characters, as
+processes each had before: the memory follows the cores, and the speed with them."""
 
 _CLAUSE_END = re.compile(r"[,;:](?=\s)")
 """Where a text may be split: after a comma, semicolon or colon followed by a space."""
@@ -186,10 +188,11 @@ class PiperEngine:
     """One loaded model may synthesize on several threads at once (onnxruntime runs outside
     the GIL): an export synthesizes on a thread per core in one process, not a process each
     (see :func:`coach.render.synthesize_all`)."""
-    memory_chars = MEMORY_CHARS
+    chars_per_thread = CHARS_PER_THREAD
     """onnxruntime's memory grows with what it speaks (about 1.3 MB a character): threads
-    that share the model never speak more characters at once than this, counted by
-    :meth:`inference_chars` (see :func:`coach.render._synthesize_in_threads`)."""
+    that share the model never speak more characters at once than this many times their
+    number, counted by :meth:`inference_chars` (see
+    :func:`coach.render._synthesize_in_threads`)."""
 
     def __init__(
         self,
