@@ -599,12 +599,13 @@ def _synthesize_in_threads(renderer: ClipRenderer, texts: list[str], workers: in
     ``inference_chars(text)``, how many characters it speaks at once for a text (Piper's
     longest piece of it; else the text's length). Then the texts under way never weigh more
     than ``chars_per_thread`` times ``workers`` together, or than the heaviest text alone
-    where that is more: the heaviest first, each free thread taking the heaviest
-    text that fits beside the others (:func:`_fitting`). Two long pieces are never spoken at
-    once, short ones keep the other core busy, and the arena grown for the largest serves the
-    rest. Measured on full-back with Piper, a cold export's process tree peaked at 506-570 MB
-    against 715-744 MB with no bound, in the same time (see the README, Performance), then
-    lower with Piper's texts spoken in pieces.
+    where that is more: the heaviest first, each free thread taking the heaviest text that
+    fits beside the others (:func:`_fitting`). The longest pieces are never spoken two at once,
+    short ones keep the other cores busy, and the arena grown for the largest serves the rest.
+    Measured on full-back with Piper, a cold export's process tree peaked at 506-570 MB against
+    715-744 MB with no bound, in the same time, when the bound was the longest text whole; at
+    372-385 MB with Piper's texts in pieces, 50 characters a thread and one malloc heap
+    (:func:`_one_malloc_heap`; see the README, Performance).
     """
     assert renderer.cache is not None
     engine, settings, cache = renderer.engine, renderer.settings, renderer.cache

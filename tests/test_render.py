@@ -602,9 +602,9 @@ def test_threads_sharing_a_model_never_speak_more_at_once_than_its_memory_allows
 
 
 def test_a_text_heavier_than_the_memory_allows_is_made_alone(tmp_path: Path) -> None:
-    """A text that weighs more than the threads' characters on its own (one Piper cannot split) is
-    still made, with nothing beside it: the bound becomes what that text alone needs, and the
-    short ones go side by side within it."""
+    """A text that weighs more than the threads' characters on its own (a piece Piper cannot
+    split) is still made, with nothing beside it: the bound becomes what that text alone needs,
+    and the short ones go side by side within it."""
     texts = _sentences()
     engine = SharedModelEngine(chars_per_thread=15)
     synthesize_all(_renderer(engine, tmp_path), texts, workers=2)
