@@ -650,8 +650,10 @@ def _one_malloc_heap() -> None:
     what is freed in one heap serves only later allocations from that heap. The synthesis
     threads each free clips and onnxruntime's buffers into their own; with one heap shared, a
     cold Piper export of full-back peaked at 370-371 MB instead of 403-412 MB (process tree,
-    three runs each, 2026-12-07), as fast. Elsewhere than glibc (musl, macOS) nothing
-    changes."""
+    three runs each, 2026-12-07), as fast. It lasts for the rest of the process: an export,
+    ``coach show``, or ``coach play --minutes``, whose session plays after the synthesis with
+    the model unloaded (Python's threads allocate under its lock in any case). Elsewhere than
+    glibc (musl, macOS) nothing changes."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 1)
 
