@@ -16,6 +16,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -121,20 +122,23 @@ class ClipRenderer:
         unique = [t for t in dict.fromkeys(texts) if t not in self.clips]
         if self.cache is None:
             return unique
-        version = self.engine.version()
-        return [
-            text
-            for text in unique
-            if not self.cache.path_for(
-                ClipKey.for_text(
-                    self.engine.name,
-                    version,
-                    self.settings,
-                    self.spoken(text),
-                    processing=PROCESSING_VERSION,
-                )
-            ).exists()
-        ]
+        cache = self.cache
+        return [text for text in unique if not _cache_path(self, cache, text).exists()]
+
+    def cache_file(self, text: str) -> Path | None:
+        """Where the clip of ``text`` is (or would be) cached; None without a cache."""
+        return None if self.cache is None else _cache_path(self, self.cache, text)
+
+
+def _cache_path(renderer: ClipRenderer, cache: ClipCache, text: str) -> Path:
+    key = ClipKey.for_text(
+        renderer.engine.name,
+        renderer.engine.version(),
+        renderer.settings,
+        renderer.spoken(text),
+        processing=PROCESSING_VERSION,
+    )
+    return cache.path_for(key)
 
 
 def default_jobs() -> int:
@@ -280,6 +284,8 @@ class TimelineStream:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.first_text: str | None = None
+        """What the session says first, once the stream has compiled its draft."""
 
     def start(self) -> TimelineStream:
         """Begin synthesizing in the background; returns ``self``."""
@@ -372,8 +378,14 @@ class TimelineStream:
 
     def _synthesize(self) -> None:
         renderer = self.renderer
+        forgo = getattr(renderer.engine, "forgo_warm", None)
         for wanted in _batches(self.routine, self.options, renderer):
             missing = set(renderer.missing(wanted))
+            if self.first_text is None and wanted:
+                self.first_text = wanted[0]
+            if forgo is not None and not (wanted and wanted[0] in missing):
+                forgo()  # the first clip is cached: the voice loading for it is not needed
+            forgo = None
             for text in wanted:  # cached clips first: cheap, and they may cover the start
                 if text not in missing:
                     renderer.clip(text)
@@ -717,8 +729,6 @@ def _worker_start(
     niceness: int = WORKER_NICENESS,
 ) -> None:
     global _WORKER
-    from pathlib import Path
-
     # Ctrl-C in a terminal reaches the whole process group: it is the export's to handle (it
     # stops the pool); a worker killed by it would print a traceback and break the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

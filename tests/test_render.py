@@ -218,6 +218,41 @@ def test_only_the_clip_the_session_waits_for_is_made_on_every_core(lower_back: R
     assert len(engine.calls) > 20
 
 
+class Warmed(StretchedEngine):
+    """The stretched engine with a warm voice to forgo, as Piper's: notes when it is told to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forgone_after: list[int] = []
+        """How many clips had been made each time the warm voice was forgone."""
+
+    def forgo_warm(self) -> None:
+        self.forgone_after.append(len(self.calls))
+
+
+def test_a_stream_forgoes_the_warm_voice_once_its_first_clip_is_found_cached(
+    lower_back: Routine, tmp_path: Path
+) -> None:
+    """The process loading Piper's voice since launch is stopped unused as soon as the first
+    clip is known to be cached (a warm start), and kept for it while it is not (a cold one,
+    whose first clip then takes it: tests/speech/test_piper_engine.py)."""
+
+    def streamed() -> Warmed:
+        engine = Warmed()
+        renderer = _renderer(engine, tmp_path)
+        stream = TimelineStream(lower_back, TimelineOptions(), renderer, workers=1)
+        try:
+            stream.start().wait_complete(60)
+        finally:
+            stream.close()
+        return engine
+
+    cold = streamed()
+    assert cold.forgone_after == [] and cold.calls
+    warm = streamed()
+    assert warm.forgone_after == [0] and warm.calls == []
+
+
 def test_closing_a_stream_waits_for_the_clip_under_way(lower_back: Routine) -> None:
     """Ctrl-C while the first clip is made: the session closes its stream, which returns only
     once its thread is out of the engine. (A thread left inside onnxruntime while the

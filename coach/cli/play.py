@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from coach.cli import take_warm_start
 from coach.errors import CoachError, OptionError
 from coach.speech.engines import DEFAULT_ENGINE
 from coach.timeline.durations import (
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from coach.play.session import SessionReport
     from coach.render import ClipRenderer, RenderedTimeline, TimelineStream
     from coach.routine.model import Routine
+    from coach.speech.piper_warm import WarmStart, WarmVoice
 
 from coach.cli.common import (
     MAX_PREROLL_MS,
@@ -141,6 +144,7 @@ def play_command(
     """Talk you through a routine live. Keys: space/Enter pause, right/PgDn/n next step,
     left/PgUp/p previous step, r repeat step, q/Esc quit. Voice (--listen): "coach" then
     pause, resume, next, back, repeat or stop."""
+    warm = take_warm_start()  # begun before the options were parsed: stopped if not used
     from coach.ffmpeg import find_ffmpeg
     from coach.play.clock import FakeClock, MonotonicClock, process_start
     from coach.play.live import play
@@ -190,7 +194,9 @@ def play_command(
         audio = _live_sink(output, sink, preroll_ms)
         screen = sink is None and console().is_terminal
         ears = _ears(listen, hear_from)
-        source = _live_source(routine, options, engine, voice, volume, language)
+        source = _live_source(
+            routine, options, engine, voice, volume, language, warm.voice if warm else None
+        )
         replies: Replies | None = None
         try:
             samples = output == "device"  # the system voice plays text, not samples
@@ -221,6 +227,8 @@ def play_command(
         finally:  # no thread of this process may still be speaking when it exits
             if isinstance(source, TimelineStream):
                 source.close()
+            if warm is not None:
+                _end_warm_start(warm, source)
             if replies is not None:
                 replies.close()
     if show_report:
@@ -337,15 +345,36 @@ def _live_source(
     voice: str | None,
     volume: float,
     language: str | None,
+    warm: WarmVoice | None = None,
 ) -> RenderedTimeline | TimelineStream:
     """What a live session plays: a stream of clips made while it talks, or, with
-    ``--minutes`` (whose fit needs every clip's length first), the whole rendered timeline."""
+    ``--minutes`` (whose fit needs every clip's length first), the whole rendered timeline.
+    ``warm`` goes to the engine if it is Piper's, for the first clip; else it is stopped."""
     from coach.render import TimelineStream
 
     if options.minutes is not None:
         return prepare(routine_ref, options, engine, voice, volume, language=language)[2]
     routine, renderer = make_renderer(routine_ref, options, engine, voice, volume, language)
+    if warm is not None:
+        if hasattr(renderer.engine, "warm"):
+            renderer.engine.warm = warm
+        else:
+            warm.close()
     return TimelineStream(routine, options, renderer).start()
+
+
+def _end_warm_start(warm: WarmStart, source: RenderedTimeline | TimelineStream) -> None:
+    """Stop the voice loaded ahead, if it is still there, and note where the session's first
+    clip is cached, so that the next start of this command line knows it is warm."""
+    from coach.render import TimelineStream
+
+    warm.close()
+    if isinstance(source, TimelineStream) and source.first_text is not None:
+        renderer = source.renderer
+        # a note not taken only makes the next start slower: never the session's error
+        with contextlib.suppress(CoachError):
+            if renderer.cache is not None:
+                warm.remember(renderer.cache, renderer.cache_file(source.first_text))
 
 
 def _live_sink(output: str, sink: str | None, preroll_ms: int) -> AudioSink:

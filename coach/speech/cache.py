@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from coach.errors import OptionError
 from coach.speech.base import SAMPLE_WIDTH_BYTES, Clip, SpeechSettings, WaveWriter
+from coach.speech.cache_files import default_cache_dir as default_cache_dir
+from coach.speech.cache_files import named_file
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -48,19 +50,9 @@ LOW_WATER = 0.9
 the next few clips stored do not each start another round of deletions."""
 
 _SUFFIX = ".wav"
-_DATA_SUFFIXES = (".npy", ".png")
+_DATA_SUFFIXES = (".npy", ".png", ".first")
 """Suffixes of the cached things that are not clips (see :meth:`ClipCache.get_array`)."""
 _TEMP_PREFIX = ".tmp-"
-
-
-def default_cache_dir() -> Path:
-    """Where clips are cached by default: ``clips`` in the user's cache folder for coach.
-
-    On Linux this is ``$XDG_CACHE_HOME/coach/clips`` (``~/.cache/coach/clips`` by default).
-    """
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("coach", appauthor=False)) / "clips"
 
 
 @dataclass(frozen=True)
@@ -242,11 +234,11 @@ class ClipCache:
 
     def data_path(self, name: str, suffix: str) -> Path:
         """Where the thing called ``name`` (any text that says everything it depends on) is
-        kept, with ``suffix`` (``.npy`` or ``.png``)."""
+        kept, with ``suffix`` (``.npy``, ``.png``, or ``.first``: see
+        :mod:`coach.speech.piper_warm`)."""
         if suffix not in _DATA_SUFFIXES:
             raise ValueError(f"cannot cache a {suffix} file (only {', '.join(_DATA_SUFFIXES)})")
-        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
-        return self.root / digest[:2] / f"{digest}{suffix}"
+        return named_file(self.root, name, suffix)
 
     def _used_now(self, path: Path) -> None:
         self.used.add(path)

@@ -54,12 +54,15 @@ import numpy.typing as npt
 
 from coach.errors import EngineError, NotInstalledError, VoiceError
 from coach.speech.base import Clip, SpeechSettings, Voice, ms_to_samples, unknown_voice
+from coach.speech.piper_warm import usable_cores
 from coach.timeline.durations import DEFAULT_RATE_WPM
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from piper import PiperVoice
+
+    from coach.speech.piper_warm import WarmVoice
 
 _LOG = logging.getLogger(__name__)
 
@@ -214,6 +217,20 @@ class PiperEngine:
         self.noise_w_scale = noise_w_scale
         self.threads = threads
         self._version: str | None = None
+        self.warm: WarmVoice | None = None
+        """A process loading the voice since launch, which makes the first clip made on every
+        core instead of this process (see :mod:`coach.speech.piper_warm`)."""
+        self._every_core = False
+
+    def delivery(self) -> dict[str, float | int]:
+        """The settings this engine was made with, to make another just like it."""
+        return {
+            "length_scale": self.length_scale,
+            "sentence_pause_ms": self.sentence_pause_ms,
+            "noise_scale": self.noise_scale,
+            "noise_w_scale": self.noise_w_scale,
+            "threads": self.threads,
+        }
 
     def version(self) -> str:
         """Adapter, piper-tts and onnxruntime versions, delivery settings and the default voice.
@@ -274,17 +291,24 @@ class PiperEngine:
         0.114-0.121 s on one (2026-12-07). Its model (loaded for this thread count) is unloaded
         at the end, unless it was loaded before."""
         before = self.threads
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        self.threads = max(before, cores)
+        self.threads = max(before, usable_cores())
+        self._every_core = True
         with _LOAD_LOCK:
             had = {key for key in _VOICES if key[1] == self.threads}
         try:
             yield
         finally:
             self.threads = before
+            self._every_core = False
             with _LOAD_LOCK:
                 for key in [k for k in _VOICES if k[1] != before and k not in had]:
                     del _VOICES[key]
+
+    def forgo_warm(self) -> None:
+        """Stop the warm voice's process unused (the first clip is cached)."""
+        warm, self.warm = self.warm, None
+        if warm is not None:
+            warm.close()
 
     def release(self) -> None:
         """Unload the models loaded in this process (each is loaded again when next used):
@@ -302,7 +326,13 @@ class PiperEngine:
     def synthesize(self, text: str, settings: SpeechSettings) -> Clip:
         """Speak ``text``: piece by piece (:func:`pieces`), each piece's sentences joined by the
         pause, the pieces as they come (each ends on its comma's own pause); outer silence
-        untrimmed."""
+        untrimmed. The first clip made on every core (:meth:`on_every_core`) comes from the
+        warm voice's process, if there is one (:attr:`warm`)."""
+        warm, self.warm = (self.warm, None) if self._every_core else (None, self.warm)
+        if warm is not None:
+            made = warm.speak(self, text, settings)
+            if made is not None:
+                return made
         _require_piper()
         from piper import SynthesisConfig
 

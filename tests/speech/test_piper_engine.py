@@ -39,6 +39,7 @@ from coach.speech.piper_engine import (
     join_sentences,
     pieces,
 )
+from coach.speech.piper_warm import WarmVoice
 from tests.conftest import minimal_routine
 
 piper = pytest.importorskip("piper", reason="Piper is not installed: pip install 'coach[neural]'")
@@ -176,6 +177,64 @@ def test_a_clip_made_on_every_core_is_the_same_and_its_model_is_unloaded_after(
     assert engine.threads == piper_engine.THREADS
     assert {threads for _path, threads in piper_engine._VOICES} == {piper_engine.THREADS}
     assert engine.synthesize(TEXT, SpeechSettings()) == cue
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no warm voice")
+def test_the_warm_voice_makes_the_first_clip_in_its_own_process(
+    engine: PiperEngine, cue: Clip
+) -> None:
+    """``coach play`` starts a process loading the voice before its own start-up
+    (:mod:`coach.speech.piper_warm`): the clip made on every core comes from it, the same
+    samples, with no model loaded here for it, and the process is gone afterwards. A clip made
+    otherwise (not the session's first) does not use it."""
+    cores = len(os.sched_getaffinity(0))
+    warm = WarmVoice.launch("")
+    assert warm is not None
+    live = PiperEngine()
+    live.warm = warm
+    assert live.synthesize(TEXT, SpeechSettings()) == cue
+    assert live.warm is warm and warm._process.poll() is None
+    with live.on_every_core():
+        assert live.synthesize(TEXT, SpeechSettings()) == cue
+        loaded_here = {threads for _path, threads in piper_engine._VOICES}
+    assert cores not in loaded_here
+    assert live.warm is None and warm._process.poll() is not None
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no warm voice")
+def test_without_the_warm_process_the_first_clip_is_made_here(
+    engine: PiperEngine, cue: Clip
+) -> None:
+    """The process died (or never loaded Piper): the clip is made in the session's process,
+    the same, as before there was a warm voice."""
+    warm = WarmVoice.launch("")
+    assert warm is not None
+    warm._process.kill()
+    warm._process.wait()
+    live = PiperEngine()
+    live.warm = warm
+    with live.on_every_core():
+        assert live.synthesize(TEXT, SpeechSettings()) == cue
+        assert len(os.sched_getaffinity(0)) in {t for _path, t in piper_engine._VOICES}
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no warm voice")
+def test_a_voice_the_warm_process_cannot_speak_fails_here_with_its_own_error(
+    engine: PiperEngine,
+) -> None:
+    """The process reports nothing itself: a voice it cannot find is found missing again in
+    the session's process, which says so as it would have without the warm voice."""
+    settings = SpeechSettings(voice="xx_XX-nobody-medium")
+    with pytest.raises(EngineError) as without:
+        engine.synthesize(TEXT, settings)
+    warm = WarmVoice.launch("")
+    assert warm is not None
+    live = PiperEngine()
+    live.warm = warm
+    with live.on_every_core(), pytest.raises(EngineError) as with_warm:
+        live.synthesize(TEXT, settings)
+    assert str(with_warm.value) == str(without.value)
+    assert warm._process.poll() is not None
 
 
 def test_sentences_are_joined_by_the_pause(engine: PiperEngine) -> None:
