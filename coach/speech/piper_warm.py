@@ -45,7 +45,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from coach.speech.cache_files import default_cache_dir, named_file
 
@@ -215,10 +215,10 @@ class WarmVoice:
                         pipe.close()
 
 
-def _read(stream: object) -> tuple[str, object]:
-    read = stream.read  # type: ignore[attr-defined]
-    (size,) = _LENGTH.unpack(read(_LENGTH.size))
-    body = read(size)
+def _read(stream: IO[bytes]) -> tuple[str, object]:
+    """One reply: its length, then its pickled (status, value)."""
+    (size,) = _LENGTH.unpack(stream.read(_LENGTH.size))
+    body = stream.read(size)
     if len(body) != size:
         raise EOFError("the warm voice's reply was cut short")
     status, value = pickle.loads(body)

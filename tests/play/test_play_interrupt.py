@@ -176,11 +176,12 @@ def _warm_voice(pid: int) -> int | None:
 
 def _piper_session(
     tmp_path: Path, stop_when: Callable[[int], bool], *, starting: bool = False
-) -> bool:
+) -> tuple[bool, bool]:
     """A cold-or-warm ``coach play full-back --engine piper`` (its cache in ``tmp_path``),
     stopped by Ctrl-C to its whole process group as soon as ``stop_when(its pid)`` (polled
     every 5 ms); checks that it ends cleanly (``starting``: see :func:`_ended_cleanly`), leaving
-    nothing running. Returns whether a process loading the voice ahead was seen."""
+    nothing running. Returns whether a process loading the voice ahead was seen, and whether
+    it was already gone when ``stop_when`` came true."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     warm: list[int] = []
     with _session(["full-back", "--engine", "piper"], env, tmp_path) as session:
@@ -191,10 +192,11 @@ def _piper_session(
             assert session.poll() is None, session.communicate()
             assert time.monotonic() < deadline, "never came to the moment to stop"
             time.sleep(0.005)
+        gone = all(_state(pid) is None for pid in warm)
         err = _interrupted(session)
     _ended_cleanly(session, err, ("Traceback", "KeyboardInterrupt", "Error"), starting=starting)
     assert all(_state(pid) is None for pid in warm)
-    return bool(warm)
+    return bool(warm), gone
 
 
 def test_ctrl_c_while_the_voice_loads_ahead_is_one_clean_exit(tmp_path: Path) -> None:
@@ -210,15 +212,17 @@ def test_ctrl_c_while_the_voice_loads_ahead_is_one_clean_exit(tmp_path: Path) ->
             seen_at.append(time.monotonic())
         return bool(seen_at) and time.monotonic() > seen_at[0] + 0.1
 
-    assert _piper_session(tmp_path, loading, starting=True)
+    assert _piper_session(tmp_path, loading, starting=True) == (True, False)
     assert not list((tmp_path / "cache").rglob("*.first"))  # no first clip was made to note
 
 
 def test_a_session_started_again_loads_no_voice_ahead(tmp_path: Path) -> None:
-    """The first start of a session with Piper loads the voice ahead and, as it ends (here by
-    Ctrl-C once its first clip is cached), notes where that clip is. The same command line
-    started again finds it cached and starts no such process (it would only slow that warm
-    start, 0.38 s instead of 0.31 s by the bench), through to its next new clip."""
+    """The first start of a session with Piper loads the voice ahead, whose process the session
+    asks for its first clip (it is stopped once it has replied, before that clip is cached; a
+    process never asked would be there until the session ends) and, as it ends (here by Ctrl-C
+    once that clip is cached), notes where the clip is. The same command line started again
+    finds it cached and starts no such process (it would only slow that warm start, 0.38 s
+    instead of 0.31 s by the bench), through to its next new clip."""
     available_engine("piper")
     clips = tmp_path / "cache" / "coach" / "clips"
 
@@ -226,6 +230,6 @@ def test_a_session_started_again_loads_no_voice_ahead(tmp_path: Path) -> None:
         before = len(list(clips.glob("*/*.wav")))
         return lambda _session: len(list(clips.glob("*/*.wav"))) > before
 
-    assert _piper_session(tmp_path, one_more_clip())
+    assert _piper_session(tmp_path, one_more_clip()) == (True, True)
     assert len(list(clips.glob("*/*.first"))) == 1
-    assert not _piper_session(tmp_path, one_more_clip())
+    assert _piper_session(tmp_path, one_more_clip()) == (False, True)
