@@ -19,6 +19,7 @@ import numpy as np
 from coach.render import default_jobs
 from coach.speech.base import Clip
 from tests.speech.speech_helpers import available_engine
+from tests.support.proc import children
 
 WORKER_START_HOLD = Path(__file__).parents[1] / "support" / "ctrl_c"
 """A folder whose ``sitecustomize`` stops each synthesis process as it starts."""
@@ -35,13 +36,7 @@ def _state(pid: int) -> tuple[str, int] | None:
 
 def _stopped_workers(pid: int) -> list[int]:
     """The children of ``pid`` that are stopped (SIGSTOP)."""
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            children += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return [c for c in children if (_state(c) or ("", 0))[0] == "T"]
+    return [c for c in children(pid) if (_state(c) or ("", 0))[0] == "T"]
 
 
 def _group_alive(group: int) -> list[int]:
@@ -159,18 +154,13 @@ def test_the_replies_thread_is_waited_for_and_makes_no_more_once_closed() -> Non
 
 def _warm_voice(pid: int) -> int | None:
     """The child of ``pid`` loading Piper's voice ahead (``coach.speech.piper_warm``), if any."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    for child in children(pid):
         try:
-            children = [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:  # ended meanwhile
             continue
-        for child in children:
-            try:
-                command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"coach.speech.piper_warm" in command:
-                return child
+        if b"coach.speech.piper_warm" in command:
+            return child
     return None
 
 
