@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from coach.render import default_jobs
 from coach.speech.base import Clip
 from tests.speech.speech_helpers import available_engine
 from tests.support.proc import children
+
+if TYPE_CHECKING:
+    from coach.cli.play import Replies
 
 WORKER_START_HOLD = Path(__file__).parents[1] / "support" / "ctrl_c"
 """A folder whose ``sitecustomize`` stops each synthesis process as it starts."""
@@ -150,6 +154,71 @@ def test_the_replies_thread_is_waited_for_and_makes_no_more_once_closed() -> Non
     assert time.monotonic() - began >= 0.25  # it waited for the reply under way
     assert "coach-replies" not in {thread.name for thread in threading.enumerate()}
     assert len(asked) == 1 and len(replies.made) == 1  # and made no other
+
+
+class _Speech:
+    """The session's own speech as :class:`coach.cli.play.Replies` waits for it: not complete
+    until :attr:`done` is set; then made, or failed with ``failure``."""
+
+    def __init__(self, failure: BaseException | None = None) -> None:
+        self.done = threading.Event()
+        self.failure = failure
+
+    def wait_complete(self, timeout_s: float | None = None) -> None:
+        if not self.done.wait(timeout_s):
+            raise TimeoutError("speech is not finished")
+        if self.failure is not None:
+            raise self.failure
+
+
+def _replies_after(speech: _Speech) -> tuple[Replies, list[str]]:
+    """Replies made after ``speech`` by a renderer that notes each text it is asked for."""
+    from coach.cli.play import Replies
+    from coach.routine.loader import load_routine
+
+    routine = load_routine("lower-back")
+    asked: list[str] = []
+
+    class Renderer:
+        def clip(self, text: str) -> Clip:
+            asked.append(text)
+            return Clip.from_samples(np.zeros(100), 22050)
+
+    made = Replies(lambda: (routine, Renderer()), wait=False, after=speech)  # type: ignore[arg-type, return-value]
+    return made, asked
+
+
+def test_replies_are_made_only_once_the_sessions_own_speech_is() -> None:
+    """On a cold start the replies (Piper loading its voice in the session's process, then six
+    sentences) took the cores the session's next clips needed: with other work on the second
+    core, its second cue came 0.26-0.59 s late. They wait for the session's speech now, and
+    are all made once it is; closed meanwhile, or after the speech failed, none is made."""
+    from coach.timeline.wording import wording_for
+
+    speech = _Speech()
+    replies, asked = _replies_after(speech)
+    time.sleep(0.5)
+    assert asked == []  # nothing while the session's clips are made
+    speech.done.set()
+    deadline = time.monotonic() + 30
+    every = set(wording_for("en").replies())
+    while set(replies.made) != every:
+        assert time.monotonic() < deadline, replies.made
+        time.sleep(0.01)
+    replies.close()
+    assert len(asked) == len(every)
+    for failure in (None, RuntimeError("the stream broke")):
+        speech = _Speech(failure)
+        replies, asked = _replies_after(speech)
+        if failure is None:
+            time.sleep(0.3)
+            replies.close()  # before the speech was made: it waited, and returns at once
+        else:
+            speech.done.set()
+            time.sleep(0.3)
+            replies.close()
+        assert asked == [] and replies.made == {}
+        assert "coach-replies" not in {thread.name for thread in threading.enumerate()}
 
 
 def _warm_voice(pid: int) -> int | None:

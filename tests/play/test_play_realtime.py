@@ -50,9 +50,11 @@ def test_a_cold_real_voice_starts_at_once_and_no_cue_is_late(
     ``show`` runs afterwards on the clips play made: a real engine's clips vary by a few
     milliseconds from one synthesis to the next, so only the same clips give the same times.
 
-    With ``--reply word`` the replies are made in a thread of the session while its synthesis
-    processes start: forked from it, they once inherited that thread's import of Piper half
-    done and waited for it forever (the session fell silent after its first clip).
+    With ``--reply word`` the replies are made in a thread of the session. They were made
+    while its synthesis processes started: forked from it, those once inherited that thread's
+    import of Piper half done and waited for it forever (the session fell silent after its first
+    clip), and later, in the suite, the replies took the cores the second cue needed (453 ms
+    late). They are made once the session's own clips are now.
     """
     from tests.speech.speech_helpers import available_engine
 
