@@ -278,10 +278,10 @@ class Replies:
     with ``wait``. A reply that cannot be made stays a chime.
 
     ``after``: the session's own speech, which comes first. The thread makes nothing until
-    every clip of it is made: on a cold start the replies (Piper loading its voice in this
-    process, then six sentences) took the cores the session's next clips needed, and with other
-    work on the second core its second cue came 0.26-0.59 s late (2 cold starts of 2; none of 3
-    without ``--reply word``). Warm, the session's clips are all cached at once, and so are the
+    every clip of it is made: made at once on a cold start (Piper loading its voice in this
+    process, then seven sentences), the replies took the cores the session's next clips needed,
+    and with other work on the second core its second cue came 0.26 and 0.59 s late (the
+    README's Voice commands). Warm, the session's clips are all cached at once, and so are the
     replies."""
 
     def __init__(

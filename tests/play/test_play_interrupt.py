@@ -189,7 +189,7 @@ def _replies_after(speech: _Speech) -> tuple[Replies, list[str]]:
 
 
 def test_replies_are_made_only_once_the_sessions_own_speech_is() -> None:
-    """On a cold start the replies (Piper loading its voice in the session's process, then six
+    """On a cold start the replies (Piper loading its voice in the session's process, then seven
     sentences) took the cores the session's next clips needed: with other work on the second
     core, its second cue came 0.26-0.59 s late. They wait for the session's speech now, and
     are all made once it is; closed meanwhile, or after the speech failed, none is made."""
@@ -207,16 +207,13 @@ def test_replies_are_made_only_once_the_sessions_own_speech_is() -> None:
         time.sleep(0.01)
     replies.close()
     assert len(asked) == len(every)
-    for failure in (None, RuntimeError("the stream broke")):
-        speech = _Speech(failure)
+    for failed in (False, True):
+        speech = _Speech(RuntimeError("the stream broke") if failed else None)
         replies, asked = _replies_after(speech)
-        if failure is None:
-            time.sleep(0.3)
-            replies.close()  # before the speech was made: it waited, and returns at once
-        else:
+        if failed:
             speech.done.set()
-            time.sleep(0.3)
-            replies.close()
+        time.sleep(0.3)
+        replies.close()  # still waiting for the speech, or given up after its failure
         assert asked == [] and replies.made == {}
         assert "coach-replies" not in {thread.name for thread in threading.enumerate()}
 

@@ -54,7 +54,7 @@ def test_a_cold_real_voice_starts_at_once_and_no_cue_is_late(
     while its synthesis processes started: forked from it, those once inherited that thread's
     import of Piper half done and waited for it forever (the session fell silent after its first
     clip), and later, in the suite, the replies took the cores the second cue needed (453 ms
-    late). They are made once the session's own clips are now.
+    late). Now they wait until the session's own clips are made.
     """
     from tests.speech.speech_helpers import available_engine
 
